@@ -1,1 +1,18 @@
-//! placeholder
+//! Orderpath's shell: everything that touches Spin.
+//!
+//! Components verify, parse and hand events to `orderpath-core`; this crate executes what the
+//! core decides: SQLite repositories and migrations, Spin variables read into typed
+//! configuration, outbound email over HTTP, and the error → HTTP answer mapping shared by all
+//! components. The pure helpers (signatures, time, URL handling) are unit-tested natively.
+
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod email;
+pub mod http;
+pub mod idempotency;
+pub mod migrate;
+pub mod orders;
+pub mod outbound;
+pub mod outbox;
+pub mod signature;

@@ -1,0 +1,208 @@
+//! Executes what the core decides for each order event, inside the request's transaction.
+
+use orderpath_core::decide::{self, StatusDecision};
+use orderpath_core::event::{Actor, NewOrder, OrderEvent, OrderUpdate, StatusChange};
+use orderpath_core::message::{Language, ShopInfo};
+use orderpath_core::order;
+use orderpath_core::status::StatusPath;
+use orderpath_shell::clock::Timestamp;
+use orderpath_shell::db::Db;
+use orderpath_shell::http::{Answer, ApiError};
+use orderpath_shell::orders::{self, HistoryEntry, Outcome};
+use orderpath_shell::outbox::{self, NewEmail};
+use serde_json::{json, Value};
+
+/// Who is acting when the event names nobody.
+const WEBHOOK_ACTOR: &str = "webhook:orders";
+
+/// What the handler knows besides the event.
+pub struct Context<'a> {
+    pub event_id: &'a str,
+    pub now: Timestamp,
+    pub shop: &'a ShopInfo,
+    pub language: Language,
+}
+
+/// The answer to store and send, and the outbox messages to send after answering.
+pub struct Applied {
+    pub answer: Answer,
+    pub emails: Vec<i64>,
+}
+
+impl Applied {
+    fn answer(status: u16, body: Value) -> Applied {
+        Applied {
+            answer: Answer::json(status, &body),
+            emails: Vec::new(),
+        }
+    }
+}
+
+/// Applies one event. An `Err` rolls the whole transaction back, the event claim included.
+pub fn apply(db: &Db, event: &OrderEvent, cx: &Context<'_>) -> Result<Applied, ApiError> {
+    match event {
+        OrderEvent::Created(order) => created(db, order, cx),
+        OrderEvent::Updated(update) => updated(db, update, cx),
+        OrderEvent::StatusChanged(change) => status_changed(db, change, cx),
+    }
+}
+
+fn created(db: &Db, order: &NewOrder, cx: &Context<'_>) -> Result<Applied, ApiError> {
+    let id = order.order_id.as_str();
+    if orders::exists(db, id)? {
+        return Ok(Applied::answer(
+            409,
+            json!({ "error": { "code": "order_exists", "message":
+                format!("order {id} already exists; send order.updated to change it") } }),
+        ));
+    }
+    let status = order::INITIAL_STATUS.to_owned();
+    let customer_id = orders::find_or_create_customer(db, &order.customer, cx.now)?;
+    orders::insert(db, order, &status, customer_id, cx.now)?;
+    orders::record_history(
+        db,
+        &HistoryEntry {
+            order_id: id,
+            actor: WEBHOOK_ACTOR,
+            actor_name: None,
+            field: "created",
+            old_value: None,
+            new_value: Some(json!(status).to_string()),
+            outcome: Outcome::Applied,
+            reason: None,
+            event_id: Some(cx.event_id),
+        },
+        cx.now,
+    )?;
+    let mut emails = Vec::new();
+    if let Some(queued) = decide::on_order_created(order, cx.shop, cx.language) {
+        let queued_id = outbox::enqueue_email(
+            db,
+            &NewEmail {
+                dedupe_key: format!("{}:{id}", queued.template),
+                order_id: Some(id),
+                template: queued.template,
+                to: queued.to.as_str(),
+                to_name: queued.to_name.as_deref(),
+                subject: &queued.email.subject,
+                text: &queued.email.text,
+                html: &queued.email.html,
+            },
+            cx.now,
+        )?;
+        emails.extend(queued_id);
+    }
+    Ok(Applied {
+        answer: Answer::json(
+            201,
+            &json!({ "order_id": id, "status": status, "customer_id": customer_id }),
+        ),
+        emails,
+    })
+}
+
+fn updated(db: &Db, update: &OrderUpdate, cx: &Context<'_>) -> Result<Applied, ApiError> {
+    let id = update.order_id.as_str();
+    let current = orders::load(db, id)?.ok_or_else(|| unknown_order(id))?;
+    let changes = order::diff_update(&current, update);
+    if changes.is_empty() {
+        return Ok(Applied::answer(
+            200,
+            json!({ "order_id": id, "status": current.status, "changed": [] }),
+        ));
+    }
+    let next = order::apply_update(&current, update);
+    let contact_changed = changes.iter().any(|c| c.field.starts_with("customer."));
+    let customer_id = if contact_changed {
+        orders::find_or_create_customer(db, &next.customer, cx.now)?
+    } else {
+        None
+    };
+    let items_changed = changes.iter().any(|c| c.field == "items");
+    orders::save(db, &next, customer_id, items_changed, cx.now)?;
+    let (actor, actor_name) = actor_of(update.actor.as_ref());
+    for change in &changes {
+        orders::record_history(
+            db,
+            &HistoryEntry {
+                order_id: id,
+                actor: &actor,
+                actor_name,
+                field: &change.field,
+                old_value: Some(change.from.to_string()),
+                new_value: Some(change.to.to_string()),
+                outcome: Outcome::Applied,
+                reason: None,
+                event_id: Some(cx.event_id),
+            },
+            cx.now,
+        )?;
+    }
+    let changed: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
+    Ok(Applied::answer(
+        200,
+        json!({ "order_id": id, "status": next.status, "changed": changed }),
+    ))
+}
+
+fn status_changed(db: &Db, change: &StatusChange, cx: &Context<'_>) -> Result<Applied, ApiError> {
+    let id = change.order_id.as_str();
+    let current = orders::load(db, id)?.ok_or_else(|| unknown_order(id))?;
+    let path = StatusPath::default_path();
+    if path.get(&change.status).is_none() {
+        return Err(ApiError::new(
+            422,
+            "invalid_event",
+            format!("data.status: unknown status {:?}", change.status),
+        ));
+    }
+    let (actor, actor_name) = actor_of(change.actor.as_ref());
+    let mut entry = HistoryEntry {
+        order_id: id,
+        actor: &actor,
+        actor_name,
+        field: "status",
+        old_value: Some(json!(current.status).to_string()),
+        new_value: Some(json!(change.status).to_string()),
+        outcome: Outcome::Applied,
+        reason: change.reason.as_deref(),
+        event_id: Some(cx.event_id),
+    };
+    match decide::on_status_changed(&current.status, change, &path) {
+        StatusDecision::Unchanged => Ok(Applied::answer(
+            200,
+            json!({ "order_id": id, "from": current.status, "to": current.status }),
+        )),
+        StatusDecision::Apply { from, to } => {
+            orders::set_status(db, id, &to, cx.now)?;
+            orders::record_history(db, &entry, cx.now)?;
+            Ok(Applied::answer(
+                200,
+                json!({ "order_id": id, "from": from, "to": to }),
+            ))
+        }
+        StatusDecision::Refuse { from, to, error } => {
+            let message = error.to_string();
+            entry.outcome = Outcome::Refused;
+            entry.reason = Some(&message);
+            orders::record_history(db, &entry, cx.now)?;
+            Ok(Applied::answer(
+                409,
+                json!({ "error": { "code": "forbidden_transition", "message": message,
+                                   "from": from, "to": to } }),
+            ))
+        }
+    }
+}
+
+fn actor_of(actor: Option<&Actor>) -> (String, Option<&str>) {
+    match actor {
+        Some(actor) => (actor.label(), actor.name.as_deref()),
+        None => (WEBHOOK_ACTOR.to_owned(), None),
+    }
+}
+
+/// Not remembered under the event id, so the sender's retry succeeds once the order exists.
+fn unknown_order(id: &str) -> ApiError {
+    ApiError::new(404, "unknown_order", format!("order {id} does not exist"))
+}

@@ -1,0 +1,78 @@
+//! Order events posted to `/webhooks/orders`, as specified in `docs/order-events.md`.
+//!
+//! [`parse_order_event`] reads the body into a `serde_json::Value` and then walks it by hand,
+//! so every violation names the exact JSON path of the field (`data.items[2].price`) and the
+//! rule it breaks. The first violation found is reported. Unknown fields are ignored.
+//!
+//! Optional fields: `null`, and for strings an empty or whitespace-only value, mean "not
+//! given" (default in `order.created`, unchanged in `order.updated`). Optional strings are
+//! trimmed; required ones are kept exactly as sent.
+
+mod parse;
+mod reader;
+mod rfc3339;
+#[cfg(test)]
+mod tests;
+mod types;
+
+pub use types::*;
+
+/// Why an event body was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EventError {
+    /// Not UTF-8, not JSON, or the top level is not an object (HTTP 400 `malformed_json`).
+    #[error("malformed JSON: {0}")]
+    Malformed(String),
+    /// Well-formed JSON that breaks the event schema (HTTP 422 `invalid_event`).
+    #[error("{field} {message}")]
+    Invalid {
+        /// JSON path of the offending field, e.g. `data.items[0].qty`.
+        field: String,
+        /// The rule it breaks, e.g. "must be an integer ≥ 0".
+        message: String,
+    },
+}
+
+/// An order event: the `data` of the envelope, typed by its `type`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "type", content = "data")]
+pub enum OrderEvent {
+    /// `order.created`: a new order.
+    #[serde(rename = "order.created")]
+    Created(NewOrder),
+    /// `order.updated`: fields of an existing order changed.
+    #[serde(rename = "order.updated")]
+    Updated(OrderUpdate),
+    /// `order.status_changed`: the order moves to another status.
+    #[serde(rename = "order.status_changed")]
+    StatusChanged(StatusChange),
+}
+
+impl OrderEvent {
+    /// The `type` names accepted in the envelope.
+    pub const TYPE_NAMES: [&'static str; 3] =
+        ["order.created", "order.updated", "order.status_changed"];
+
+    /// The order the event is about.
+    pub fn order_id(&self) -> &OrderId {
+        match self {
+            OrderEvent::Created(o) => &o.order_id,
+            OrderEvent::Updated(u) => &u.order_id,
+            OrderEvent::StatusChanged(s) => &s.order_id,
+        }
+    }
+
+    /// The envelope `type`: `order.created`, `order.updated` or `order.status_changed`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            OrderEvent::Created(_) => Self::TYPE_NAMES[0],
+            OrderEvent::Updated(_) => Self::TYPE_NAMES[1],
+            OrderEvent::StatusChanged(_) => Self::TYPE_NAMES[2],
+        }
+    }
+}
+
+/// Parses and validates the raw body of `POST /webhooks/orders`.
+pub fn parse_order_event(body: &[u8]) -> Result<OrderEvent, EventError> {
+    parse::event(body)
+}

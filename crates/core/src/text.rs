@@ -1,0 +1,57 @@
+//! Small string helpers shared by the parsers.
+
+/// Longest part of a rejected input echoed back in an error message.
+const ECHO_LIMIT: usize = 64;
+
+/// Number of Unicode scalar values; the documented limits count characters, not bytes.
+pub(crate) fn char_len(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// True when `s` contains a Unicode control character (C0, DEL or C1).
+pub(crate) fn has_control(s: &str) -> bool {
+    s.chars().any(char::is_control)
+}
+
+/// The input quoted for an error message, cut short so a 1 MiB field does not become a
+/// 1 MiB error body.
+pub(crate) fn echo(s: &str) -> String {
+    if char_len(s) <= ECHO_LIMIT {
+        format!("{s:?}")
+    } else {
+        let head: String = s.chars().take(ECHO_LIMIT).collect();
+        format!("{head:?}…")
+    }
+}
+
+/// A code as the order format defines it: 1..=`max` characters of `a-z`, `0-9`, `-`, and `_`
+/// when `underscore` is true.
+pub(crate) fn is_code(s: &str, max: usize, underscore: bool) -> bool {
+    !s.is_empty()
+        && s.len() <= max
+        && s.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || (underscore && b == b'_')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_inputs_are_cut_short_in_messages() {
+        let long = "x".repeat(1000);
+        assert!(echo(&long).chars().count() < 80);
+        assert_eq!(echo("abc"), "\"abc\"");
+    }
+
+    #[test]
+    fn codes_allow_lower_case_digits_and_dashes() {
+        assert!(is_code("one-click", 32, true));
+        assert!(is_code("my_shop_2", 32, true));
+        assert!(!is_code("my_shop", 40, false));
+        assert!(!is_code("Site", 32, true));
+        assert!(!is_code("", 32, true));
+        assert!(!is_code(&"a".repeat(33), 32, true));
+    }
+}

@@ -1,0 +1,271 @@
+//! Spin variables read into typed configuration.
+//!
+//! Values are read once at the top of a request. A missing or malformed variable is a
+//! deployment mistake: the error names the variable (never its value) and the request is
+//! answered 500 before anything is recorded, so the sender retries after the fix.
+
+use std::time::Duration;
+
+use orderpath_core::message::{Language, ShopInfo};
+
+use crate::db::Synchronous;
+use crate::signature::{SecretError, WebhookSecret};
+
+/// A variable that could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Spin could not give us the variable.
+    #[error("variable {name} is not available: {source}")]
+    Unavailable {
+        /// The component variable's name.
+        name: &'static str,
+        /// What Spin said.
+        #[source]
+        source: spin_sdk::variables::Error,
+    },
+    /// The value is not what the variable needs.
+    #[error("variable {name} is invalid: {reason}")]
+    Invalid {
+        /// The component variable's name.
+        name: &'static str,
+        /// What is wrong, without the value itself.
+        reason: String,
+    },
+}
+
+/// A secret string (API token). Its `Debug` never shows it.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+/// Reads a component variable.
+pub fn var(name: &'static str) -> Result<String, ConfigError> {
+    spin_sdk::variables::get(name).map_err(|source| ConfigError::Unavailable { name, source })
+}
+
+/// Reads a component variable holding a secret.
+pub fn secret(name: &'static str) -> Result<Secret, ConfigError> {
+    var(name).map(Secret)
+}
+
+/// Reads the Standard Webhooks secret of a webhook.
+pub fn webhook_secret(name: &'static str) -> Result<WebhookSecret, ConfigError> {
+    let value = var(name)?;
+    WebhookSecret::parse(&value).map_err(|e: SecretError| ConfigError::Invalid {
+        name,
+        reason: e.to_string(),
+    })
+}
+
+/// The shop as customers see it in messages (`shop_*` variables).
+pub fn shop() -> Result<(ShopInfo, Language), ConfigError> {
+    let language = var("shop_language")?;
+    let language = Language::parse(&language).ok_or_else(|| ConfigError::Invalid {
+        name: "shop_language",
+        reason: "must be ru or en".into(),
+    })?;
+    let info = ShopInfo {
+        name: var("shop_name")?,
+        phone: var("shop_phone")?,
+        email: var("shop_email")?,
+        hours: var("shop_hours")?,
+        url: var("shop_url")?,
+    };
+    Ok((info, language))
+}
+
+/// How SQLite should commit (`sqlite_synchronous`: `full` or `normal`).
+pub fn synchronous() -> Result<Synchronous, ConfigError> {
+    match var("sqlite_synchronous")?.trim() {
+        "full" | "" => Ok(Synchronous::Full),
+        "normal" => Ok(Synchronous::Normal),
+        _ => Err(ConfigError::Invalid {
+            name: "sqlite_synchronous",
+            reason: "must be full or normal".into(),
+        }),
+    }
+}
+
+/// The email API that carries customer email.
+#[derive(Debug, Clone)]
+pub enum EmailProvider {
+    /// Postmark: `POST {url}/email`.
+    Postmark {
+        /// Base URL, `scheme://host[:port]`.
+        url: String,
+        /// Server token.
+        token: Secret,
+    },
+    /// SendGrid v3: `POST {url}/v3/mail/send`.
+    SendGrid {
+        /// Base URL, `scheme://host[:port]`.
+        url: String,
+        /// API key.
+        api_key: Secret,
+    },
+}
+
+impl EmailProvider {
+    /// The provider's name as recorded with each attempt.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EmailProvider::Postmark { .. } => "postmark",
+            EmailProvider::SendGrid { .. } => "sendgrid",
+        }
+    }
+}
+
+/// Everything needed to send customer email.
+#[derive(Debug, Clone)]
+pub struct EmailConfig {
+    /// The API to use.
+    pub provider: EmailProvider,
+    /// The sender, `Name <address>` or a bare address.
+    pub from: Mailbox,
+    /// Time limit for one API call.
+    pub timeout: Duration,
+}
+
+/// A parsed `Name <address>` mailbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mailbox {
+    /// Display name, if any.
+    pub name: Option<String>,
+    /// The address.
+    pub address: String,
+}
+
+impl Mailbox {
+    /// Parses `Name <address>` or `address`.
+    pub fn parse(value: &str) -> Option<Mailbox> {
+        let value = value.trim();
+        let (name, address) = match (value.find('<'), value.ends_with('>')) {
+            (Some(open), true) => {
+                let name = value[..open].trim().trim_matches('"').trim();
+                (
+                    (!name.is_empty()).then(|| name.to_owned()),
+                    &value[open + 1..value.len() - 1],
+                )
+            }
+            _ => (None, value),
+        };
+        let address = orderpath_core::contact::Email::parse(address).ok()?;
+        Some(Mailbox {
+            name,
+            address: address.as_str().to_owned(),
+        })
+    }
+
+    /// `Name <address>` as mail headers write it.
+    pub fn to_header(&self) -> String {
+        match &self.name {
+            Some(name) => format!("\"{}\" <{}>", name.replace('"', ""), self.address),
+            None => self.address.clone(),
+        }
+    }
+}
+
+/// Reads the email configuration.
+pub fn email() -> Result<EmailConfig, ConfigError> {
+    let provider = match var("email_provider")?.trim() {
+        "postmark" => EmailProvider::Postmark {
+            url: base_url("postmark_url")?,
+            token: non_empty_secret("postmark_token")?,
+        },
+        "sendgrid" => EmailProvider::SendGrid {
+            url: base_url("sendgrid_url")?,
+            api_key: non_empty_secret("sendgrid_api_key")?,
+        },
+        _ => {
+            return Err(ConfigError::Invalid {
+                name: "email_provider",
+                reason: "must be postmark or sendgrid".into(),
+            })
+        }
+    };
+    let from = Mailbox::parse(&var("email_from")?).ok_or_else(|| ConfigError::Invalid {
+        name: "email_from",
+        reason: "must be an address or Name <address>".into(),
+    })?;
+    let timeout_ms: u64 = var("email_timeout_ms")?
+        .trim()
+        .parse()
+        .ok()
+        .filter(|ms| (100..=60_000).contains(ms))
+        .ok_or_else(|| ConfigError::Invalid {
+            name: "email_timeout_ms",
+            reason: "must be a whole number of milliseconds from 100 to 60000".into(),
+        })?;
+    Ok(EmailConfig {
+        provider,
+        from,
+        timeout: Duration::from_millis(timeout_ms),
+    })
+}
+
+fn non_empty_secret(name: &'static str) -> Result<Secret, ConfigError> {
+    let value = secret(name)?;
+    if value.expose().trim().is_empty() {
+        return Err(ConfigError::Invalid {
+            name,
+            reason: "is empty but the selected provider needs it".into(),
+        });
+    }
+    Ok(value)
+}
+
+fn base_url(name: &'static str) -> Result<String, ConfigError> {
+    let value = var(name)?;
+    let value = value.trim().trim_end_matches('/');
+    if !(value.starts_with("https://") || value.starts_with("http://")) {
+        return Err(ConfigError::Invalid {
+            name,
+            reason: "must start with https:// or http://".into(),
+        });
+    }
+    Ok(value.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mailbox_with_display_name_is_split() {
+        let mailbox = Mailbox::parse("Чайная лавка <Orders@Shop.example>").expect("mailbox");
+        assert_eq!(mailbox.name.as_deref(), Some("Чайная лавка"));
+        assert_eq!(mailbox.address, "orders@shop.example");
+    }
+
+    #[test]
+    fn bare_address_is_a_mailbox() {
+        let mailbox = Mailbox::parse("orders@shop.example").expect("mailbox");
+        assert_eq!(mailbox.name, None);
+        assert_eq!(mailbox.to_header(), "orders@shop.example");
+    }
+
+    #[test]
+    fn garbage_is_not_a_mailbox() {
+        assert_eq!(Mailbox::parse("Shop <not an address>"), None);
+    }
+
+    #[test]
+    fn secret_debug_is_redacted() {
+        assert_eq!(
+            format!("{:?}", Secret("t0ken".into())),
+            "Secret([redacted])"
+        );
+    }
+}

@@ -1,0 +1,194 @@
+//! Numbered schema migrations, applied on first use by whichever component runs first.
+//!
+//! Every request first reads the newest applied version (one small query). Only when it is
+//! behind does it take the write lock with `BEGIN IMMEDIATE`, read the version again under the
+//! lock and apply what is still missing. Concurrent first requests therefore queue on the lock
+//! and all but one find nothing left to do. A migration is applied whole or not at all.
+//! Versions are append-only: never edit a released migration, add the next number.
+
+use crate::db::{int, req_int, text, Db, DbError};
+
+/// One schema step.
+struct Migration {
+    version: i64,
+    name: &'static str,
+    statements: &'static [&'static str],
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "orders, customers, history, outbox, inbound events",
+    statements: &[
+        "CREATE TABLE customers (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT,
+            phone TEXT UNIQUE,
+            email TEXT UNIQUE,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )",
+        "CREATE TABLE orders (
+            id TEXT PRIMARY KEY,
+            customer_id INTEGER REFERENCES customers(id),
+            status TEXT NOT NULL,
+            payment_status TEXT NOT NULL DEFAULT 'not-paid',
+            delivery_status TEXT,
+            currency TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            order_method TEXT NOT NULL,
+            customer_type TEXT NOT NULL,
+            customer_name TEXT,
+            customer_phone TEXT,
+            customer_email TEXT,
+            delivery_type TEXT,
+            delivery_address TEXT,
+            delivery_cost INTEGER NOT NULL DEFAULT 0,
+            discount INTEGER NOT NULL DEFAULT 0,
+            total INTEGER NOT NULL,
+            utm_source TEXT,
+            utm_medium TEXT,
+            utm_campaign TEXT,
+            utm_content TEXT,
+            utm_term TEXT,
+            comment TEXT,
+            manager TEXT,
+            placed_at TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )",
+        "CREATE INDEX orders_customer ON orders(customer_id)",
+        "CREATE INDEX orders_status ON orders(status)",
+        "CREATE TABLE order_items (
+            order_id TEXT NOT NULL REFERENCES orders(id),
+            line INTEGER NOT NULL,
+            sku TEXT NOT NULL,
+            name TEXT NOT NULL,
+            qty INTEGER NOT NULL,
+            price INTEGER NOT NULL,
+            category TEXT,
+            PRIMARY KEY (order_id, line)
+        )",
+        "CREATE TABLE order_history (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            order_id TEXT NOT NULL,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            actor_name TEXT,
+            field TEXT NOT NULL,
+            old_value TEXT,
+            new_value TEXT,
+            outcome TEXT NOT NULL CHECK (outcome IN ('applied', 'refused')),
+            reason TEXT,
+            event_id TEXT
+        )",
+        "CREATE INDEX order_history_order ON order_history(order_id, id)",
+        "CREATE TABLE inbound_events (
+            source TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            body_sha256 TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            status INTEGER,
+            response TEXT,
+            PRIMARY KEY (source, event_id)
+        )",
+        "CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            dedupe_key TEXT NOT NULL UNIQUE,
+            order_id TEXT,
+            channel TEXT NOT NULL CHECK (channel IN ('email', 'sms', 'telegram')),
+            template TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            recipient_name TEXT,
+            subject TEXT,
+            body_text TEXT NOT NULL,
+            body_html TEXT,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            lease_until TEXT,
+            last_error TEXT,
+            provider TEXT,
+            provider_message_id TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT
+        )",
+        "CREATE INDEX outbox_due ON outbox(status, next_attempt_at)",
+        "CREATE INDEX outbox_order ON outbox(order_id)",
+        "CREATE TABLE outbox_attempts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            message_id INTEGER NOT NULL REFERENCES outbox(id),
+            at TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            outcome TEXT NOT NULL CHECK (outcome IN ('sent', 'retryable', 'permanent')),
+            http_status INTEGER,
+            error TEXT
+        )",
+        "CREATE INDEX outbox_attempts_message ON outbox_attempts(message_id)",
+    ],
+}];
+
+/// The newest schema version this build knows.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+/// Brings the schema up to [`latest_version`]; cheap when it already is.
+pub fn ensure_schema(db: &Db) -> Result<(), DbError> {
+    if applied_version(db).unwrap_or(0) >= latest_version() {
+        return Ok(());
+    }
+    // WAL lets readers run beside the writer and makes each commit one append; the mode is
+    // stored in the file, so this runs once per database. A backend that refuses it (libSQL)
+    // keeps its own journaling.
+    let _ = db.execute("PRAGMA journal_mode = WAL", &[]);
+    db.transaction(|db| {
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                version INTEGER PRIMARY KEY,
+                name TEXT NOT NULL,
+                applied_at TEXT NOT NULL
+            )",
+            &[],
+        )?;
+        let current = applied_version(db)?;
+        let now = crate::clock::Timestamp::now().to_rfc3339();
+        for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
+            for statement in migration.statements {
+                db.execute(statement, &[])?;
+            }
+            db.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                &[
+                    int(migration.version),
+                    text(migration.name),
+                    text(now.clone()),
+                ],
+            )?;
+        }
+        Ok(())
+    })
+}
+
+fn applied_version(db: &Db) -> Result<i64, DbError> {
+    let row = db.row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+        &[],
+    )?;
+    match row {
+        Some(row) => req_int(&row, 0),
+        None => Ok(0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_strictly_increasing_from_one() {
+        for (index, migration) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(migration.version, index as i64 + 1, "{}", migration.name);
+            assert!(!migration.statements.is_empty());
+        }
+    }
+}

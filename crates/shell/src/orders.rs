@@ -1,0 +1,317 @@
+//! The order repository: orders, their items, customers and history.
+//!
+//! Customers are keyed by normalised phone and by email, both UNIQUE: an order is linked to the
+//! customer with its phone, else the one with its email, else a new one. A known customer's
+//! missing name or contacts are filled in, but never with a contact another customer owns.
+
+use orderpath_core::event::{CustomerContact, Delivery, Item, NewOrder, OrderId};
+use orderpath_core::order::OrderSnapshot;
+
+use crate::clock::Timestamp;
+use crate::db::{get_int, get_text, int, opt_text, req_int, req_text, text, Db, DbError};
+
+/// Whether an order with this id exists.
+pub fn exists(db: &Db, order_id: &str) -> Result<bool, DbError> {
+    Ok(db
+        .row("SELECT 1 FROM orders WHERE id = ?", &[text(order_id)])?
+        .is_some())
+}
+
+/// Finds the customer for a contact or creates one; `None` when the contact has neither phone
+/// nor email.
+pub fn find_or_create_customer(
+    db: &Db,
+    contact: &CustomerContact,
+    now: Timestamp,
+) -> Result<Option<i64>, DbError> {
+    let phone = contact.phone.as_ref().map(|p| p.as_str().to_owned());
+    let email = contact.email.as_ref().map(|e| e.as_str().to_owned());
+    let mut found = None;
+    if let Some(phone) = &phone {
+        found = db.row(
+            "SELECT id FROM customers WHERE phone = ?",
+            &[text(phone.clone())],
+        )?;
+    }
+    if found.is_none() {
+        if let Some(email) = &email {
+            found = db.row(
+                "SELECT id FROM customers WHERE email = ?",
+                &[text(email.clone())],
+            )?;
+        }
+    }
+    let now = now.to_rfc3339();
+    match found {
+        Some(row) => {
+            let id = req_int(&row, 0)?;
+            db.execute(
+                "UPDATE customers SET
+                    name = COALESCE(name, ?1),
+                    phone = CASE WHEN phone IS NULL AND ?2 IS NOT NULL
+                                  AND NOT EXISTS (SELECT 1 FROM customers WHERE phone = ?2)
+                             THEN ?2 ELSE phone END,
+                    email = CASE WHEN email IS NULL AND ?3 IS NOT NULL
+                                  AND NOT EXISTS (SELECT 1 FROM customers WHERE email = ?3)
+                             THEN ?3 ELSE email END,
+                    updated_at = ?4
+                 WHERE id = ?5",
+                &[
+                    opt_text(contact.name.as_deref()),
+                    opt_text(phone.as_deref()),
+                    opt_text(email.as_deref()),
+                    text(now),
+                    int(id),
+                ],
+            )?;
+            Ok(Some(id))
+        }
+        None if phone.is_none() && email.is_none() => Ok(None),
+        None => {
+            let row = db
+                .row(
+                    "INSERT INTO customers (name, phone, email, created_at, updated_at)
+                     VALUES (?, ?, ?, ?, ?) RETURNING id",
+                    &[
+                        opt_text(contact.name.as_deref()),
+                        opt_text(phone.as_deref()),
+                        opt_text(email.as_deref()),
+                        text(now.clone()),
+                        text(now),
+                    ],
+                )?
+                .ok_or(DbError::Shape("customer insert returned no id"))?;
+            Ok(Some(req_int(&row, 0)?))
+        }
+    }
+}
+
+/// Stores a new order and its items in status `status`.
+pub fn insert(
+    db: &Db,
+    order: &NewOrder,
+    status: &str,
+    customer_id: Option<i64>,
+    now: Timestamp,
+) -> Result<(), DbError> {
+    let now = now.to_rfc3339();
+    let placed_at = order.created_at.clone().unwrap_or_else(|| now.clone());
+    db.execute(
+        "INSERT INTO orders (id, customer_id, status, currency, channel, order_method,
+            customer_type, customer_name, customer_phone, customer_email, delivery_type,
+            delivery_address, delivery_cost, discount, total, utm_source, utm_medium,
+            utm_campaign, utm_content, utm_term, comment, manager, placed_at, created_at,
+            updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        &[
+            text(order.order_id.as_str()),
+            customer_id.map_or(spin_sdk::sqlite::Value::Null, int),
+            text(status),
+            text(order.currency.as_str()),
+            text(order.channel.clone()),
+            text(order.order_method.clone()),
+            text(order.customer_type.clone()),
+            opt_text(order.customer.name.as_deref()),
+            opt_text(order.customer.phone.as_ref().map(|p| p.as_str())),
+            opt_text(order.customer.email.as_ref().map(|e| e.as_str())),
+            opt_text(order.delivery.kind.as_deref()),
+            opt_text(order.delivery.address.as_deref()),
+            int(order.delivery.cost),
+            int(order.discount),
+            int(order.total),
+            opt_text(order.utm.source.as_deref()),
+            opt_text(order.utm.medium.as_deref()),
+            opt_text(order.utm.campaign.as_deref()),
+            opt_text(order.utm.content.as_deref()),
+            opt_text(order.utm.term.as_deref()),
+            opt_text(order.comment.as_deref()),
+            opt_text(order.manager.as_deref()),
+            text(placed_at),
+            text(now.clone()),
+            text(now),
+        ],
+    )?;
+    write_items(db, order.order_id.as_str(), &order.items)
+}
+
+fn write_items(db: &Db, order_id: &str, items: &[Item]) -> Result<(), DbError> {
+    db.execute(
+        "DELETE FROM order_items WHERE order_id = ?",
+        &[text(order_id)],
+    )?;
+    for (line, item) in items.iter().enumerate() {
+        db.execute(
+            "INSERT INTO order_items (order_id, line, sku, name, qty, price, category)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+            &[
+                text(order_id),
+                int(line as i64 + 1),
+                text(item.sku.clone()),
+                text(item.name.clone()),
+                int(i64::from(item.qty)),
+                int(item.price),
+                opt_text(item.category.as_deref()),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// Loads what the core needs to decide about an existing order.
+pub fn load(db: &Db, order_id: &str) -> Result<Option<OrderSnapshot>, DbError> {
+    let Some(row) = db.row(
+        "SELECT status, customer_name, customer_phone, customer_email, delivery_type,
+                delivery_address, delivery_cost, discount, total, comment, manager
+         FROM orders WHERE id = ?",
+        &[text(order_id)],
+    )?
+    else {
+        return Ok(None);
+    };
+    let order_id = OrderId::parse(order_id).map_err(|_| DbError::Shape("stored order id"))?;
+    let customer = CustomerContact {
+        name: get_text(&row, 1)?,
+        phone: get_text(&row, 2)?
+            .map(|p| orderpath_core::contact::Phone::parse(&p))
+            .transpose()
+            .map_err(|_| DbError::Shape("stored phone"))?,
+        email: get_text(&row, 3)?
+            .map(|e| orderpath_core::contact::Email::parse(&e))
+            .transpose()
+            .map_err(|_| DbError::Shape("stored email"))?,
+    };
+    let items = db
+        .execute(
+            "SELECT sku, name, qty, price, category FROM order_items
+             WHERE order_id = ? ORDER BY line",
+            &[text(order_id.as_str())],
+        )?
+        .rows
+        .iter()
+        .map(|r| {
+            Ok(Item {
+                sku: req_text(r, 0)?,
+                name: req_text(r, 1)?,
+                qty: u32::try_from(req_int(r, 2)?).map_err(|_| DbError::Shape("qty"))?,
+                price: req_int(r, 3)?,
+                category: get_text(r, 4)?,
+            })
+        })
+        .collect::<Result<Vec<_>, DbError>>()?;
+    Ok(Some(OrderSnapshot {
+        order_id,
+        status: req_text(&row, 0)?,
+        customer,
+        items,
+        delivery: Delivery {
+            kind: get_text(&row, 4)?,
+            address: get_text(&row, 5)?,
+            cost: get_int(&row, 6)?.unwrap_or(0),
+        },
+        discount: get_int(&row, 7)?.unwrap_or(0),
+        total: req_int(&row, 8)?,
+        comment: get_text(&row, 9)?,
+        manager: get_text(&row, 10)?,
+    }))
+}
+
+/// Moves an order to a status.
+pub fn set_status(db: &Db, order_id: &str, status: &str, now: Timestamp) -> Result<(), DbError> {
+    db.execute(
+        "UPDATE orders SET status = ?, updated_at = ? WHERE id = ?",
+        &[text(status), text(now.to_rfc3339()), text(order_id)],
+    )?;
+    Ok(())
+}
+
+/// Writes an updated snapshot back (contacts, items, delivery, sums, comment, manager).
+pub fn save(
+    db: &Db,
+    order: &OrderSnapshot,
+    customer_id: Option<i64>,
+    items_changed: bool,
+    now: Timestamp,
+) -> Result<(), DbError> {
+    db.execute(
+        "UPDATE orders SET customer_id = COALESCE(?, customer_id), customer_name = ?,
+            customer_phone = ?, customer_email = ?, delivery_type = ?, delivery_address = ?,
+            delivery_cost = ?, discount = ?, total = ?, comment = ?, manager = ?, updated_at = ?
+         WHERE id = ?",
+        &[
+            customer_id.map_or(spin_sdk::sqlite::Value::Null, int),
+            opt_text(order.customer.name.as_deref()),
+            opt_text(order.customer.phone.as_ref().map(|p| p.as_str())),
+            opt_text(order.customer.email.as_ref().map(|e| e.as_str())),
+            opt_text(order.delivery.kind.as_deref()),
+            opt_text(order.delivery.address.as_deref()),
+            int(order.delivery.cost),
+            int(order.discount),
+            int(order.total),
+            opt_text(order.comment.as_deref()),
+            opt_text(order.manager.as_deref()),
+            text(now.to_rfc3339()),
+            text(order.order_id.as_str()),
+        ],
+    )?;
+    if items_changed {
+        write_items(db, order.order_id.as_str(), &order.items)?;
+    }
+    Ok(())
+}
+
+/// Whether a change took effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The change was made.
+    Applied,
+    /// The change was refused (e.g. a forbidden transition).
+    Refused,
+}
+
+/// One line of an order's history (scenario P5).
+#[derive(Debug, Clone)]
+pub struct HistoryEntry<'a> {
+    /// The order.
+    pub order_id: &'a str,
+    /// Who or what: `staff:m.ivanova`, `webhook:orders`, `trigger:<id>`.
+    pub actor: &'a str,
+    /// The actor's display name.
+    pub actor_name: Option<&'a str>,
+    /// What changed: `created`, `status`, `items`, …
+    pub field: &'a str,
+    /// Old value as JSON text.
+    pub old_value: Option<String>,
+    /// New value as JSON text.
+    pub new_value: Option<String>,
+    /// Applied or refused.
+    pub outcome: Outcome,
+    /// Why (refusal reason, cancellation reason).
+    pub reason: Option<&'a str>,
+    /// The event behind the change.
+    pub event_id: Option<&'a str>,
+}
+
+/// Appends a history entry.
+pub fn record_history(db: &Db, entry: &HistoryEntry<'_>, now: Timestamp) -> Result<(), DbError> {
+    db.execute(
+        "INSERT INTO order_history (order_id, at, actor, actor_name, field, old_value, new_value,
+                                    outcome, reason, event_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        &[
+            text(entry.order_id),
+            text(now.to_rfc3339()),
+            text(entry.actor),
+            opt_text(entry.actor_name),
+            text(entry.field),
+            opt_text(entry.old_value.as_deref()),
+            opt_text(entry.new_value.as_deref()),
+            text(match entry.outcome {
+                Outcome::Applied => "applied",
+                Outcome::Refused => "refused",
+            }),
+            opt_text(entry.reason),
+            opt_text(entry.event_id),
+        ],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,11 @@
+//! End-to-end tests: the real `.wasm` components from `spin.toml`, run by the harness the way
+//! Spin runs them, against mock provider APIs on 127.0.0.1.
+
+mod bad_input;
+mod idempotency;
+mod migrations;
+mod orders;
+mod status_path;
+mod support;
+mod thank_you_email;
+mod webhook_auth;

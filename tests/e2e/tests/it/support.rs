@@ -1,0 +1,197 @@
+//! `TestApp`: the real Orderpath components in the harness, with a mock email API, a
+//! controllable clock and helpers that read like the domain.
+
+use std::path::{Path, PathBuf};
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use bytes::Bytes;
+use hmac::{Hmac, Mac};
+use orderpath_harness::{
+    App, AppBuilder, Clock, HarnessResponse, MockServer, RecordedRequest, Responder,
+};
+use serde_json::{json, Value};
+use sha2::Sha256;
+
+/// 2026-11-24T07:00:00Z, a Tuesday morning in Moscow.
+pub const START: u64 = 1_795_503_600;
+
+/// The secret the tests' "shop" signs with.
+pub const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+pub const POSTMARK_TOKEN: &str = "pm-server-token-e2e";
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A fixture from `tests/fixtures/<provider>/<name>`.
+pub fn fixture(path: &str) -> Value {
+    let file = workspace_root().join("tests/fixtures").join(path);
+    let text = std::fs::read_to_string(&file)
+        .unwrap_or_else(|e| panic!("fixture {}: {e}", file.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("fixture {path}: {e}"))
+}
+
+pub struct TestApp {
+    pub app: App,
+    pub clock: Clock,
+    pub email_api: MockServer,
+    _state: tempfile::TempDir,
+}
+
+impl TestApp {
+    /// The app with the default configuration and a Postmark mock that accepts everything.
+    pub async fn start() -> TestApp {
+        TestApp::start_with(|b| b).await
+    }
+
+    /// The app with extra builder settings (variables override the defaults).
+    pub async fn start_with(configure: impl FnOnce(AppBuilder) -> AppBuilder) -> TestApp {
+        let email_api = MockServer::start().await;
+        email_api.respond(postmark_ok("pm-msg-1"));
+        let state = tempfile::tempdir().expect("temp dir");
+        let clock = Clock::fixed(START);
+        let builder = App::builder(workspace_root().join("spin.toml"))
+            .state_dir(state.path())
+            .clock(clock.clone())
+            .variable("orders_webhook_secret", SECRET)
+            .variable("postmark_url", email_api.url())
+            .variable("postmark_token", POSTMARK_TOKEN)
+            .variable("email_from", "Чайная лавка <orders@tea.example>")
+            .variable("email_timeout_ms", "500")
+            .variable("shop_name", "Чайная лавка")
+            .variable("shop_phone", "+7 495 123-45-67")
+            .variable("shop_email", "hello@tea.example")
+            .variable("shop_hours", "Пн–Пт 09:00–18:00")
+            .variable("shop_url", "https://tea.example");
+        let app = configure(builder)
+            .build()
+            .await
+            .expect("the app starts (did ./scripts/test.sh build the components?)");
+        TestApp {
+            app,
+            clock,
+            email_api,
+            _state: state,
+        }
+    }
+
+    /// A signed request to the order webhook, as the shop would send it now.
+    pub fn signed(&self, webhook_id: &str, body: &[u8]) -> http::Request<Bytes> {
+        let ts = self.clock.unix_seconds() as i64;
+        signed_request(webhook_id, ts, body)
+    }
+
+    /// Posts an order event signed with a fresh id and waits until the component is done.
+    pub async fn post_event(&self, webhook_id: &str, event: &Value) -> HarnessResponse {
+        let body = serde_json::to_vec(event).expect("json");
+        self.send(self.signed(webhook_id, &body)).await
+    }
+
+    /// Sends any request and waits until every instance has finished its follow-up work.
+    pub async fn send(&self, request: http::Request<Bytes>) -> HarnessResponse {
+        let response = self.app.request(request).await.expect("request");
+        self.app.wait_idle().await;
+        response
+    }
+
+    /// The emails the Postmark mock received, as JSON bodies.
+    pub fn sent_emails(&self) -> Vec<Value> {
+        self.email_requests()
+            .iter()
+            .map(|r| r.json().expect("postmark body is JSON"))
+            .collect()
+    }
+
+    pub fn email_requests(&self) -> Vec<RecordedRequest> {
+        self.email_api.requests()
+    }
+
+    /// Runs a query on the app's database and returns rows as JSON arrays.
+    pub fn query(&self, sql: &str) -> Vec<Vec<Value>> {
+        let path = self.app.state_dir().join("sqlite_db.db");
+        if !path.exists() {
+            return Vec::new();
+        }
+        let conn = rusqlite::Connection::open(&path).expect("open db");
+        let mut stmt = match conn.prepare(sql) {
+            Ok(stmt) => stmt,
+            // Tables do not exist before the first accepted request creates the schema.
+            Err(e) if e.to_string().contains("no such table") => return Vec::new(),
+            Err(e) => panic!("{sql}: {e}"),
+        };
+        let columns = stmt.column_count();
+        let rows = stmt
+            .query_map([], |row| {
+                (0..columns)
+                    .map(|i| {
+                        Ok(match row.get_ref(i)? {
+                            rusqlite::types::ValueRef::Null => Value::Null,
+                            rusqlite::types::ValueRef::Integer(n) => json!(n),
+                            rusqlite::types::ValueRef::Real(f) => json!(f),
+                            rusqlite::types::ValueRef::Text(t) => {
+                                json!(String::from_utf8_lossy(t))
+                            }
+                            rusqlite::types::ValueRef::Blob(b) => json!(b),
+                        })
+                    })
+                    .collect::<Result<Vec<_>, rusqlite::Error>>()
+            })
+            .expect("query");
+        rows.map(|r| r.expect("row")).collect()
+    }
+
+    /// A single number from a query like `SELECT COUNT(*) ...`.
+    pub fn count(&self, sql: &str) -> i64 {
+        self.query(sql)
+            .first()
+            .and_then(|row| row.first())
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
+    }
+
+    /// Orders, outbox messages and sent emails, for "nothing happened" checks.
+    pub fn footprint(&self) -> (i64, i64, usize) {
+        (
+            self.count("SELECT COUNT(*) FROM orders"),
+            self.count("SELECT COUNT(*) FROM outbox"),
+            self.email_requests().len(),
+        )
+    }
+}
+
+/// Postmark's success answer.
+pub fn postmark_ok(message_id: &str) -> Responder {
+    Responder::status(200).json(json!({
+        "To": "anna.petrova@example.com",
+        "SubmittedAt": "2026-11-24T07:00:01Z",
+        "MessageID": message_id,
+        "ErrorCode": 0,
+        "Message": "OK"
+    }))
+}
+
+pub fn signature(webhook_id: &str, ts: i64, body: &[u8]) -> String {
+    let key = BASE64
+        .decode(SECRET.trim_start_matches("whsec_"))
+        .expect("secret is base64");
+    let mut mac = <Hmac<Sha256>>::new_from_slice(&key).expect("key");
+    mac.update(format!("{webhook_id}.{ts}.").as_bytes());
+    mac.update(body);
+    format!("v1,{}", BASE64.encode(mac.finalize().into_bytes()))
+}
+
+pub fn signed_request(webhook_id: &str, ts: i64, body: &[u8]) -> http::Request<Bytes> {
+    http::Request::post("http://orders.shop.example/webhooks/orders")
+        .header("content-type", "application/json")
+        .header("webhook-id", webhook_id)
+        .header("webhook-timestamp", ts.to_string())
+        .header("webhook-signature", signature(webhook_id, ts, body))
+        .body(Bytes::copy_from_slice(body))
+        .expect("request")
+}
+
+/// The body of a JSON answer.
+pub fn json_of(response: &HarnessResponse) -> Value {
+    response.json().expect("JSON answer")
+}

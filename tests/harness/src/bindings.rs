@@ -1,0 +1,17 @@
+//! Host bindings for the `fermyon:spin@2.0.0` interfaces in the workspace's top-level `wit/`.
+//!
+//! Imports are `async | trappable`: every host function returns
+//! `wasmtime::Result<Result<T, Error>>`, where the outer error traps the guest and the inner
+//! one is handed to it.
+
+wasmtime::component::bindgen!({
+    path: "../../wit",
+    world: "fermyon:spin/harness-host",
+    imports: { default: async | trappable },
+    with: {
+        "fermyon:spin/key-value.store": crate::kv::KvStore,
+        "fermyon:spin/sqlite.connection": crate::sqlite::SqliteConnection,
+    },
+});
+
+pub use fermyon::spin::{key_value, sqlite, variables};

@@ -1,0 +1,306 @@
+//! A scriptable HTTP/1.1 server on loopback that stands in for a provider API (email, SMS, ...).
+//!
+//! Every request is recorded, whatever the answer. The answer is, in order: the next one-shot
+//! [`MockServer::push`]ed responder, a responder set for the method and path with
+//! [`MockServer::respond_on`], or the default ([`MockServer::respond`]; initially `200` with an
+//! empty body). [`Responder::hang`] never answers (until shutdown) and [`Responder::close`]
+//! drops the connection without an answer.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::task::{JoinHandle, JoinSet};
+
+/// A request the mock received.
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    /// HTTP method.
+    pub method: Method,
+    /// Path with query, e.g. `/email?x=1`.
+    pub path: String,
+    /// Request headers.
+    pub headers: HeaderMap,
+    /// The whole body.
+    pub body: Bytes,
+}
+
+impl RecordedRequest {
+    /// The body as (lossy) UTF-8.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Result<serde_json::Value> {
+        serde_json::from_slice(&self.body)
+    }
+
+    /// A header value as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// How the mock answers a request.
+#[derive(Debug, Clone)]
+pub struct Responder {
+    kind: Kind,
+}
+
+#[derive(Debug, Clone)]
+enum Kind {
+    Answer {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Bytes,
+    },
+    Hang,
+    Close,
+}
+
+impl Responder {
+    /// Answers with `status` (headers and body follow with the builder methods).
+    pub fn status(status: u16) -> Self {
+        Self {
+            kind: Kind::Answer {
+                status,
+                headers: Vec::new(),
+                body: Bytes::new(),
+            },
+        }
+    }
+
+    /// Adds a response header.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        if let Kind::Answer { headers, .. } = &mut self.kind {
+            headers.push((name.into(), value.into()));
+        }
+        self
+    }
+
+    /// Sets the body.
+    pub fn body(mut self, bytes: impl Into<Bytes>) -> Self {
+        if let Kind::Answer { body, .. } = &mut self.kind {
+            *body = bytes.into();
+        }
+        self
+    }
+
+    /// Sets a JSON body and `content-type: application/json`.
+    pub fn json(self, value: impl serde::Serialize) -> Self {
+        let body = serde_json::to_vec(&value).unwrap_or_default();
+        self.header("content-type", "application/json").body(body)
+    }
+
+    /// Accepts the request and never answers (until the mock shuts down).
+    pub fn hang() -> Self {
+        Self { kind: Kind::Hang }
+    }
+
+    /// Drops the connection without answering.
+    pub fn close() -> Self {
+        Self { kind: Kind::Close }
+    }
+}
+
+#[derive(Debug)]
+struct Script {
+    requests: Vec<RecordedRequest>,
+    queue: VecDeque<Responder>,
+    routes: Vec<(Method, String, Responder)>,
+    default: Responder,
+}
+
+impl Script {
+    fn choose(&mut self, method: &Method, path: &str) -> Responder {
+        if let Some(r) = self.queue.pop_front() {
+            return r;
+        }
+        let bare = path.split('?').next().unwrap_or(path);
+        self.routes
+            .iter()
+            .rev()
+            .find(|(m, p, _)| m == method && (p == path || p == bare))
+            .map(|(_, _, r)| r.clone())
+            .unwrap_or_else(|| self.default.clone())
+    }
+}
+
+/// The mock server; stops when shut down or dropped.
+pub struct MockServer {
+    addr: SocketAddr,
+    script: Arc<Mutex<Script>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl MockServer {
+    /// Starts a mock on `127.0.0.1:0`.
+    ///
+    /// # Panics
+    /// If no loopback port can be bound.
+    pub async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("mock server: bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("mock server: local addr");
+        let script = Arc::new(Mutex::new(Script {
+            requests: Vec::new(),
+            queue: VecDeque::new(),
+            routes: Vec::new(),
+            default: Responder::status(200),
+        }));
+        let task = tokio::spawn(accept_loop(listener, script.clone()));
+        Self {
+            addr,
+            script,
+            task: Some(task),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Every request received so far, in arrival order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.lock().requests.clone()
+    }
+
+    /// Sets the default answer.
+    pub fn respond(&self, responder: Responder) {
+        self.lock().default = responder;
+    }
+
+    /// Sets the answer for `method` and `path` (matched with or without the query string).
+    pub fn respond_on(&self, method: &str, path: &str, responder: Responder) {
+        let method = Method::from_bytes(method.as_bytes()).unwrap_or(Method::GET);
+        self.lock()
+            .routes
+            .push((method, path.to_string(), responder));
+    }
+
+    /// Queues a one-shot answer, used before any other.
+    pub fn push(&self, responder: Responder) {
+        self.lock().queue.push_back(responder);
+    }
+
+    /// Stops the server and drops all connections (also ending hung requests).
+    pub async fn shutdown(mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Script> {
+        self.script.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+#[derive(Debug)]
+struct CloseConnection;
+
+impl std::fmt::Display for CloseConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("mock: closing connection")
+    }
+}
+
+impl std::error::Error for CloseConnection {}
+
+async fn accept_loop(listener: TcpListener, script: Arc<Mutex<Script>>) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let script = script.clone();
+                connections.spawn(async move {
+                    let service = service_fn(move |req| answer(req, script.clone()));
+                    let _ = http1::Builder::new()
+                        .keep_alive(true)
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+}
+
+async fn answer(
+    req: hyper::Request<Incoming>,
+    script: Arc<Mutex<Script>>,
+) -> Result<Response<Full<Bytes>>, CloseConnection> {
+    let (parts, body) = req.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let path = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
+    let responder = {
+        let mut s = script.lock().unwrap_or_else(|e| e.into_inner());
+        let r = s.choose(&parts.method, &path);
+        s.requests.push(RecordedRequest {
+            method: parts.method,
+            path,
+            headers: parts.headers,
+            body,
+        });
+        r
+    };
+    match responder.kind {
+        Kind::Hang => {
+            std::future::pending::<Infallible>().await;
+            Err(CloseConnection)
+        }
+        Kind::Close => Err(CloseConnection),
+        Kind::Answer {
+            status,
+            headers,
+            body,
+        } => {
+            let mut resp = Response::new(Full::new(body));
+            *resp.status_mut() =
+                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            for (k, v) in headers {
+                if let (Ok(k), Ok(v)) = (
+                    HeaderName::from_bytes(k.as_bytes()),
+                    HeaderValue::from_str(&v),
+                ) {
+                    resp.headers_mut().append(k, v);
+                }
+            }
+            Ok(resp)
+        }
+    }
+}

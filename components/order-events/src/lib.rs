@@ -49,7 +49,7 @@ impl FollowUp {
             }
         };
         for id in self.emails {
-            match outbox::deliver_email(&self.db, id, &config, Timestamp::now()) {
+            match outbox::send_claimed_email(&self.db, id, &config) {
                 Ok(delivery) => eprintln!("outbox message {id}: {delivery:?}"),
                 Err(error) => eprintln!("outbox message {id} left pending: {error}"),
             }

@@ -65,12 +65,11 @@ impl Db {
     pub fn open(synchronous: Synchronous) -> Result<Db, DbError> {
         let conn = Connection::open_default().map_err(DbError::Open)?;
         let db = Db { conn };
-        let pragma = match synchronous {
-            Synchronous::Full => "PRAGMA synchronous = FULL",
-            Synchronous::Normal => "PRAGMA synchronous = NORMAL",
-        };
-        // libSQL and other remote backends may refuse pragmas; that only costs speed.
-        let _ = db.conn.execute(pragma, &[]);
+        // FULL is SQLite's default, so only NORMAL costs a statement. libSQL and other remote
+        // backends may refuse the pragma; that only costs speed.
+        if synchronous == Synchronous::Normal {
+            let _ = db.conn.execute("PRAGMA synchronous = NORMAL", &[]);
+        }
         crate::migrate::ensure_schema(&db)?;
         Ok(db)
     }

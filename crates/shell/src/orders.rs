@@ -131,29 +131,44 @@ pub fn insert(
             text(now),
         ],
     )?;
-    write_items(db, order.order_id.as_str(), &order.items)
+    insert_items(db, order.order_id.as_str(), &order.items)
 }
 
-fn write_items(db: &Db, order_id: &str, items: &[Item]) -> Result<(), DbError> {
+/// Replaces an order's items.
+fn replace_items(db: &Db, order_id: &str, items: &[Item]) -> Result<(), DbError> {
     db.execute(
         "DELETE FROM order_items WHERE order_id = ?",
         &[text(order_id)],
     )?;
-    for (line, item) in items.iter().enumerate() {
-        db.execute(
-            "INSERT INTO order_items (order_id, line, sku, name, qty, price, category)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
-            &[
-                text(order_id),
-                int(line as i64 + 1),
-                text(item.sku.clone()),
-                text(item.name.clone()),
-                int(i64::from(item.qty)),
-                int(item.price),
-                opt_text(item.category.as_deref()),
-            ],
-        )?;
+    insert_items(db, order_id, items)
+}
+
+/// Inserts all items in one statement: a request's statements all run under the write lock.
+fn insert_items(db: &Db, order_id: &str, items: &[Item]) -> Result<(), DbError> {
+    if items.is_empty() {
+        return Ok(());
     }
+    let mut sql = String::from(
+        "INSERT INTO order_items (order_id, line, sku, name, qty, price, category) VALUES ",
+    );
+    let mut params = Vec::with_capacity(items.len() * 7);
+    for (line, item) in items.iter().enumerate() {
+        sql.push_str(if line == 0 {
+            "(?, ?, ?, ?, ?, ?, ?)"
+        } else {
+            ", (?, ?, ?, ?, ?, ?, ?)"
+        });
+        params.extend([
+            text(order_id),
+            int(line as i64 + 1),
+            text(item.sku.clone()),
+            text(item.name.clone()),
+            int(i64::from(item.qty)),
+            int(item.price),
+            opt_text(item.category.as_deref()),
+        ]);
+    }
+    db.execute(&sql, &params)?;
     Ok(())
 }
 
@@ -254,7 +269,7 @@ pub fn save(
         ],
     )?;
     if items_changed {
-        write_items(db, order.order_id.as_str(), &order.items)?;
+        replace_items(db, order.order_id.as_str(), &order.items)?;
     }
     Ok(())
 }

@@ -1,13 +1,15 @@
 //! The outbox: a message is a row before it is a request.
 //!
 //! A message is inserted in the same transaction as the event that caused it, so it exists
-//! exactly when the event's effects do. Delivery first claims the row with a conditional
-//! `UPDATE … WHERE status = 'pending'` (one statement, atomic on any number of instances), sends,
-//! then records the attempt and the new state in one transaction. A message that could not be
-//! sent stays `pending` with its error and a next attempt time; the scheduler tick retries it.
-//! The claim is a lease: if the sender dies mid-call, the row becomes due again when the lease
-//! ends. The `dedupe_key` makes the same logical message (e.g. C1 for one order) impossible
-//! to queue twice.
+//! exactly when the event's effects do. It is born claimed by the request that queued it
+//! (`status = 'sending'` with a lease), so that request can send it right after answering
+//! without another write. Anyone else — the scheduler tick, a resend — claims a row with a
+//! conditional `UPDATE … WHERE status = 'pending'` (one statement, atomic on any number of
+//! instances). After the call, the attempt and the new state are recorded in one transaction.
+//! A message that could not be sent goes back to `pending` with its error and a next attempt
+//! time. If a sender dies mid-call, the lease runs out and the row is due again. The
+//! `dedupe_key` makes the same logical message (e.g. C1 for one order) impossible to queue
+//! twice.
 
 use crate::clock::Timestamp;
 use crate::config::EmailConfig;
@@ -38,17 +40,21 @@ pub struct NewEmail<'a> {
     pub html: &'a str,
 }
 
-/// Queues an email. Returns its id, or `None` when a message with the same dedupe key exists.
+/// Queues an email, claimed by the caller, who must call [`send_claimed_email`] after the
+/// transaction commits. Returns its id, or `None` when a message with the same dedupe key
+/// exists.
 pub fn enqueue_email(
     db: &Db,
     email: &NewEmail<'_>,
     now: Timestamp,
 ) -> Result<Option<i64>, DbError> {
+    let lease = now.plus_secs(LEASE_SECS).to_rfc3339();
     let now = now.to_rfc3339();
     let row = db.row(
         "INSERT INTO outbox (dedupe_key, order_id, channel, template, recipient, recipient_name,
-                             subject, body_text, body_html, status, next_attempt_at, created_at)
-         VALUES (?, ?, 'email', ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+                             subject, body_text, body_html, status, attempts, lease_until,
+                             next_attempt_at, created_at)
+         VALUES (?, ?, 'email', ?, ?, ?, ?, ?, ?, 'sending', 1, ?, ?, ?)
          ON CONFLICT (dedupe_key) DO NOTHING
          RETURNING id",
         &[
@@ -60,6 +66,7 @@ pub fn enqueue_email(
             text(email.subject),
             text(email.text),
             text(email.html),
+            text(lease),
             text(now.clone()),
             text(now),
         ],
@@ -86,32 +93,59 @@ pub fn backoff_secs(attempts: i64) -> i64 {
     (60_i64 << exponent).min(6 * 3600)
 }
 
-/// Claims and sends one pending email, then records the outcome.
+/// Claims one due email (pending, or abandoned by a sender whose lease ran out), sends it and
+/// records the outcome.
 pub fn deliver_email(
     db: &Db,
     id: i64,
     config: &EmailConfig,
     now: Timestamp,
 ) -> Result<Delivery, DbError> {
+    let now_text = now.to_rfc3339();
     let claimed = db.row(
         "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1
-         WHERE id = ? AND channel = 'email' AND status = 'pending' AND next_attempt_at <= ?
+         WHERE id = ? AND channel = 'email'
+           AND ((status = 'pending' AND next_attempt_at <= ?)
+                OR (status = 'sending' AND lease_until <= ?))
          RETURNING recipient, recipient_name, subject, body_text, body_html, attempts",
         &[
             text(now.plus_secs(LEASE_SECS).to_rfc3339()),
             int(id),
-            text(now.to_rfc3339()),
+            text(now_text.clone()),
+            text(now_text),
         ],
     )?;
-    let Some(row) = claimed else {
-        return Ok(Delivery::NotClaimed);
-    };
-    let recipient = req_text(&row, 0)?;
-    let recipient_name = get_text(&row, 1)?;
-    let subject = get_text(&row, 2)?.unwrap_or_default();
-    let body_text = req_text(&row, 3)?;
-    let body_html = get_text(&row, 4)?;
-    let attempts = req_int(&row, 5)?;
+    match claimed {
+        Some(row) => send_row(db, id, &row, config),
+        None => Ok(Delivery::NotClaimed),
+    }
+}
+
+/// Sends an email this request queued with [`enqueue_email`] (and so already holds).
+pub fn send_claimed_email(db: &Db, id: i64, config: &EmailConfig) -> Result<Delivery, DbError> {
+    let row = db.row(
+        "SELECT recipient, recipient_name, subject, body_text, body_html, attempts
+         FROM outbox WHERE id = ? AND status = 'sending'",
+        &[int(id)],
+    )?;
+    match row {
+        Some(row) => send_row(db, id, &row, config),
+        None => Ok(Delivery::NotClaimed),
+    }
+}
+
+fn send_row(
+    db: &Db,
+    id: i64,
+    row: &spin_sdk::sqlite::RowResult,
+    config: &EmailConfig,
+) -> Result<Delivery, DbError> {
+    let recipient = req_text(row, 0)?;
+    let recipient_name = get_text(row, 1)?;
+    let subject = get_text(row, 2)?.unwrap_or_default();
+    let body_text = req_text(row, 3)?;
+    let body_html = get_text(row, 4)?;
+    let attempts = req_int(row, 5)?;
 
     let outcome = email::send(
         config,

@@ -3,8 +3,10 @@
 //! component).
 //!
 //! ```text
-//! cargo run --release -p orderpath-harness --bin bench -- [--concurrency 8] [--count 2000] [-f spin.toml]
+//! cargo run --release -p orderpath-harness --bin bench -- [--concurrency 8] [--count 2000] [-f spin.toml] [--variable k=v ...]
 //! ```
+//!
+//! `--variable` overrides an app variable, e.g. `--variable sqlite_synchronous=normal`.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -25,6 +27,7 @@ struct Args {
     concurrency: usize,
     count: usize,
     manifest: String,
+    variables: Vec<(String, String)>,
 }
 
 fn parse_args() -> Result<Args> {
@@ -32,6 +35,7 @@ fn parse_args() -> Result<Args> {
         concurrency: 8,
         count: 2000,
         manifest: "spin.toml".into(),
+        variables: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -40,7 +44,14 @@ fn parse_args() -> Result<Args> {
             "--concurrency" | "-c" => args.concurrency = value()?.parse()?,
             "--count" | "-n" => args.count = value()?.parse()?,
             "-f" | "--from" => args.manifest = value()?,
-            other => bail!("unexpected argument {other:?}; usage: bench [--concurrency N] [--count N] [-f spin.toml]"),
+            "--variable" => {
+                let pair = value()?;
+                let (k, v) = pair
+                    .split_once('=')
+                    .with_context(|| format!("--variable wants name=value, got {pair:?}"))?;
+                args.variables.push((k.to_owned(), v.to_owned()));
+            }
+            other => bail!("unexpected argument {other:?}; usage: bench [--concurrency N] [--count N] [-f spin.toml] [--variable k=v]"),
         }
     }
     if args.concurrency == 0 || args.count == 0 {
@@ -196,7 +207,7 @@ async fn main() -> Result<()> {
             .json(serde_json::json!({"ErrorCode": 0, "Message": "OK", "MessageID": "bench"})),
     );
     let state = tempfile::tempdir()?;
-    let app = App::builder(&args.manifest)
+    let mut builder = App::builder(&args.manifest)
         .state_dir(state.path())
         .variable(
             "orders_webhook_secret",
@@ -205,9 +216,11 @@ async fn main() -> Result<()> {
         .variable("email_from", "Shop <shop@example.com>")
         .variable("shop_name", "Bench shop")
         .variable("postmark_token", "bench")
-        .variable("postmark_url", mock.url())
-        .build()
-        .await?;
+        .variable("postmark_url", mock.url());
+    for (name, value) in &args.variables {
+        builder = builder.variable(name, value);
+    }
+    let app = builder.build().await?;
     let server = app.serve("127.0.0.1:0").await?;
     let addr = server.addr();
     println!(

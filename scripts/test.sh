@@ -10,4 +10,4 @@ harness() { cargo run --quiet -p orderpath-harness --bin spin-harness -- "$@"; }
 
 harness build -f spin.toml
 harness build -f tests/probe/spin.toml
-cargo test --workspace --exclude order-events --exclude not-found --exclude spin-probe "$@"
+cargo test --workspace --exclude order-events --exclude not-found --exclude scheduler --exclude staff-api --exclude spin-probe "$@"

@@ -41,15 +41,17 @@ struct FollowUp {
 
 impl FollowUp {
     fn send_queued(self) {
-        let config = match config::email() {
-            Ok(config) => config,
+        let settings = config::email().and_then(|email| Ok((email, config::retry_policy()?)));
+        let (email, policy) = match settings {
+            Ok(settings) => settings,
             Err(error) => {
+                // The lease runs out and the scheduler tick sends it once this is fixed.
                 eprintln!("email left in the outbox: {error}");
                 return;
             }
         };
         for id in self.emails {
-            match outbox::send_claimed_email(&self.db, id, &config) {
+            match outbox::send_claimed_email(&self.db, id, &email, policy) {
                 Ok(delivery) => eprintln!("outbox message {id}: {delivery:?}"),
                 Err(error) => eprintln!("outbox message {id} left pending: {error}"),
             }

@@ -38,6 +38,11 @@ pub enum ConfigError {
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
     /// The secret itself, for the one place that sends it.
     pub fn expose(&self) -> &str {
         &self.0
@@ -84,6 +89,20 @@ pub fn shop() -> Result<(ShopInfo, Language), ConfigError> {
         url: var("shop_url")?,
     };
     Ok((info, language))
+}
+
+/// When delivery retries stop (`message_max_attempts`, 1–50).
+pub fn retry_policy() -> Result<crate::outbox::RetryPolicy, ConfigError> {
+    let max_attempts = var("message_max_attempts")?
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| (1..=50).contains(n))
+        .ok_or_else(|| ConfigError::Invalid {
+            name: "message_max_attempts",
+            reason: "must be a whole number from 1 to 50".into(),
+        })?;
+    Ok(crate::outbox::RetryPolicy { max_attempts })
 }
 
 /// How SQLite should commit (`sqlite_synchronous`: `full` or `normal`).

@@ -111,9 +111,15 @@ impl From<crate::config::ConfigError> for ApiError {
     }
 }
 
-/// A request's method, headers and body, read within the size limit.
+/// A request's method, path, query, headers and body, read within the size limit.
 #[derive(Debug, Clone)]
 pub struct Inbound {
+    /// Method, upper-case (`GET`, `POST`).
+    pub method: String,
+    /// Path without the query.
+    pub path: String,
+    /// Query parameters, percent-decoded, in order.
+    pub query: Vec<(String, String)>,
     /// Headers, names lower-case, values as UTF-8 text (others dropped).
     pub headers: Vec<(String, String)>,
     /// The raw body.
@@ -128,26 +134,40 @@ impl Inbound {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
+
+    /// The first query parameter with this name.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// 405 with `Allow` unless the method is `allowed`.
+    pub fn require_method(&self, allowed: &str) -> Result<(), ApiError> {
+        if self.method == allowed {
+            return Ok(());
+        }
+        let mut error = ApiError::new(405, "method_not_allowed", format!("use {allowed}"));
+        error.headers.push(("allow".into(), allowed.into()));
+        Err(error)
+    }
+}
+
+/// Reads a request whatever its method: headers first (413 on a declared length over the
+/// limit), then the body, cut off with 413 when it grows past the limit.
+pub fn read_request(request: IncomingRequest) -> Result<Inbound, ApiError> {
+    let mut inbound = head(&request);
+    check_declared_length(&inbound)?;
+    inbound.body = read_body(request)?;
+    Ok(inbound)
 }
 
 /// Checks method, content type and size, then reads the body: 405, 415 and 413 come before
 /// a single body byte is read, and a body that grows past the limit is cut off with 413.
 pub fn read_json_post(request: IncomingRequest) -> Result<Inbound, ApiError> {
-    if !matches!(request.method(), Method::Post) {
-        let mut error = ApiError::new(405, "method_not_allowed", "use POST");
-        error.headers.push(("allow".into(), "POST".into()));
-        return Err(error);
-    }
-    let headers: Vec<(String, String)> = request
-        .headers()
-        .entries()
-        .into_iter()
-        .filter_map(|(k, v)| Some((k.to_ascii_lowercase(), String::from_utf8(v).ok()?)))
-        .collect();
-    let inbound = Inbound {
-        headers,
-        body: Vec::new(),
-    };
+    let mut inbound = head(&request);
+    inbound.require_method("POST")?;
     if !is_json(inbound.header("content-type")) {
         return Err(ApiError::new(
             415,
@@ -155,14 +175,50 @@ pub fn read_json_post(request: IncomingRequest) -> Result<Inbound, ApiError> {
             "content-type must be application/json",
         ));
     }
+    check_declared_length(&inbound)?;
+    inbound.body = read_body(request)?;
+    Ok(inbound)
+}
+
+fn head(request: &IncomingRequest) -> Inbound {
+    let method = match request.method() {
+        Method::Get => "GET".to_owned(),
+        Method::Head => "HEAD".to_owned(),
+        Method::Post => "POST".to_owned(),
+        Method::Put => "PUT".to_owned(),
+        Method::Delete => "DELETE".to_owned(),
+        Method::Connect => "CONNECT".to_owned(),
+        Method::Options => "OPTIONS".to_owned(),
+        Method::Trace => "TRACE".to_owned(),
+        Method::Patch => "PATCH".to_owned(),
+        Method::Other(other) => other.to_ascii_uppercase(),
+    };
+    let target = request.path_with_query().unwrap_or_default();
+    let (path, query) = target.split_once('?').unwrap_or((target.as_str(), ""));
+    Inbound {
+        method,
+        path: path.to_owned(),
+        query: form_urlencoded::parse(query.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect(),
+        headers: request
+            .headers()
+            .entries()
+            .into_iter()
+            .filter_map(|(k, v)| Some((k.to_ascii_lowercase(), String::from_utf8(v).ok()?)))
+            .collect(),
+        body: Vec::new(),
+    }
+}
+
+fn check_declared_length(inbound: &Inbound) -> Result<(), ApiError> {
     let declared = inbound
         .header("content-length")
         .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
         return Err(too_large());
     }
-    let body = read_body(request)?;
-    Ok(Inbound { body, ..inbound })
+    Ok(())
 }
 
 fn too_large() -> ApiError {

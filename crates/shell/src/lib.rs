@@ -5,6 +5,7 @@
 //! configuration, outbound email over HTTP, and the error → HTTP answer mapping shared by all
 //! components. The pure helpers (signatures, time, URL handling) are unit-tested natively.
 
+pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -16,3 +17,4 @@ pub mod orders;
 pub mod outbound;
 pub mod outbox;
 pub mod signature;
+pub mod tasks;

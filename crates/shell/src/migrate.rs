@@ -15,11 +15,12 @@ struct Migration {
     statements: &'static [&'static str],
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "orders, customers, history, outbox, inbound events",
-    statements: &[
-        "CREATE TABLE customers (
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "orders, customers, history, outbox, inbound events",
+        statements: &[
+            "CREATE TABLE customers (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             name TEXT,
             phone TEXT UNIQUE,
@@ -27,7 +28,7 @@ const MIGRATIONS: &[Migration] = &[Migration {
             created_at TEXT NOT NULL,
             updated_at TEXT NOT NULL
         )",
-        "CREATE TABLE orders (
+            "CREATE TABLE orders (
             id TEXT PRIMARY KEY,
             customer_id INTEGER REFERENCES customers(id),
             status TEXT NOT NULL,
@@ -56,9 +57,9 @@ const MIGRATIONS: &[Migration] = &[Migration {
             created_at TEXT NOT NULL,
             updated_at TEXT NOT NULL
         )",
-        "CREATE INDEX orders_customer ON orders(customer_id)",
-        "CREATE INDEX orders_status ON orders(status)",
-        "CREATE TABLE order_items (
+            "CREATE INDEX orders_customer ON orders(customer_id)",
+            "CREATE INDEX orders_status ON orders(status)",
+            "CREATE TABLE order_items (
             order_id TEXT NOT NULL REFERENCES orders(id),
             line INTEGER NOT NULL,
             sku TEXT NOT NULL,
@@ -68,7 +69,7 @@ const MIGRATIONS: &[Migration] = &[Migration {
             category TEXT,
             PRIMARY KEY (order_id, line)
         )",
-        "CREATE TABLE order_history (
+            "CREATE TABLE order_history (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             order_id TEXT NOT NULL,
             at TEXT NOT NULL,
@@ -81,8 +82,8 @@ const MIGRATIONS: &[Migration] = &[Migration {
             reason TEXT,
             event_id TEXT
         )",
-        "CREATE INDEX order_history_order ON order_history(order_id, id)",
-        "CREATE TABLE inbound_events (
+            "CREATE INDEX order_history_order ON order_history(order_id, id)",
+            "CREATE TABLE inbound_events (
             source TEXT NOT NULL,
             event_id TEXT NOT NULL,
             body_sha256 TEXT NOT NULL,
@@ -91,7 +92,7 @@ const MIGRATIONS: &[Migration] = &[Migration {
             response TEXT,
             PRIMARY KEY (source, event_id)
         )",
-        "CREATE TABLE outbox (
+            "CREATE TABLE outbox (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             dedupe_key TEXT NOT NULL UNIQUE,
             order_id TEXT,
@@ -112,9 +113,9 @@ const MIGRATIONS: &[Migration] = &[Migration {
             created_at TEXT NOT NULL,
             sent_at TEXT
         )",
-        "CREATE INDEX outbox_due ON outbox(status, next_attempt_at)",
-        "CREATE INDEX outbox_order ON outbox(order_id)",
-        "CREATE TABLE outbox_attempts (
+            "CREATE INDEX outbox_due ON outbox(status, next_attempt_at)",
+            "CREATE INDEX outbox_order ON outbox(order_id)",
+            "CREATE TABLE outbox_attempts (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             message_id INTEGER NOT NULL REFERENCES outbox(id),
             at TEXT NOT NULL,
@@ -123,9 +124,32 @@ const MIGRATIONS: &[Migration] = &[Migration {
             http_status INTEGER,
             error TEXT
         )",
-        "CREATE INDEX outbox_attempts_message ON outbox_attempts(message_id)",
-    ],
-}];
+            "CREATE INDEX outbox_attempts_message ON outbox_attempts(message_id)",
+        ],
+    },
+    Migration {
+        version: 2,
+        name: "tasks for staff",
+        statements: &[
+            "CREATE TABLE tasks (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            dedupe_key TEXT UNIQUE,
+            order_id TEXT,
+            kind TEXT NOT NULL,
+            title TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            assignee TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('open', 'done')),
+            due_at TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            done_at TEXT,
+            done_by TEXT
+        )",
+            "CREATE INDEX tasks_open ON tasks(status, due_at)",
+            "CREATE INDEX tasks_order ON tasks(order_id)",
+        ],
+    },
+];
 
 /// The newest schema version this build knows.
 pub fn latest_version() -> i64 {

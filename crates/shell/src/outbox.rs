@@ -93,21 +93,59 @@ pub fn backoff_secs(attempts: i64) -> i64 {
     (60_i64 << exponent).min(6 * 3600)
 }
 
+/// The backoff spread by up to ±20 % (`random` is any u64), so messages that failed together
+/// do not all come back in the same second.
+pub fn jittered_backoff_secs(attempts: i64, random: u64) -> i64 {
+    let base = backoff_secs(attempts);
+    let spread = base / 5;
+    let offset = (random % (2 * spread as u64 + 1)) as i64 - spread;
+    base + offset
+}
+
+/// How delivery retries end.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Attempts after which a retryable failure becomes final.
+    pub max_attempts: i64,
+}
+
+/// Ids of emails due for an attempt: pending and due, or abandoned by a sender whose lease ran
+/// out. Oldest first, at most `limit`.
+pub fn due_emails(db: &Db, now: Timestamp, limit: i64) -> Result<Vec<i64>, DbError> {
+    let now = now.to_rfc3339();
+    db.execute(
+        "SELECT id FROM outbox
+         WHERE channel = 'email'
+           AND ((status = 'pending' AND next_attempt_at <= ?1)
+                OR (status = 'sending' AND lease_until <= ?1))
+         ORDER BY next_attempt_at, id LIMIT ?2",
+        &[text(now), int(limit)],
+    )?
+    .rows
+    .iter()
+    .map(|r| req_int(r, 0))
+    .collect()
+}
+
 /// Claims one due email (pending, or abandoned by a sender whose lease ran out), sends it and
-/// records the outcome.
+/// records the outcome. The claim is one conditional UPDATE, so of two ticks racing for the
+/// same row exactly one gets it.
 pub fn deliver_email(
     db: &Db,
     id: i64,
     config: &EmailConfig,
+    policy: RetryPolicy,
     now: Timestamp,
 ) -> Result<Delivery, DbError> {
     let now_text = now.to_rfc3339();
     let claimed = db.row(
-        "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1
-         WHERE id = ? AND channel = 'email'
-           AND ((status = 'pending' AND next_attempt_at <= ?)
-                OR (status = 'sending' AND lease_until <= ?))
-         RETURNING recipient, recipient_name, subject, body_text, body_html, attempts",
+        &format!(
+            "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1
+             WHERE id = ? AND channel = 'email'
+               AND ((status = 'pending' AND next_attempt_at <= ?)
+                    OR (status = 'sending' AND lease_until <= ?))
+             RETURNING {MESSAGE_COLUMNS}"
+        ),
         &[
             text(now.plus_secs(LEASE_SECS).to_rfc3339()),
             int(id),
@@ -116,29 +154,37 @@ pub fn deliver_email(
         ],
     )?;
     match claimed {
-        Some(row) => send_row(db, id, &row, config),
+        Some(row) => send_row(db, id, &row, config, policy),
         None => Ok(Delivery::NotClaimed),
     }
 }
 
 /// Sends an email this request queued with [`enqueue_email`] (and so already holds).
-pub fn send_claimed_email(db: &Db, id: i64, config: &EmailConfig) -> Result<Delivery, DbError> {
+pub fn send_claimed_email(
+    db: &Db,
+    id: i64,
+    config: &EmailConfig,
+    policy: RetryPolicy,
+) -> Result<Delivery, DbError> {
     let row = db.row(
-        "SELECT recipient, recipient_name, subject, body_text, body_html, attempts
-         FROM outbox WHERE id = ? AND status = 'sending'",
+        &format!("SELECT {MESSAGE_COLUMNS} FROM outbox WHERE id = ? AND status = 'sending'"),
         &[int(id)],
     )?;
     match row {
-        Some(row) => send_row(db, id, &row, config),
+        Some(row) => send_row(db, id, &row, config, policy),
         None => Ok(Delivery::NotClaimed),
     }
 }
+
+const MESSAGE_COLUMNS: &str =
+    "recipient, recipient_name, subject, body_text, body_html, attempts, order_id";
 
 fn send_row(
     db: &Db,
     id: i64,
     row: &spin_sdk::sqlite::RowResult,
     config: &EmailConfig,
+    policy: RetryPolicy,
 ) -> Result<Delivery, DbError> {
     let recipient = req_text(row, 0)?;
     let recipient_name = get_text(row, 1)?;
@@ -146,6 +192,7 @@ fn send_row(
     let body_text = req_text(row, 3)?;
     let body_html = get_text(row, 4)?;
     let attempts = req_int(row, 5)?;
+    let order_id = get_text(row, 6)?;
 
     let outcome = email::send(
         config,
@@ -157,19 +204,36 @@ fn send_row(
             html: body_html.as_deref(),
         },
     );
-    let provider = config.provider.name();
+    let attempt = Attempt {
+        id,
+        provider: config.provider.name(),
+        attempts,
+        exhausted: attempts >= policy.max_attempts,
+        recipient: &recipient,
+        order_id: order_id.as_deref(),
+    };
     let finished = Timestamp::now();
-    db.transaction(|db| record_outcome(db, id, provider, attempts, &outcome, finished))
+    db.transaction(|db| record_outcome(db, &attempt, &outcome, finished))
+}
+
+/// One finished attempt, as recorded.
+struct Attempt<'a> {
+    id: i64,
+    provider: &'a str,
+    attempts: i64,
+    exhausted: bool,
+    recipient: &'a str,
+    order_id: Option<&'a str>,
 }
 
 fn record_outcome(
     db: &Db,
-    id: i64,
-    provider: &str,
-    attempts: i64,
+    attempt: &Attempt<'_>,
     outcome: &SendOutcome,
     now: Timestamp,
 ) -> Result<Delivery, DbError> {
+    let id = attempt.id;
+    let provider = attempt.provider;
     let at = now.to_rfc3339();
     let (label, status, error, delivery) = match outcome {
         SendOutcome::Sent { provider_id } => {
@@ -186,24 +250,40 @@ fn record_outcome(
             )?;
             ("sent", None, None, Delivery::Sent)
         }
-        SendOutcome::Retryable { status, error } => {
-            let next = now.plus_secs(backoff_secs(attempts)).to_rfc3339();
+        SendOutcome::Retryable { status, error } if !attempt.exhausted => {
+            let delay = jittered_backoff_secs(attempt.attempts, random_u64());
             db.execute(
                 "UPDATE outbox SET status = 'pending', next_attempt_at = ?, provider = ?,
                         lease_until = NULL, last_error = ?
                  WHERE id = ?",
-                &[text(next), text(provider), text(error.clone()), int(id)],
+                &[
+                    text(now.plus_secs(delay).to_rfc3339()),
+                    text(provider),
+                    text(error.clone()),
+                    int(id),
+                ],
             )?;
             ("retryable", *status, Some(error), Delivery::Retrying)
         }
-        SendOutcome::Permanent { status, error } => {
+        SendOutcome::Retryable { status, error } | SendOutcome::Permanent { status, error } => {
+            let final_error =
+                if attempt.exhausted && matches!(outcome, SendOutcome::Retryable { .. }) {
+                    format!("gave up after {} attempts: {error}", attempt.attempts)
+                } else {
+                    error.clone()
+                };
             db.execute(
                 "UPDATE outbox SET status = 'failed', provider = ?, lease_until = NULL,
                         last_error = ?
                  WHERE id = ?",
-                &[text(provider), text(error.clone()), int(id)],
+                &[text(provider), text(final_error.clone()), int(id)],
             )?;
-            ("permanent", *status, Some(error), Delivery::Failed)
+            operator_task(db, attempt, &final_error, now)?;
+            let label = match outcome {
+                SendOutcome::Permanent { .. } => "permanent",
+                _ => "retryable",
+            };
+            (label, *status, Some(error), Delivery::Failed)
         }
     };
     db.execute(
@@ -221,9 +301,67 @@ fn record_outcome(
     Ok(delivery)
 }
 
+/// A message that will never arrive becomes a task, so a person contacts the customer
+/// another way. It goes to the order's manager when there is one.
+fn operator_task(
+    db: &Db,
+    attempt: &Attempt<'_>,
+    error: &str,
+    now: Timestamp,
+) -> Result<(), DbError> {
+    let manager = match attempt.order_id {
+        Some(order_id) => db
+            .row("SELECT manager FROM orders WHERE id = ?", &[text(order_id)])?
+            .map(|row| get_text(&row, 0))
+            .transpose()?
+            .flatten(),
+        None => None,
+    };
+    let assignee = manager.map_or_else(|| "role:manager".to_owned(), |m| format!("staff:{m}"));
+    let title = format!(
+        "Email to {} was not delivered ({error}); contact the customer another way",
+        attempt.recipient
+    );
+    crate::tasks::create(
+        db,
+        &crate::tasks::NewTask {
+            dedupe_key: Some(format!("outbox-failed:{}", attempt.id)),
+            order_id: attempt.order_id,
+            kind: "message_failed",
+            title: &title,
+            reason: "outbox:failed",
+            assignee: &assignee,
+            due_at: now,
+        },
+        now,
+    )?;
+    Ok(())
+}
+
+/// Randomness from the host (WASI `random`); only used to spread retries.
+fn random_u64() -> u64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        wasi::random::random::get_random_u64()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jitter_stays_within_a_fifth_of_the_backoff() {
+        for random in [0, 1, 47, u64::MAX / 3, u64::MAX] {
+            let secs = jittered_backoff_secs(3, random);
+            assert!((192..=288).contains(&secs), "{secs}");
+        }
+        assert_ne!(jittered_backoff_secs(3, 0), jittered_backoff_secs(3, 96));
+    }
 
     #[test]
     fn backoff_doubles_from_a_minute_and_is_capped() {

@@ -5,6 +5,8 @@ mod bad_input;
 mod idempotency;
 mod migrations;
 mod orders;
+mod outbox_retries;
+mod staff_api;
 mod status_path;
 mod support;
 mod thank_you_email;

@@ -22,8 +22,9 @@ async fn concurrent_first_requests_migrate_once_and_all_succeed() {
     app.app.wait_idle().await;
 
     assert_eq!(
-        app.query("SELECT version FROM schema_migrations"),
-        vec![vec![json!(1)]]
+        app.query("SELECT version FROM schema_migrations ORDER BY version"),
+        vec![vec![json!(1)], vec![json!(2)]],
+        "each migration applied exactly once"
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM orders"), 6);
     assert_eq!(app.query("PRAGMA journal_mode"), vec![vec![json!("wal")]]);

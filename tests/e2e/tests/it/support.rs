@@ -19,6 +19,8 @@ pub const START: u64 = 1_795_503_600;
 /// The secret the tests' "shop" signs with.
 pub const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 pub const POSTMARK_TOKEN: &str = "pm-server-token-e2e";
+pub const CRON_TOKEN: &str = "cron-token-e2e";
+pub const ADMIN_TOKEN: &str = "admin-token-e2e";
 
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -63,7 +65,9 @@ impl TestApp {
             .variable("shop_phone", "+7 495 123-45-67")
             .variable("shop_email", "hello@tea.example")
             .variable("shop_hours", "Пн–Пт 09:00–18:00")
-            .variable("shop_url", "https://tea.example");
+            .variable("shop_url", "https://tea.example")
+            .variable("cron_token", CRON_TOKEN)
+            .variable("admin_token", ADMIN_TOKEN);
         let app = configure(builder)
             .build()
             .await
@@ -93,6 +97,36 @@ impl TestApp {
         let response = self.app.request(request).await.expect("request");
         self.app.wait_idle().await;
         response
+    }
+
+    /// Calls the scheduler tick as a cron job would and waits for it to finish.
+    pub async fn tick(&self) -> Value {
+        let response = self.send(tick_request(Some(CRON_TOKEN))).await;
+        assert_eq!(response.status, 200, "tick: {}", response.text());
+        json_of(&response)
+    }
+
+    /// Moves the clock, then ticks.
+    pub async fn tick_after(&self, secs: u64) -> Value {
+        self.clock.advance(std::time::Duration::from_secs(secs));
+        self.tick().await
+    }
+
+    /// A staff API call with the admin token.
+    pub async fn api(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        body: Option<Value>,
+    ) -> HarnessResponse {
+        let request = http::Request::builder()
+            .method(method)
+            .uri(format!("http://orders.shop.example{path_and_query}"))
+            .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+            .header("content-type", "application/json")
+            .body(body.map_or_else(Bytes::new, |b| Bytes::from(b.to_string())))
+            .expect("request");
+        self.send(request).await
     }
 
     /// The emails the Postmark mock received, as JSON bodies.
@@ -189,6 +223,14 @@ pub fn signed_request(webhook_id: &str, ts: i64, body: &[u8]) -> http::Request<B
         .header("webhook-signature", signature(webhook_id, ts, body))
         .body(Bytes::copy_from_slice(body))
         .expect("request")
+}
+
+pub fn tick_request(token: Option<&str>) -> http::Request<Bytes> {
+    let mut builder = http::Request::post("http://orders.shop.example/cron/tick");
+    if let Some(token) = token {
+        builder = builder.header("authorization", format!("Bearer {token}"));
+    }
+    builder.body(Bytes::new()).expect("request")
 }
 
 /// The body of a JSON answer.

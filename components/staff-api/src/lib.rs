@@ -1,0 +1,130 @@
+//! `/api/...`: the JSON API for shop staff and their tools, behind the admin bearer token.
+//!
+//! - `GET /api/tasks?assignee=&status=&due_before=&order=` — tasks by due time.
+//! - `POST /api/tasks/{id}/done` — mark a task done (optional body `{"by": "<staff id>"}`).
+
+use orderpath_shell::clock::Timestamp;
+use orderpath_shell::db::Db;
+use orderpath_shell::http::{self, Answer, ApiError, Inbound};
+use orderpath_shell::tasks::{self, TaskFilter};
+use orderpath_shell::{auth, config};
+use serde_json::{json, Value};
+use spin_sdk::http::{IncomingRequest, ResponseOutparam};
+use spin_sdk::http_component;
+
+/// The most tasks one listing returns.
+const MAX_TASKS: i64 = 500;
+
+#[http_component]
+fn handle_api(request: IncomingRequest, out: ResponseOutparam) {
+    let answer = route(request).unwrap_or_else(|error| error.to_answer());
+    http::respond(out, &answer);
+}
+
+fn route(request: IncomingRequest) -> Result<Answer, ApiError> {
+    let inbound = http::read_request(request)?;
+    auth::require_token(&inbound, &config::secret("admin_token")?)?;
+    let segments: Vec<&str> = inbound
+        .path
+        .trim_start_matches("/api/")
+        .trim_end_matches('/')
+        .split('/')
+        .collect();
+    match segments.as_slice() {
+        ["tasks"] => {
+            inbound.require_method("GET")?;
+            list_tasks(&inbound)
+        }
+        ["tasks", id, "done"] => {
+            inbound.require_method("POST")?;
+            complete_task(&inbound, id)
+        }
+        _ => Err(ApiError::new(
+            404,
+            "not_found",
+            format!("no endpoint at {}", inbound.path),
+        )),
+    }
+}
+
+fn list_tasks(inbound: &Inbound) -> Result<Answer, ApiError> {
+    let status = inbound.param("status").map(str::to_owned);
+    if let Some(status) = &status {
+        if status != "open" && status != "done" {
+            return Err(bad_param("status", "must be open or done"));
+        }
+    }
+    let due_before = inbound
+        .param("due_before")
+        .map(|v| {
+            normalise_instant(v).ok_or_else(|| {
+                bad_param(
+                    "due_before",
+                    "must be an RFC 3339 time in UTC, e.g. 2026-11-24T18:00:00Z",
+                )
+            })
+        })
+        .transpose()?;
+    let filter = TaskFilter {
+        assignee: inbound.param("assignee").map(str::to_owned),
+        status,
+        due_before,
+        order_id: inbound.param("order").map(str::to_owned),
+    };
+    let db = Db::open(config::synchronous()?)?;
+    let list = tasks::list(&db, &filter, MAX_TASKS)?;
+    Ok(Answer::json(200, &json!({ "tasks": list })))
+}
+
+fn complete_task(inbound: &Inbound, id: &str) -> Result<Answer, ApiError> {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError::new(404, "not_found", format!("no task {id}")))?;
+    let by = if inbound.body.is_empty() {
+        None
+    } else {
+        let body: Value = serde_json::from_slice(&inbound.body)
+            .map_err(|e| ApiError::new(400, "malformed_json", e.to_string()))?;
+        match body.get("by") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(by)) if !by.trim().is_empty() && by.len() <= 64 => {
+                Some(by.trim().to_owned())
+            }
+            Some(_) => {
+                return Err(ApiError::new(
+                    422,
+                    "invalid_request",
+                    "by: must be a staff id of 1-64 characters",
+                ))
+            }
+        }
+    };
+    let db = Db::open(config::synchronous()?)?;
+    let done = db.transaction(|db| tasks::complete(db, id, by.as_deref(), Timestamp::now()))?;
+    match done {
+        Some(task) => Ok(Answer::json(200, &task)),
+        None => Err(ApiError::new(404, "not_found", format!("no task {id}"))),
+    }
+}
+
+fn bad_param(name: &str, message: &str) -> ApiError {
+    ApiError::new(400, "invalid_query", format!("{name}: {message}"))
+}
+
+/// Accepts `YYYY-MM-DDTHH:MM:SSZ` (what the API returns) so string comparison in SQL is exact.
+fn normalise_instant(value: &str) -> Option<String> {
+    let bytes = value.as_bytes();
+    if bytes.len() != 20 {
+        return None;
+    }
+    let shape = bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && bytes[10] == b'T'
+        && bytes[13] == b':'
+        && bytes[16] == b':'
+        && bytes[19] == b'Z';
+    let digits = [0..4, 5..7, 8..10, 11..13, 14..16, 17..19]
+        .into_iter()
+        .all(|r| bytes[r].iter().all(u8::is_ascii_digit));
+    (shape && digits).then(|| value.to_owned())
+}

@@ -1,0 +1,3 @@
+//! `orderpath-check [DIR]`: loads a configuration directory and reports its problems.
+
+fn main() {}

@@ -1,0 +1,141 @@
+//! The staff API: tasks behind the admin bearer token.
+
+use bytes::Bytes;
+use serde_json::json;
+
+use crate::support::{fixture, json_of, TestApp};
+
+/// An app with one operator task (an email the provider refused for good).
+async fn app_with_a_task() -> TestApp {
+    let app = TestApp::start().await;
+    app.email_api
+        .respond(orderpath_harness::Responder::status(422).json(json!({
+            "ErrorCode": 300, "Message": "Invalid 'To' address"
+        })));
+    app.post_event("evt-1", &fixture("orders/created.json"))
+        .await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM tasks"), 1);
+    app
+}
+
+#[tokio::test]
+async fn tasks_need_the_admin_token() {
+    let app = app_with_a_task().await;
+    let request = http::Request::get("http://orders.shop.example/api/tasks")
+        .header("authorization", "Bearer not-the-token")
+        .body(Bytes::new())
+        .expect("request");
+    let response = app.send(request).await;
+    assert_eq!(response.status, 401);
+    assert!(!response.text().contains("Invalid"), "no task data leaks");
+}
+
+#[tokio::test]
+async fn tasks_are_listed_and_filtered() {
+    let app = app_with_a_task().await;
+
+    let all = json_of(&app.api("GET", "/api/tasks", None).await);
+    let tasks = all["tasks"].as_array().expect("tasks");
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(tasks[0]["order_id"], "A-1001");
+    assert_eq!(tasks[0]["assignee"], "role:manager");
+    assert_eq!(tasks[0]["status"], "open");
+    assert_eq!(tasks[0]["reason"], "outbox:failed");
+    assert_eq!(tasks[0]["due_at"], "2026-11-24T07:00:00Z");
+
+    let other = json_of(
+        &app.api("GET", "/api/tasks?assignee=role%3Apurchasing", None)
+            .await,
+    );
+    assert_eq!(other["tasks"], json!([]));
+    let mine = json_of(
+        &app.api(
+            "GET",
+            "/api/tasks?assignee=role%3Amanager&status=open",
+            None,
+        )
+        .await,
+    );
+    assert_eq!(mine["tasks"].as_array().expect("tasks").len(), 1);
+    let early = json_of(
+        &app.api("GET", "/api/tasks?due_before=2026-11-24T06:00:00Z", None)
+            .await,
+    );
+    assert_eq!(early["tasks"], json!([]));
+    let due = json_of(
+        &app.api("GET", "/api/tasks?due_before=2026-11-24T08:00:00Z", None)
+            .await,
+    );
+    assert_eq!(due["tasks"].as_array().expect("tasks").len(), 1);
+}
+
+#[tokio::test]
+async fn a_task_is_marked_done_once() {
+    let app = app_with_a_task().await;
+    let id = app.query("SELECT id FROM tasks")[0][0]
+        .as_i64()
+        .expect("id");
+
+    let done = app
+        .api(
+            "POST",
+            &format!("/api/tasks/{id}/done"),
+            Some(json!({ "by": "m.ivanova" })),
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.text());
+    assert_eq!(json_of(&done)["status"], "done");
+    assert_eq!(json_of(&done)["done_by"], "m.ivanova");
+
+    app.clock.advance(std::time::Duration::from_secs(60));
+    let again = app
+        .api(
+            "POST",
+            &format!("/api/tasks/{id}/done"),
+            Some(json!({ "by": "someone.else" })),
+        )
+        .await;
+    assert_eq!(again.status, 200);
+    assert_eq!(
+        json_of(&again)["done_by"],
+        "m.ivanova",
+        "the first completion stands"
+    );
+    assert_eq!(
+        json_of(&app.api("GET", "/api/tasks?status=open", None).await)["tasks"],
+        json!([])
+    );
+}
+
+#[tokio::test]
+async fn bad_requests_are_named() {
+    let app = app_with_a_task().await;
+    let cases = [
+        ("GET", "/api/tasks?status=maybe", 400, "invalid_query"),
+        (
+            "GET",
+            "/api/tasks?due_before=tomorrow",
+            400,
+            "invalid_query",
+        ),
+        ("POST", "/api/tasks", 405, "method_not_allowed"),
+        ("GET", "/api/tasks/1/done", 405, "method_not_allowed"),
+        ("POST", "/api/tasks/999/done", 404, "not_found"),
+        ("POST", "/api/tasks/abc/done", 404, "not_found"),
+        ("GET", "/api/nothing", 404, "not_found"),
+    ];
+    for (method, path, status, code) in cases {
+        let response = app.api(method, path, None).await;
+        assert_eq!(
+            response.status,
+            status,
+            "{method} {path}: {}",
+            response.text()
+        );
+        assert_eq!(json_of(&response)["error"]["code"], code, "{method} {path}");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM tasks WHERE status = 'open'"),
+        1
+    );
+}

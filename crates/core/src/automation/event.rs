@@ -1,0 +1,252 @@
+//! The domain events the trigger engine reacts to, with dotted names.
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::OrderId;
+
+/// An event about an order (or a call that may have none).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum DomainEvent {
+    /// A new order was stored.
+    #[serde(rename = "order.created")]
+    OrderCreated {
+        /// The order.
+        order_id: OrderId,
+    },
+    /// Fields of an order changed (`items`, `total`, `track_number`, `callback_at`, …).
+    #[serde(rename = "order.changed")]
+    OrderChanged {
+        /// The order.
+        order_id: OrderId,
+        /// Names of the changed fields.
+        fields: Vec<String>,
+    },
+    /// The order moved from one status to another.
+    #[serde(rename = "order.status_changed")]
+    StatusChanged {
+        /// The order.
+        order_id: OrderId,
+        /// The previous status.
+        from: String,
+        /// The new status.
+        to: String,
+        /// Why, e.g. a cancellation reason.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// Money arrived.
+    #[serde(rename = "payment.succeeded")]
+    PaymentSucceeded(Payment),
+    /// A payment attempt failed.
+    #[serde(rename = "payment.failed")]
+    PaymentFailed(Payment),
+    /// Money went back to the customer.
+    #[serde(rename = "payment.refunded")]
+    PaymentRefunded(Payment),
+    /// Money is held, not yet captured.
+    #[serde(rename = "payment.authorised")]
+    PaymentAuthorised(Payment),
+    /// The carrier reported a new (normalised) delivery status.
+    #[serde(rename = "delivery.status_changed")]
+    DeliveryStatusChanged {
+        /// The order.
+        order_id: OrderId,
+        /// The previous delivery status, if known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<String>,
+        /// The new delivery status (see [`DELIVERY_STATUSES`]).
+        to: String,
+        /// The carrier's track number.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        track_number: Option<String>,
+        /// Where the customer can follow the parcel.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tracking_url: Option<String>,
+    },
+    /// A call nobody answered.
+    #[serde(rename = "call.missed")]
+    CallMissed(Call),
+    /// A call that was answered.
+    #[serde(rename = "call.answered")]
+    CallAnswered(Call),
+    /// Stock of some of the order's items changed (one event per affected order).
+    #[serde(rename = "stock.changed")]
+    StockChanged {
+        /// The order.
+        order_id: OrderId,
+        /// The articles that changed.
+        skus: Vec<String>,
+        /// True when all of the order's items are available now.
+        available: bool,
+    },
+    /// The order stayed in its status longer than the status's time limit.
+    #[serde(rename = "order.time_limit_exceeded")]
+    TimeLimitExceeded {
+        /// The order.
+        order_id: OrderId,
+        /// The status it is stuck in.
+        status: String,
+        /// Seconds of working time past the limit.
+        overdue_for: i64,
+    },
+    /// A timer set by a `set_timer` action is due.
+    #[serde(rename = "timer.fired")]
+    TimerFired {
+        /// The order.
+        order_id: OrderId,
+        /// The timer's name.
+        name: String,
+    },
+    /// An operator marked the order (`wrong-phone`, `supplier-chosen`, `carrier-accepted`, …).
+    #[serde(rename = "order.operator_flag")]
+    OperatorFlag {
+        /// The order.
+        order_id: OrderId,
+        /// The flag.
+        flag: String,
+        /// For `supplier-chosen`: the supplier's email.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        supplier: Option<String>,
+        /// A free-text note.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+}
+
+/// The body of a payment event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payment {
+    /// The order.
+    pub order_id: OrderId,
+    /// Minor units.
+    pub amount: i64,
+    /// ISO 4217 code.
+    pub currency: String,
+}
+
+/// The body of a call event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Call {
+    /// The caller's active order, when the shell found one by phone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<OrderId>,
+    /// `inbound` or `outbound`.
+    pub direction: String,
+    /// The other party's phone, E.164.
+    pub phone: String,
+    /// True when the call came outside working hours.
+    #[serde(default)]
+    pub after_hours: bool,
+}
+
+/// Every event name with whether it always concerns an order.
+pub const EVENTS: &[(&str, bool)] = &[
+    ("order.created", true),
+    ("order.changed", true),
+    ("order.status_changed", true),
+    ("payment.succeeded", true),
+    ("payment.failed", true),
+    ("payment.refunded", true),
+    ("payment.authorised", true),
+    ("delivery.status_changed", true),
+    ("call.missed", false),
+    ("call.answered", false),
+    ("stock.changed", true),
+    ("order.time_limit_exceeded", true),
+    ("timer.fired", true),
+    ("order.operator_flag", true),
+];
+
+/// The normalised delivery statuses.
+pub const DELIVERY_STATUSES: &[&str] = &[
+    "created",
+    "accepted",
+    "in-transit",
+    "at-pickup-point",
+    "out-for-delivery",
+    "delivered",
+    "not-delivered",
+    "returning",
+    "returned",
+    "problem",
+    "lost",
+];
+
+/// The payment statuses.
+pub const PAYMENT_STATUSES: &[&str] = &[
+    "not-paid",
+    "invoice-sent",
+    "paid",
+    "partially-paid",
+    "failed",
+    "refunded",
+];
+
+impl DomainEvent {
+    /// The dotted name, e.g. `payment.succeeded`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            DomainEvent::OrderCreated { .. } => "order.created",
+            DomainEvent::OrderChanged { .. } => "order.changed",
+            DomainEvent::StatusChanged { .. } => "order.status_changed",
+            DomainEvent::PaymentSucceeded(_) => "payment.succeeded",
+            DomainEvent::PaymentFailed(_) => "payment.failed",
+            DomainEvent::PaymentRefunded(_) => "payment.refunded",
+            DomainEvent::PaymentAuthorised(_) => "payment.authorised",
+            DomainEvent::DeliveryStatusChanged { .. } => "delivery.status_changed",
+            DomainEvent::CallMissed(_) => "call.missed",
+            DomainEvent::CallAnswered(_) => "call.answered",
+            DomainEvent::StockChanged { .. } => "stock.changed",
+            DomainEvent::TimeLimitExceeded { .. } => "order.time_limit_exceeded",
+            DomainEvent::TimerFired { .. } => "timer.fired",
+            DomainEvent::OperatorFlag { .. } => "order.operator_flag",
+        }
+    }
+
+    /// The order it concerns; `None` only for a call from an unknown number.
+    pub fn order_id(&self) -> Option<&OrderId> {
+        match self {
+            DomainEvent::OrderCreated { order_id }
+            | DomainEvent::OrderChanged { order_id, .. }
+            | DomainEvent::StatusChanged { order_id, .. }
+            | DomainEvent::DeliveryStatusChanged { order_id, .. }
+            | DomainEvent::StockChanged { order_id, .. }
+            | DomainEvent::TimeLimitExceeded { order_id, .. }
+            | DomainEvent::TimerFired { order_id, .. }
+            | DomainEvent::OperatorFlag { order_id, .. } => Some(order_id),
+            DomainEvent::PaymentSucceeded(p)
+            | DomainEvent::PaymentFailed(p)
+            | DomainEvent::PaymentRefunded(p)
+            | DomainEvent::PaymentAuthorised(p) => Some(&p.order_id),
+            DomainEvent::CallMissed(c) | DomainEvent::CallAnswered(c) => c.order_id.as_ref(),
+        }
+    }
+
+    /// `(from, to)` of a status change (order or delivery).
+    pub fn status_change(&self) -> Option<(Option<&str>, &str)> {
+        match self {
+            DomainEvent::StatusChanged { from, to, .. } => Some((Some(from), to)),
+            DomainEvent::DeliveryStatusChanged { from, to, .. } => Some((from.as_deref(), to)),
+            _ => None,
+        }
+    }
+
+    /// The call, for call events.
+    pub fn call(&self) -> Option<&Call> {
+        match self {
+            DomainEvent::CallMissed(c) | DomainEvent::CallAnswered(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
+/// True for a known event name.
+pub fn is_event_name(name: &str) -> bool {
+    EVENTS.iter().any(|(n, _)| *n == name)
+}
+
+/// True when events of this name always concern an order.
+pub fn event_has_order(name: &str) -> bool {
+    EVENTS.iter().any(|(n, has)| *n == name && *has)
+}

@@ -7,7 +7,7 @@
 //! takes the whole line with it, so block tags do not leave blank lines. In HTML bodies every
 //! substituted value is escaped.
 
-mod render;
+pub(crate) mod render;
 #[cfg(test)]
 mod tests;
 

@@ -1,0 +1,239 @@
+//! The shop's automation configuration: `shop.toml`, `statuses.toml`, `triggers.toml` and
+//! `templates/<lang>/<name>.toml`, loaded from file contents (the core does no I/O) and
+//! checked as a whole so that every problem is reported at once.
+
+mod model;
+mod shop;
+mod statuses;
+mod templates;
+#[cfg(test)]
+mod tests;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::DeserializeOwned;
+
+pub use model::{
+    Action, AnyOf, Conditions, DurationSpec, IntRef, MessageChannel, Target, TemplateText, Trigger,
+    TriggersFile, THRESHOLD_PREFIX,
+};
+pub use shop::{Role, Shop, ShopContacts, StaffMember};
+pub use statuses::{StatusConfig, StatusTiming};
+pub use templates::{sample_context, MessageTemplate, TemplateKind, Templates, TEMPLATE_ROOTS};
+
+/// Configuration files by path relative to the configuration directory
+/// (`shop.toml`, `templates/ru/order-created.toml`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConfigFiles {
+    root: String,
+    files: BTreeMap<String, String>,
+}
+
+impl ConfigFiles {
+    /// An empty set; `root` is how the directory is named in problems (`config`).
+    pub fn new(root: &str) -> ConfigFiles {
+        ConfigFiles {
+            root: root.trim_end_matches('/').to_owned(),
+            files: BTreeMap::new(),
+        }
+    }
+
+    /// Adds a file; backslashes become slashes.
+    pub fn insert(&mut self, path: &str, contents: impl Into<String>) {
+        let path = path.replace('\\', "/");
+        self.files
+            .insert(path.trim_start_matches("./").to_owned(), contents.into());
+    }
+
+    /// A file's contents.
+    pub fn get(&self, path: &str) -> Option<&str> {
+        self.files.get(path).map(String::as_str)
+    }
+
+    /// All paths, sorted.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.files.keys().map(String::as_str)
+    }
+
+    /// The path as shown in problems: `config/triggers.toml`.
+    pub fn display(&self, path: &str) -> String {
+        if self.root.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{}/{path}", self.root)
+        }
+    }
+}
+
+/// One thing wrong (or worth a warning) in the configuration.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ConfigProblem {
+    /// The file, e.g. `config/triggers.toml`.
+    pub file: String,
+    /// The trigger id, for problems inside a trigger.
+    pub trigger: Option<String>,
+    /// The field, e.g. `action[1].template` (empty for whole-file problems).
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.file)?;
+        if let Some(id) = &self.trigger {
+            write!(f, "trigger {id:?}: ")?;
+        }
+        if !self.field.is_empty() {
+            write!(f, "{}: ", self.field)?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// Why a configuration cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// The files have problems; the first is shown, all are listed.
+    #[error("the configuration has {} problem(s); the first: {}", .0.len(), .0[0])]
+    Invalid(Vec<ConfigProblem>),
+}
+
+/// The loaded, checked configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `shop.toml`.
+    pub shop: Shop,
+    /// `statuses.toml`.
+    pub statuses: StatusConfig,
+    /// `triggers.toml`, in file order.
+    pub triggers: Vec<Trigger>,
+    /// `templates/<lang>/*.toml`.
+    pub templates: Templates,
+}
+
+impl Config {
+    /// Loads and checks; any problem refuses the whole configuration.
+    pub fn load(files: &ConfigFiles) -> Result<Config, ConfigError> {
+        let report = check(files);
+        match report.config {
+            Some(config) if report.problems.is_empty() => Ok(config),
+            _ => Err(ConfigError::Invalid(report.problems)),
+        }
+    }
+
+    /// A trigger by id.
+    pub fn trigger(&self, id: &str) -> Option<&Trigger> {
+        self.triggers.iter().find(|t| t.id == id)
+    }
+
+    /// A threshold by name.
+    pub fn threshold(&self, name: &str) -> Option<i64> {
+        self.shop.thresholds.get(name).copied()
+    }
+}
+
+/// Everything `check` found.
+#[derive(Debug, Clone)]
+pub struct CheckReport {
+    /// The configuration when the files could be read (it may still have problems).
+    pub config: Option<Config>,
+    /// Errors: the configuration must not be used.
+    pub problems: Vec<ConfigProblem>,
+    /// Worth a look, not fatal (SMS longer than one part, unknown template roots, …).
+    pub warnings: Vec<ConfigProblem>,
+}
+
+/// Collects problems and warnings while loading.
+#[derive(Debug, Default)]
+pub(crate) struct Report {
+    pub problems: Vec<ConfigProblem>,
+    pub warnings: Vec<ConfigProblem>,
+}
+
+impl Report {
+    pub fn problem(&mut self, file: &str, trigger: Option<&str>, field: &str, message: String) {
+        self.problems.push(make(file, trigger, field, message));
+    }
+
+    pub fn warning(&mut self, file: &str, trigger: Option<&str>, field: &str, message: String) {
+        self.warnings.push(make(file, trigger, field, message));
+    }
+}
+
+fn make(file: &str, trigger: Option<&str>, field: &str, message: String) -> ConfigProblem {
+    ConfigProblem {
+        file: file.to_owned(),
+        trigger: trigger.map(str::to_owned),
+        field: field.to_owned(),
+        message,
+    }
+}
+
+/// Reads a TOML file into `T`, reporting a syntax or shape error with its line.
+pub(crate) fn parse_toml<T: DeserializeOwned>(
+    files: &ConfigFiles,
+    path: &str,
+    report: &mut Report,
+) -> Option<T> {
+    let text = files.get(path)?;
+    match toml::from_str::<T>(text) {
+        Ok(value) => Some(value),
+        Err(e) => {
+            let line = e
+                .span()
+                .map(|s| 1 + text[..s.start.min(text.len())].matches('\n').count());
+            let message = e.message().trim().replace('\n', " ");
+            let message = match line {
+                Some(line) => format!("line {line}: {message}"),
+                None => message,
+            };
+            report.problem(&files.display(path), None, "", message);
+            None
+        }
+    }
+}
+
+/// Loads every file and reports all problems and warnings.
+pub fn check(files: &ConfigFiles) -> CheckReport {
+    let mut report = Report::default();
+    for path in files.paths() {
+        let known = matches!(path, "shop.toml" | "statuses.toml" | "triggers.toml")
+            || path.starts_with("templates/")
+            || !path.ends_with(".toml");
+        if !known {
+            report.warning(
+                &files.display(path),
+                None,
+                "",
+                "unknown file, ignored (expected shop.toml, statuses.toml, triggers.toml, templates/<lang>/<name>.toml)".into(),
+            );
+        }
+    }
+    let shop = shop::load(files, &mut report);
+    let statuses = statuses::load(files, &mut report);
+    let templates = templates::load(files, &mut report);
+    let triggers = validate::load_triggers(
+        files,
+        shop.as_ref(),
+        statuses.as_ref(),
+        &templates,
+        &mut report,
+    );
+    let config = match (shop, statuses, triggers) {
+        (Some(shop), Some(statuses), Some(triggers)) => Some(Config {
+            shop,
+            statuses,
+            triggers,
+            templates,
+        }),
+        _ => None,
+    };
+    CheckReport {
+        config,
+        problems: report.problems,
+        warnings: report.warnings,
+    }
+}

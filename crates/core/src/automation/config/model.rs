@@ -1,0 +1,374 @@
+//! The trigger file's data model, read with serde straight from `triggers.toml`.
+//!
+//! Values that can be wrong in ways serde cannot see (durations, threshold references,
+//! template strings, recipients) are kept as written and checked by the validator, so one
+//! run reports every problem instead of the first.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::automation::template::{Template, TemplateError};
+use crate::automation::time::parse_duration;
+
+/// `triggers.toml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TriggersFile {
+    /// `[[trigger]]` tables, in file order.
+    #[serde(default)]
+    pub trigger: Vec<Trigger>,
+}
+
+/// One `[[trigger]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trigger {
+    /// Kebab-case, unique; starts with the scenario id in the shipped configuration.
+    pub id: String,
+    /// What it is for, for people.
+    #[serde(default)]
+    pub description: String,
+    /// Switched-off triggers are loaded and checked but never run.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// The event name, e.g. `order.status_changed`.
+    pub on: String,
+    /// Conditions that must all hold.
+    #[serde(default)]
+    pub when: Conditions,
+    /// Run the actions this long after the event (conditions are checked again then).
+    pub delay: Option<DurationSpec>,
+    /// Count the delay in working hours.
+    #[serde(default)]
+    pub delay_in_working_hours: bool,
+    /// `[[trigger.action]]` entries, in order.
+    #[serde(default, rename = "action")]
+    pub actions: Vec<Action>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `[trigger.when]`: every given condition must hold; a list means "any of".
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Conditions {
+    /// The status an `order.status_changed` (or delivery status a `delivery.status_changed`)
+    /// came from.
+    pub status_from: Option<AnyOf>,
+    /// The status it went to.
+    pub status_to: Option<AnyOf>,
+    /// The order's current status.
+    pub status: Option<AnyOf>,
+    /// The group of the order's current status.
+    pub status_group: Option<AnyOf>,
+    /// The order's payment status.
+    pub payment_status: Option<AnyOf>,
+    /// The order's delivery status.
+    pub delivery_status: Option<AnyOf>,
+    /// The order's channel.
+    pub channel: Option<AnyOf>,
+    /// How the order was placed.
+    pub order_method: Option<AnyOf>,
+    /// `person` or `company`.
+    pub customer_type: Option<AnyOf>,
+    /// The delivery method.
+    pub delivery_type: Option<AnyOf>,
+    /// Total at least this (minor units or `threshold:<name>`).
+    pub total_at_least: Option<IntRef>,
+    /// Total below this.
+    pub total_below: Option<IntRef>,
+    /// The customer has one of these tags.
+    pub customer_tags_any: Option<AnyOf>,
+    /// The customer has none of these tags.
+    pub customer_tags_none: Option<AnyOf>,
+    /// The customer's segment.
+    pub segment: Option<AnyOf>,
+    /// Some item is in one of these categories.
+    pub item_categories_any: Option<AnyOf>,
+    /// `order.changed` changed one of these fields.
+    pub fields_changed_any: Option<AnyOf>,
+    /// Every named order field has exactly this value.
+    pub field_equals: Option<BTreeMap<String, Value>>,
+    /// Every named order field is set (not null, not empty).
+    pub fields_set: Option<AnyOf>,
+    /// Every named order field is empty.
+    pub fields_empty: Option<AnyOf>,
+    /// The flag of an `order.operator_flag`.
+    pub flag: Option<AnyOf>,
+    /// The order carries none of these operator flags.
+    pub flags_none: Option<AnyOf>,
+    /// The timer name of a `timer.fired`.
+    pub timer: Option<AnyOf>,
+    /// The shop is open (or closed) now.
+    pub in_working_hours: Option<bool>,
+    /// Shop-local time of day is in `[start, end)`; may wrap midnight.
+    pub time_between: Option<Vec<String>>,
+    /// A call event came outside working hours.
+    pub call_after_hours: Option<bool>,
+    /// The event has an order (calls from unknown numbers have none).
+    pub has_order: Option<bool>,
+    /// `stock.changed`: all items available (true) or not (false).
+    pub in_stock: Option<bool>,
+    /// The order reached at least this many unanswered calls.
+    pub no_answer_attempts_at_least: Option<IntRef>,
+    /// The order has fewer unanswered calls than this.
+    pub no_answer_attempts_below: Option<IntRef>,
+}
+
+/// One value or a list of values ("any of").
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "OneOrMany")]
+pub struct AnyOf(pub Vec<String>);
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl From<OneOrMany> for AnyOf {
+    fn from(v: OneOrMany) -> AnyOf {
+        match v {
+            OneOrMany::One(s) => AnyOf(vec![s]),
+            OneOrMany::Many(v) => AnyOf(v),
+        }
+    }
+}
+
+impl AnyOf {
+    /// True when `value` is one of the listed values.
+    pub fn matches(&self, value: &str) -> bool {
+        self.0.iter().any(|v| v == value)
+    }
+}
+
+/// An integer, or `"threshold:<name>"` naming one of the shop's thresholds.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum IntRef {
+    /// A literal value.
+    Value(i64),
+    /// `threshold:<name>` (or anything else, reported by the validator).
+    Ref(String),
+}
+
+/// Prefix of a threshold reference.
+pub const THRESHOLD_PREFIX: &str = "threshold:";
+
+impl IntRef {
+    /// The value, looking thresholds up.
+    pub fn resolve(&self, thresholds: &BTreeMap<String, i64>) -> Result<i64, String> {
+        match self {
+            IntRef::Value(v) => Ok(*v),
+            IntRef::Ref(r) => {
+                let name = r.strip_prefix(THRESHOLD_PREFIX).ok_or_else(|| {
+                    format!("{r:?} is neither an integer nor \"threshold:<name>\"")
+                })?;
+                thresholds.get(name).copied().ok_or_else(|| {
+                    format!("unknown threshold {name:?} (not in [thresholds] of shop.toml)")
+                })
+            }
+        }
+    }
+}
+
+/// A duration as written: `"10m"`, `"1h30m"`, or `"threshold:<name>"` whose name ends in
+/// `_days`, `_hours`, `_minutes` or `_seconds` (the unit of the threshold's value).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct DurationSpec(pub String);
+
+impl DurationSpec {
+    /// Seconds.
+    pub fn resolve(&self, thresholds: &BTreeMap<String, i64>) -> Result<i64, String> {
+        let Some(name) = self.0.strip_prefix(THRESHOLD_PREFIX) else {
+            return parse_duration(&self.0).map_err(|e| e.to_string());
+        };
+        let unit = [("_days", 86_400), ("_hours", 3_600), ("_minutes", 60), ("_seconds", 1)]
+            .into_iter()
+            .find(|(suffix, _)| name.ends_with(suffix))
+            .map(|(_, unit)| unit)
+            .ok_or_else(|| {
+                format!("threshold {name:?} used as a duration must end in _days, _hours, _minutes or _seconds")
+            })?;
+        let value = IntRef::Ref(self.0.clone()).resolve(thresholds)?;
+        if value < 0 {
+            return Err(format!("threshold {name:?} is negative"));
+        }
+        Ok(value.saturating_mul(unit))
+    }
+}
+
+/// An inline template string (task titles), parsed when read.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(from = "String")]
+pub struct TemplateText {
+    /// As written.
+    pub source: String,
+    /// The parsed template or why it cannot be parsed.
+    pub parsed: Result<Template, TemplateError>,
+}
+
+impl From<String> for TemplateText {
+    fn from(source: String) -> TemplateText {
+        let parsed = Template::parse(&source);
+        TemplateText { source, parsed }
+    }
+}
+
+/// The channel of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageChannel {
+    /// A text message.
+    Sms,
+    /// An email.
+    Email,
+}
+
+/// One `[[trigger.action]]`, selected by `type`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Action {
+    /// Send a message from a template.
+    Message {
+        /// `sms` or `email`.
+        channel: MessageChannel,
+        /// Template name (`templates/<lang>/<name>.toml`).
+        template: String,
+        /// `customer`, `manager`, `role:<id>`, `staff:<id>`, `supplier` or `carrier`.
+        to: String,
+    },
+    /// Create a task for staff.
+    Task {
+        /// The title, a template string.
+        title: TemplateText,
+        /// `manager`, `role:<id>` or `staff:<id>`.
+        assignee: String,
+        /// Due this long after now.
+        due_in: Option<DurationSpec>,
+        /// Due at the time in this order field (unix seconds), e.g. `callback_at`.
+        due_at_field: Option<String>,
+        /// Count `due_in` in working hours.
+        #[serde(default)]
+        in_working_hours: bool,
+    },
+    /// Move the order to a status.
+    SetStatus {
+        /// The target status.
+        status: String,
+    },
+    /// Set an order field.
+    SetField {
+        /// The field name.
+        field: String,
+        /// The new value.
+        value: Value,
+    },
+    /// A Telegram or email note for staff.
+    NotifyStaff {
+        /// `manager`, `role:<id>` or `staff:<id>`.
+        to: String,
+        /// Template name.
+        template: String,
+    },
+    /// Add a tag to the customer.
+    TagCustomer {
+        /// The tag.
+        tag: String,
+    },
+    /// Remove a tag from the customer.
+    UntagCustomer {
+        /// The tag.
+        tag: String,
+    },
+    /// Reserve the order's items.
+    ReserveItems,
+    /// Release the order's reservations.
+    ReleaseItems,
+    /// Cancel the order.
+    Cancel {
+        /// The reason recorded and shown to the customer.
+        reason: String,
+    },
+    /// Start (or restart) a named timer for the order.
+    SetTimer {
+        /// Timer name; `timer.fired` carries it.
+        name: String,
+        /// Fire this long after now (or after `at_field`'s time when both are given).
+        after: Option<DurationSpec>,
+        /// Fire at the time in this order field.
+        at_field: Option<String>,
+        /// Count `after` in working hours.
+        #[serde(default)]
+        in_working_hours: bool,
+    },
+    /// Stop a named timer.
+    CancelTimer {
+        /// Timer name.
+        name: String,
+    },
+}
+
+impl Action {
+    /// The `type` as written.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Action::Message { .. } => "message",
+            Action::Task { .. } => "task",
+            Action::SetStatus { .. } => "set_status",
+            Action::SetField { .. } => "set_field",
+            Action::NotifyStaff { .. } => "notify_staff",
+            Action::TagCustomer { .. } => "tag_customer",
+            Action::UntagCustomer { .. } => "untag_customer",
+            Action::ReserveItems => "reserve_items",
+            Action::ReleaseItems => "release_items",
+            Action::Cancel { .. } => "cancel",
+            Action::SetTimer { .. } => "set_timer",
+            Action::CancelTimer { .. } => "cancel_timer",
+        }
+    }
+}
+
+/// Who a message or task is for, as configured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// The order's customer (or the caller).
+    Customer,
+    /// The order's manager; the `manager` role when the order has none.
+    Manager,
+    /// Everyone with a role.
+    Role(String),
+    /// One staff member.
+    Staff(String),
+    /// The supplier (from the event or `[contacts]`).
+    Supplier,
+    /// The carrier (`[contacts]`).
+    Carrier,
+}
+
+impl Target {
+    /// Reads `customer`, `manager`, `role:<id>`, `staff:<id>`, `supplier`, `carrier`.
+    pub fn parse(text: &str) -> Option<Target> {
+        match text {
+            "customer" => Some(Target::Customer),
+            "manager" => Some(Target::Manager),
+            "supplier" => Some(Target::Supplier),
+            "carrier" => Some(Target::Carrier),
+            _ => {
+                if let Some(role) = text.strip_prefix("role:").filter(|r| !r.is_empty()) {
+                    Some(Target::Role(role.to_owned()))
+                } else {
+                    text.strip_prefix("staff:")
+                        .filter(|s| !s.is_empty())
+                        .map(|s| Target::Staff(s.to_owned()))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,255 @@
+//! `shop.toml`: language, time zone, working and quiet hours, thresholds, staff and roles.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{parse_toml, ConfigFiles, Report};
+use crate::automation::time::{Opening, QuietHours, TimeOfDay, TimeZone, Weekday, WorkingHours};
+use crate::message::{Language, ShopInfo};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShopFile {
+    name: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    url: Option<String>,
+    hours: Option<String>,
+    #[serde(default = "ru")]
+    language: String,
+    #[serde(default = "moscow")]
+    time_zone: String,
+    #[serde(default)]
+    working_hours: BTreeMap<String, String>,
+    quiet_hours: Option<QuietFile>,
+    #[serde(default)]
+    thresholds: BTreeMap<String, i64>,
+    #[serde(default)]
+    staff: Vec<StaffMember>,
+    #[serde(default)]
+    roles: BTreeMap<String, Role>,
+    #[serde(default)]
+    contacts: ShopContacts,
+}
+
+fn ru() -> String {
+    "ru".to_owned()
+}
+
+fn moscow() -> String {
+    "Europe/Moscow".to_owned()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuietFile {
+    start: String,
+    end: String,
+}
+
+/// A staff member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffMember {
+    /// The id used in orders (`manager`) and `staff:<id>`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Role ids.
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// Email for notes.
+    pub email: Option<String>,
+    /// Telegram chat for notes (write it as a string).
+    pub telegram_chat_id: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+}
+
+/// A role (`[roles.<id>]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Role {
+    /// Display name.
+    pub name: String,
+}
+
+/// Outside addresses (`[contacts]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShopContacts {
+    /// Where `to = "supplier"` goes when the event names no supplier.
+    pub supplier_email: Option<String>,
+    /// Where `to = "carrier"` goes.
+    pub carrier_email: Option<String>,
+}
+
+/// The shop's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shop {
+    /// Name, contacts and working hours text for messages.
+    pub info: ShopInfo,
+    /// Default language of messages.
+    pub language: Language,
+    /// The shop's zone: working hours, `date` filter, default zone of customers.
+    pub time_zone: TimeZone,
+    /// Opening hours.
+    pub working_hours: WorkingHours,
+    /// No customer SMS in this window.
+    pub quiet_hours: QuietHours,
+    /// Named integers for conditions and durations.
+    pub thresholds: BTreeMap<String, i64>,
+    /// Staff members.
+    pub staff: Vec<StaffMember>,
+    /// Roles by id.
+    pub roles: BTreeMap<String, Role>,
+    /// Supplier and carrier addresses.
+    pub contacts: ShopContacts,
+}
+
+impl Shop {
+    /// A staff member by id.
+    pub fn staff_member(&self, id: &str) -> Option<&StaffMember> {
+        self.staff.iter().find(|s| s.id == id)
+    }
+
+    /// Everyone with a role.
+    pub fn with_role(&self, role: &str) -> Vec<&StaffMember> {
+        self.staff
+            .iter()
+            .filter(|s| s.roles.iter().any(|r| r == role))
+            .collect()
+    }
+}
+
+pub(super) fn load(files: &ConfigFiles, report: &mut Report) -> Option<Shop> {
+    let file = files.display("shop.toml");
+    if files.get("shop.toml").is_none() {
+        report.problem(&file, None, "", "missing file".into());
+        return None;
+    }
+    let raw: ShopFile = parse_toml(files, "shop.toml", report)?;
+    let before = report.problems.len();
+    let mut problem = |field: &str, message: String| report.problem(&file, None, field, message);
+
+    let language = Language::parse(&raw.language).unwrap_or_else(|| {
+        problem(
+            "language",
+            format!("{:?} is not a language (ru or en)", raw.language),
+        );
+        Language::Ru
+    });
+    let time_zone = TimeZone::parse(&raw.time_zone).unwrap_or_else(|e| {
+        problem("time_zone", e.to_string());
+        TimeZone::moscow()
+    });
+    let mut working_hours = WorkingHours::default();
+    for (day, text) in &raw.working_hours {
+        let Some(weekday) = Weekday::ALL.iter().find(|w| w.key() == day) else {
+            problem(
+                &format!("working_hours.{day}"),
+                "unknown day (mon, tue, wed, thu, fri, sat, sun)".into(),
+            );
+            continue;
+        };
+        match Opening::parse(text) {
+            Ok(o) => working_hours.days[weekday.index()] = Some(o),
+            Err(e) => problem(&format!("working_hours.{day}"), e.to_string()),
+        }
+    }
+    let mut quiet_hours = QuietHours::default();
+    if let Some(q) = &raw.quiet_hours {
+        for (field, text, slot) in [
+            ("quiet_hours.start", &q.start, &mut quiet_hours.start),
+            ("quiet_hours.end", &q.end, &mut quiet_hours.end),
+        ] {
+            match TimeOfDay::parse(text) {
+                Ok(t) => *slot = t,
+                Err(e) => problem(field, e.to_string()),
+            }
+        }
+    }
+    for (name, value) in &raw.thresholds {
+        if *value < 0 {
+            problem(&format!("thresholds.{name}"), "must not be negative".into());
+        }
+    }
+    for (i, member) in raw.staff.iter().enumerate() {
+        if raw.staff[..i].iter().any(|s| s.id == member.id) {
+            problem(
+                &format!("staff[{i}].id"),
+                format!("staff id {:?} is used twice", member.id),
+            );
+        }
+        for role in &member.roles {
+            if !raw.roles.contains_key(role) {
+                problem(
+                    &format!("staff[{i}].roles"),
+                    format!("unknown role {role:?} (not in [roles])"),
+                );
+            }
+        }
+    }
+    for (field, email) in [
+        ("contacts.supplier_email", &raw.contacts.supplier_email),
+        ("contacts.carrier_email", &raw.contacts.carrier_email),
+    ] {
+        if let Some(email) = email {
+            if let Err(e) = crate::contact::Email::parse(email) {
+                problem(field, e.to_string());
+            }
+        }
+    }
+    let hours = raw
+        .hours
+        .clone()
+        .unwrap_or_else(|| describe_hours(&working_hours, language));
+    let shop = Shop {
+        info: ShopInfo {
+            name: raw.name.unwrap_or_default(),
+            phone: raw.phone.unwrap_or_default(),
+            email: raw.email.unwrap_or_default(),
+            hours,
+            url: raw.url.unwrap_or_default(),
+        },
+        language,
+        time_zone,
+        working_hours,
+        quiet_hours,
+        thresholds: raw.thresholds,
+        staff: raw.staff,
+        roles: raw.roles,
+        contacts: raw.contacts,
+    };
+    (report.problems.len() == before).then_some(shop)
+}
+
+/// "Пн–Пт 09:00–18:00, Сб 10:00–16:00" (`Mon-Fri 09:00-18:00` in English): consecutive days with the same hours are grouped.
+pub(crate) fn describe_hours(hours: &WorkingHours, lang: Language) -> String {
+    // English keeps to ASCII so that an English SMS with the hours stays GSM-7.
+    let (names, dash) = match lang {
+        Language::Ru => (["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"], "–"),
+        Language::En => (["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], "-"),
+    };
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < 7 {
+        let Some(open) = hours.days[i] else {
+            i += 1;
+            continue;
+        };
+        let mut j = i;
+        while j + 1 < 7 && hours.days[j + 1] == Some(open) {
+            j += 1;
+        }
+        let days = if i == j {
+            names[i].to_owned()
+        } else {
+            format!("{}{dash}{}", names[i], names[j])
+        };
+        parts.push(format!("{days} {}{dash}{}", open.open, open.close));
+        i = j + 1;
+    }
+    parts.join(", ")
+}

@@ -1,0 +1,268 @@
+//! `templates/<lang>/<name>.toml`: message templates per language.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{parse_toml, ConfigFiles, Report};
+use crate::automation::sms::{sms_length, SmsEncoding};
+use crate::automation::template::{RenderEnv, Template};
+use crate::automation::time::TimeZone;
+use crate::message::Language;
+
+/// The top-level names a template may use.
+pub const TEMPLATE_ROOTS: &[&str] = &["order", "customer", "shop", "event", "task"];
+
+/// What a template is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TemplateKind {
+    /// An SMS: `text` only.
+    Sms,
+    /// An email: `subject`, `text`, optional `html`.
+    Email,
+}
+
+impl TemplateKind {
+    /// `sms` or `email`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TemplateKind::Sms => "sms",
+            TemplateKind::Email => "email",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TemplateFile {
+    kind: TemplateKind,
+    #[serde(default)]
+    #[allow(dead_code)]
+    description: String,
+    subject: Option<String>,
+    text: String,
+    html: Option<String>,
+}
+
+/// A parsed message template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageTemplate {
+    /// The file name without `.toml`.
+    pub name: String,
+    /// The directory it came from.
+    pub language: Language,
+    /// SMS or email.
+    pub kind: TemplateKind,
+    /// Email subject.
+    pub subject: Option<Template>,
+    /// Plain text (the SMS, or the email's text part).
+    pub text: Template,
+    /// Email HTML body; values are escaped when rendered.
+    pub html: Option<Template>,
+}
+
+/// All templates, by language and name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Templates {
+    by_key: BTreeMap<(&'static str, String), MessageTemplate>,
+}
+
+impl Templates {
+    /// The template in exactly this language.
+    pub fn get(&self, name: &str, lang: Language) -> Option<&MessageTemplate> {
+        self.by_key.get(&(lang.as_str(), name.to_owned()))
+    }
+
+    /// The template in `preferred`, else in `fallback`.
+    pub fn find(
+        &self,
+        name: &str,
+        preferred: Language,
+        fallback: Language,
+    ) -> Option<&MessageTemplate> {
+        self.get(name, preferred)
+            .or_else(|| self.get(name, fallback))
+    }
+
+    /// True when any template exists in the language.
+    pub fn has_language(&self, lang: Language) -> bool {
+        self.by_key.keys().any(|(l, _)| *l == lang.as_str())
+    }
+
+    /// Number of template files.
+    pub fn len(&self) -> usize {
+        self.by_key.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.by_key.is_empty()
+    }
+
+    /// All templates.
+    pub fn iter(&self) -> impl Iterator<Item = &MessageTemplate> {
+        self.by_key.values()
+    }
+}
+
+pub(super) fn load(files: &ConfigFiles, report: &mut Report) -> Templates {
+    let mut templates = Templates::default();
+    let paths: Vec<String> = files
+        .paths()
+        .filter(|p| p.starts_with("templates/"))
+        .map(str::to_owned)
+        .collect();
+    for path in paths {
+        let file = files.display(&path);
+        let parts: Vec<&str> = path.split('/').collect();
+        let (lang, name) = match parts.as_slice() {
+            ["templates", lang, name] if name.ends_with(".toml") => {
+                (*lang, &name[..name.len() - 5])
+            }
+            _ => {
+                report.warning(
+                    &file,
+                    None,
+                    "",
+                    "not a template (expected templates/<lang>/<name>.toml), ignored".into(),
+                );
+                continue;
+            }
+        };
+        let Some(language) = Language::parse(lang).filter(|l| l.as_str() == lang) else {
+            report.problem(
+                &file,
+                None,
+                "",
+                format!("unknown language directory {lang:?} (ru or en)"),
+            );
+            continue;
+        };
+        let Some(raw) = parse_toml::<TemplateFile>(files, &path, report) else {
+            continue;
+        };
+        let mut ok = true;
+        let mut parse = |field: &str, src: &str| match Template::parse(src) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                report.problem(&file, None, field, format!("template syntax: {e}"));
+                ok = false;
+                None
+            }
+        };
+        let text = parse("text", &raw.text);
+        let subject = raw.subject.as_deref().and_then(|s| parse("subject", s));
+        let html = raw.html.as_deref().and_then(|s| parse("html", s));
+        if raw.kind == TemplateKind::Email && raw.subject.is_none() {
+            report.problem(
+                &file,
+                None,
+                "subject",
+                "an email template needs a subject".into(),
+            );
+            ok = false;
+        }
+        if raw.kind == TemplateKind::Sms && (raw.subject.is_some() || raw.html.is_some()) {
+            report.problem(
+                &file,
+                None,
+                "",
+                "an sms template has only text (no subject or html)".into(),
+            );
+            ok = false;
+        }
+        let (Some(text), true) = (text, ok) else {
+            continue;
+        };
+        let template = MessageTemplate {
+            name: name.to_owned(),
+            language,
+            kind: raw.kind,
+            subject,
+            text,
+            html,
+        };
+        warn_about(&template, &file, report);
+        templates
+            .by_key
+            .insert((language.as_str(), name.to_owned()), template);
+    }
+    templates
+}
+
+fn warn_about(t: &MessageTemplate, file: &str, report: &mut Report) {
+    for (field, part) in [
+        ("subject", t.subject.as_ref()),
+        ("text", Some(&t.text)),
+        ("html", t.html.as_ref()),
+    ] {
+        let Some(part) = part else { continue };
+        for root in part.roots() {
+            if !TEMPLATE_ROOTS.contains(&root.as_str()) {
+                report.warning(
+                    file,
+                    None,
+                    field,
+                    format!("unknown value {root:?}: it always renders empty (known: order, customer, shop, event, task)"),
+                );
+            }
+        }
+    }
+    if t.kind == TemplateKind::Sms {
+        let tz = TimeZone::moscow();
+        let env = RenderEnv {
+            language: t.language,
+            time_zone: &tz,
+            html: false,
+        };
+        let sample = t.text.render(&sample_context(t.language), &env);
+        let len = sms_length(sample.trim());
+        if len.parts > 1 {
+            let enc = match len.encoding {
+                SmsEncoding::Gsm7 => "GSM-7",
+                SmsEncoding::Ucs2 => "UCS-2",
+            };
+            report.warning(
+                file,
+                None,
+                "text",
+                format!(
+                    "sms template {} needs {} parts ({} units in {enc} with sample values; GSM-7: 160/153 chars, UCS-2 (Cyrillic): 70/67 chars per part)",
+                    t.name, len.parts, len.units
+                ),
+            );
+        }
+    }
+}
+
+/// The fixed context SMS lengths are measured with: typical, not worst-case, values.
+pub fn sample_context(lang: Language) -> Value {
+    let pickup_hours = match lang {
+        Language::Ru => "10:00–21:00",
+        Language::En => "10:00-21:00",
+    };
+    let (name, address, hours, shop) = match lang {
+        Language::Ru => ("Анна", "ул. Ленина, 5", "Пн–Пт 09:00–18:00", "Чайная лавка"),
+        Language::En => ("Anna", "5 Lenin St", "Mon-Fri 09:00-18:00", "Tea Shop"),
+    };
+    json!({
+        "order": {
+            "id": "A-10001", "status": "new", "status_label": "Новый", "currency": "RUB",
+            "total": 249_000, "callback_at": 1_795_500_000,
+            "track_number": "10012345678", "tracking_url": "https://track.example/10012345678",
+            "payment_link": "https://pay.example/A-10001", "cancel_reason": "no answer",
+            "pickup_point": {"address": address, "phone": "+7 495 123-45-67", "hours": pickup_hours},
+            "items": [{"name": "Tea", "qty": 1, "price": 249_000, "sum": 249_000}],
+        },
+        "customer": {"name": name, "phone": "+79123456789", "email": "anna@example.com"},
+        "shop": {
+            "name": shop, "phone": "+7 495 000-00-00", "email": "shop@example.com",
+            "url": "https://shop.example", "hours": hours,
+            "thresholds": {"pickup_reminder_days": 3, "pickup_days_left": 4, "thinking_discount_percent": 5,
+                "thinking_discount_days": 3, "invoice_check_days": 2},
+        },
+        "event": {"type": "order.status_changed"},
+    })
+}

@@ -1,0 +1,302 @@
+use super::*;
+
+const STATUSES: &str = include_str!("../../../../../config/statuses.toml");
+
+const SHOP: &str = r#"
+language = "ru"
+time_zone = "Europe/Moscow"
+[working_hours]
+mon = "09:00-18:00"
+[thresholds]
+pickup_reminder_days = 3
+[roles.manager]
+name = "Менеджер"
+[[staff]]
+id = "m.ivanova"
+name = "Мария"
+roles = ["manager"]
+"#;
+
+fn files(triggers: &str) -> ConfigFiles {
+    let mut f = ConfigFiles::new("config");
+    f.insert("shop.toml", SHOP);
+    f.insert("statuses.toml", STATUSES);
+    f.insert("triggers.toml", triggers);
+    f.insert(
+        "templates/ru/track-number.toml",
+        "kind = \"email\"\nsubject = \"Трек {{ order.track_number }}\"\ntext = \"Трек: {{ order.track_number }}\"\n",
+    );
+    f.insert(
+        "templates/ru/track-sms.toml",
+        "kind = \"sms\"\ntext = \"Трек {{ order.track_number }}\"\n",
+    );
+    f
+}
+
+fn problems(f: &ConfigFiles) -> Vec<String> {
+    check(f).problems.iter().map(ToString::to_string).collect()
+}
+
+fn assert_problem(triggers: &str, needle: &str) {
+    let found = problems(&files(triggers));
+    assert!(
+        found.iter().any(|p| p.contains(needle)),
+        "no {needle:?} in {found:#?}"
+    );
+}
+
+const GOOD: &str = r#"
+[[trigger]]
+id = "c3-track-number"
+on = "order.status_changed"
+[trigger.when]
+status_to = "handed-to-carrier"
+[[trigger.action]]
+type = "message"
+channel = "email"
+template = "track-number"
+to = "customer"
+"#;
+
+#[test]
+fn a_consistent_configuration_loads() {
+    let config = Config::load(&files(GOOD)).expect("loads");
+    assert_eq!(config.triggers.len(), 1);
+    assert_eq!(config.templates.len(), 2);
+}
+
+#[test]
+fn missing_template_is_reported_with_file_trigger_and_field() {
+    let broken = GOOD
+        .replace("template = \"track-number\"", "template = \"track_numbr\"")
+        .replace(
+            "to = \"customer\"",
+            "to = \"customer\"\n[[trigger.action]]\ntype = \"reserve_items\"",
+        );
+    let broken = broken.replacen(
+        "[[trigger.action]]",
+        "[[trigger.action]]\ntype = \"release_items\"\n[[trigger.action]]",
+        1,
+    );
+    assert_eq!(
+        problems(&files(&broken)),
+        [
+            r#"config/triggers.toml: trigger "c3-track-number": action[1].template: unknown template "track_numbr" (no config/templates/ru/track_numbr.toml)"#
+        ]
+    );
+}
+
+#[test]
+fn templates_missing_in_the_second_language_are_reported_once_it_has_any() {
+    let mut f = files(GOOD);
+    f.insert(
+        "templates/en/track-sms.toml",
+        "kind = \"sms\"\ntext = \"Track\"\n",
+    );
+    let found = problems(&f);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("no config/templates/en/track-number.toml")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn toml_syntax_errors_name_the_line() {
+    assert_problem(
+        "[[trigger]]\nid = \"x\"\non = order.created\n",
+        "config/triggers.toml: line 3:",
+    );
+}
+
+#[test]
+fn unknown_keys_are_refused() {
+    assert_problem(
+        &GOOD.replace("on = ", "colour = \"red\"\non = "),
+        "unknown field `colour`",
+    );
+}
+
+#[test]
+fn unknown_events_are_refused() {
+    assert_problem(
+        &GOOD.replace("order.status_changed", "order.teleported"),
+        "on: unknown event \"order.teleported\"",
+    );
+}
+
+#[test]
+fn unknown_statuses_in_conditions_and_actions_are_refused() {
+    assert_problem(
+        &GOOD.replace("\"handed-to-carrier\"", "\"shipped\""),
+        "when.status_to: unknown status \"shipped\"",
+    );
+    let set = "[[trigger]]\nid = \"x\"\non = \"order.created\"\n[[trigger.action]]\ntype = \"set_status\"\nstatus = \"done\"\n";
+    assert_problem(set, "action[0].status: unknown status \"done\"");
+}
+
+#[test]
+fn disabled_status_cannot_be_entered_or_named() {
+    let mut f = files(GOOD);
+    let statuses = STATUSES.replacen(
+        "code = \"thinking\"",
+        "code = \"thinking\"\nenabled = false",
+        1,
+    );
+    f.insert("statuses.toml", statuses.as_str());
+    let found = problems(&f);
+    assert!(
+        found
+            .iter()
+            .any(|p| p == "config/statuses.toml: transitions.new: disabled status \"thinking\""),
+        "{found:#?}"
+    );
+    let stripped = statuses
+        .replace(", \"thinking\"", "")
+        .replace("\"thinking\", ", "");
+    let stripped: String = stripped
+        .lines()
+        .filter(|l| !l.starts_with("\"thinking\" ="))
+        .collect::<Vec<_>>()
+        .join("\n");
+    f.insert("statuses.toml", stripped);
+    let config = Config::load(&f).expect("loads without thinking");
+    assert!(config.statuses.path.get("thinking").is_none());
+    assert!(config.statuses.path.check("new", "thinking").is_err());
+}
+
+#[test]
+fn transitions_naming_unknown_statuses_are_refused() {
+    let mut f = files(GOOD);
+    f.insert(
+        "statuses.toml",
+        format!("{STATUSES}\"returned\" = [\"lost-forever\"]\n"),
+    );
+    assert!(problems(&f)
+        .iter()
+        .any(|p| p.contains("transitions.returned: unknown status \"lost-forever\"")));
+}
+
+#[test]
+fn template_syntax_errors_are_reported() {
+    let mut f = files(GOOD);
+    f.insert(
+        "templates/ru/track-number.toml",
+        "kind = \"email\"\nsubject = \"x\"\ntext = \"{% if order.id %}open\"\n",
+    );
+    let found = problems(&f);
+    assert!(
+        found.iter().any(|p| p
+            .starts_with("config/templates/ru/track-number.toml: text: template syntax: line 1")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn unknown_roles_staff_and_thresholds_are_refused() {
+    let task = |assignee: &str| {
+        format!("[[trigger]]\nid = \"x\"\non = \"order.created\"\n[[trigger.action]]\ntype = \"task\"\ntitle = \"t\"\nassignee = \"{assignee}\"\n")
+    };
+    assert_problem(&task("role:warehouse"), "unknown role \"warehouse\"");
+    assert_problem(&task("staff:nobody"), "unknown staff member \"nobody\"");
+    assert_problem(&task("customer"), "is not staff");
+    let when = "[[trigger]]\nid = \"x\"\non = \"order.created\"\n[trigger.when]\ntotal_at_least = \"threshold:huge\"\n";
+    assert_problem(when, "when.total_at_least: unknown threshold \"huge\"");
+}
+
+#[test]
+fn malformed_durations_times_and_zones_are_refused() {
+    let timer = "[[trigger]]\nid = \"x\"\non = \"order.created\"\n[[trigger.action]]\ntype = \"set_timer\"\nname = \"t\"\nafter = \"3 days\"\n";
+    assert_problem(timer, "action[0].after: \"3 days\" is not a duration");
+    let days = timer.replace("3 days", "threshold:pickup_reminder_days");
+    assert!(problems(&files(&days)).is_empty());
+    let hours = "[[trigger]]\nid = \"x\"\non = \"order.created\"\n[trigger.when]\ntime_between = [\"9\", \"21:00\"]\n";
+    assert_problem(hours, "when.time_between");
+    let mut f = files(GOOD);
+    f.insert(
+        "shop.toml",
+        SHOP.replace("Europe/Moscow", "Europe/Paris")
+            .replace("09:00-18:00", "18:00-09:00"),
+    );
+    let found = problems(&f);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("time_zone: unsupported time zone \"Europe/Paris\": use")),
+        "{found:?}"
+    );
+    assert!(
+        found.iter().any(|p| p.contains("working_hours.mon")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn duplicate_trigger_ids_are_refused() {
+    assert_problem(
+        &format!("{GOOD}{GOOD}"),
+        "trigger \"c3-track-number\": id: duplicate trigger id",
+    );
+}
+
+#[test]
+fn delays_on_events_without_an_order_are_refused() {
+    let t = "[[trigger]]\nid = \"x\"\non = \"call.missed\"\ndelay = \"1h\"\n";
+    assert_problem(t, "delay: call.missed may have no order");
+}
+
+#[test]
+fn event_specific_conditions_on_other_events_are_refused() {
+    let t = "[[trigger]]\nid = \"x\"\non = \"order.created\"\n[trigger.when]\ntimer = \"t\"\n";
+    assert_problem(t, "when.timer: applies only to timer.fired");
+}
+
+#[test]
+fn sms_template_with_an_email_action_is_refused() {
+    assert_problem(
+        &GOOD.replace("\"track-number\"", "\"track-sms\""),
+        "is an sms template, the action sends email",
+    );
+}
+
+#[test]
+fn long_sms_and_unknown_template_roots_are_warnings_not_problems() {
+    let mut f = files(GOOD);
+    f.insert(
+        "templates/ru/long.toml",
+        format!(
+            "kind = \"sms\"\ntext = \"{} {{{{ ordr.id }}}}\"\n",
+            "я".repeat(80)
+        ),
+    );
+    let report = check(&f);
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let warnings: Vec<String> = report.warnings.iter().map(ToString::to_string).collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("sms template long needs 2 parts")
+                && w.contains("UCS-2 (Cyrillic): 70/67")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("unknown value \"ordr\"")),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn missing_files_are_problems() {
+    let found = problems(&ConfigFiles::new("config"));
+    assert_eq!(found.len(), 3, "{found:?}");
+    assert!(found[0].ends_with("shop.toml: missing file"));
+}
+
+#[test]
+fn load_refuses_a_configuration_with_problems_naming_the_first() {
+    let err = Config::load(&files(&format!("{GOOD}{GOOD}"))).unwrap_err();
+    assert!(err.to_string().contains("1 problem(s)"), "{err}");
+}

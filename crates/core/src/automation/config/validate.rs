@@ -1,0 +1,398 @@
+//! `triggers.toml`: reading the triggers and checking them against the rest of the
+//! configuration (statuses, thresholds, staff, roles, templates).
+
+use std::collections::BTreeSet;
+
+use super::model::{
+    Action, AnyOf, Conditions, IntRef, MessageChannel, Target, Trigger, TriggersFile,
+};
+use super::{parse_toml, ConfigFiles, Report, Shop, StatusConfig, TemplateKind, Templates};
+use crate::automation::event::{
+    event_has_order, is_event_name, DELIVERY_STATUSES, PAYMENT_STATUSES,
+};
+use crate::automation::time::TimeOfDay;
+use crate::message::Language;
+
+struct Checker<'a> {
+    files: &'a ConfigFiles,
+    file: String,
+    shop: Option<&'a Shop>,
+    statuses: Option<&'a StatusConfig>,
+    templates: &'a Templates,
+    report: &'a mut Report,
+}
+
+pub(super) fn load_triggers(
+    files: &ConfigFiles,
+    shop: Option<&Shop>,
+    statuses: Option<&StatusConfig>,
+    templates: &Templates,
+    report: &mut Report,
+) -> Option<Vec<Trigger>> {
+    let file = files.display("triggers.toml");
+    if files.get("triggers.toml").is_none() {
+        report.problem(&file, None, "", "missing file".into());
+        return None;
+    }
+    let parsed: TriggersFile = parse_toml(files, "triggers.toml", report)?;
+    let mut c = Checker {
+        files,
+        file,
+        shop,
+        statuses,
+        templates,
+        report,
+    };
+    let mut set_timers = BTreeSet::new();
+    for (i, t) in parsed.trigger.iter().enumerate() {
+        c.trigger(t, &parsed.trigger[..i]);
+        for a in &t.actions {
+            if let Action::SetTimer { name, .. } = a {
+                set_timers.insert(name.as_str());
+            }
+        }
+    }
+    for t in &parsed.trigger {
+        for name in t.when.timer.iter().flat_map(|a| &a.0) {
+            if !set_timers.contains(name.as_str()) {
+                let message = format!("no set_timer action starts timer {name:?}");
+                c.report
+                    .warning(&c.file, Some(&t.id), "when.timer", message);
+            }
+        }
+    }
+    Some(parsed.trigger)
+}
+
+impl Checker<'_> {
+    fn problem(&mut self, t: &Trigger, field: &str, message: String) {
+        self.report.problem(&self.file, Some(&t.id), field, message);
+    }
+
+    fn trigger(&mut self, t: &Trigger, earlier: &[Trigger]) {
+        if !crate::text::is_code(&t.id, 64, false) {
+            self.problem(t, "id", "ids are kebab-case: a-z, 0-9 and -".into());
+        }
+        if earlier.iter().any(|e| e.id == t.id) {
+            self.problem(t, "id", "duplicate trigger id".into());
+        }
+        if !is_event_name(&t.on) {
+            self.problem(t, "on", format!("unknown event {:?}", t.on));
+        }
+        if let Some(delay) = &t.delay {
+            self.duration(t, "delay", delay);
+            if is_event_name(&t.on) && !event_has_order(&t.on) {
+                let message = format!("{} may have no order, so it cannot be delayed", t.on);
+                self.problem(t, "delay", message);
+            }
+        }
+        self.conditions(t, &t.when);
+        for (i, action) in t.actions.iter().enumerate() {
+            self.action(t, &format!("action[{i}]"), action);
+        }
+    }
+
+    fn duration(&mut self, t: &Trigger, field: &str, d: &super::DurationSpec) {
+        let Some(shop) = self.shop else { return };
+        if let Err(e) = d.resolve(&shop.thresholds) {
+            self.problem(t, field, e);
+        }
+    }
+
+    fn int_ref(&mut self, t: &Trigger, field: &str, value: &Option<IntRef>) {
+        let (Some(v), Some(shop)) = (value, self.shop) else {
+            return;
+        };
+        if let Err(e) = v.resolve(&shop.thresholds) {
+            self.problem(t, &format!("when.{field}"), e);
+        }
+    }
+
+    fn only_on(&mut self, t: &Trigger, field: &str, present: bool, events: &[&str]) {
+        if present && is_event_name(&t.on) && !events.contains(&t.on.as_str()) {
+            let message = format!("applies only to {}, not to {}", events.join(", "), t.on);
+            self.problem(t, &format!("when.{field}"), message);
+        }
+    }
+
+    fn values_in(
+        &mut self,
+        t: &Trigger,
+        field: &str,
+        value: &Option<AnyOf>,
+        known: &[&str],
+        what: &str,
+    ) {
+        for v in value.iter().flat_map(|a| &a.0) {
+            if !known.contains(&v.as_str()) {
+                self.problem(t, &format!("when.{field}"), format!("unknown {what} {v:?}"));
+            }
+        }
+    }
+
+    fn statuses_in(&mut self, t: &Trigger, field: &str, value: &Option<AnyOf>) {
+        let Some(statuses) = self.statuses else {
+            return;
+        };
+        for v in value.iter().flat_map(|a| &a.0) {
+            if let Some(message) = status_problem(statuses, v) {
+                self.problem(t, field, message);
+            }
+        }
+    }
+
+    fn conditions(&mut self, t: &Trigger, w: &Conditions) {
+        let status_events = ["order.status_changed", "delivery.status_changed"];
+        self.only_on(t, "status_from", w.status_from.is_some(), &status_events);
+        self.only_on(t, "status_to", w.status_to.is_some(), &status_events);
+        if t.on == "delivery.status_changed" {
+            self.values_in(
+                t,
+                "status_from",
+                &w.status_from,
+                DELIVERY_STATUSES,
+                "delivery status",
+            );
+            self.values_in(
+                t,
+                "status_to",
+                &w.status_to,
+                DELIVERY_STATUSES,
+                "delivery status",
+            );
+        } else {
+            self.statuses_in(t, "when.status_from", &w.status_from);
+            self.statuses_in(t, "when.status_to", &w.status_to);
+        }
+        self.statuses_in(t, "when.status", &w.status);
+        if let Some(statuses) = self.statuses {
+            let groups: BTreeSet<&str> = statuses
+                .path
+                .statuses()
+                .iter()
+                .map(|s| s.group.as_str())
+                .collect();
+            let groups: Vec<&str> = groups.into_iter().collect();
+            self.values_in(t, "status_group", &w.status_group, &groups, "status group");
+        }
+        self.values_in(
+            t,
+            "payment_status",
+            &w.payment_status,
+            PAYMENT_STATUSES,
+            "payment status",
+        );
+        self.values_in(
+            t,
+            "delivery_status",
+            &w.delivery_status,
+            DELIVERY_STATUSES,
+            "delivery status",
+        );
+        self.int_ref(t, "total_at_least", &w.total_at_least);
+        self.int_ref(t, "total_below", &w.total_below);
+        self.int_ref(
+            t,
+            "no_answer_attempts_at_least",
+            &w.no_answer_attempts_at_least,
+        );
+        self.int_ref(t, "no_answer_attempts_below", &w.no_answer_attempts_below);
+        self.only_on(
+            t,
+            "fields_changed_any",
+            w.fields_changed_any.is_some(),
+            &["order.changed"],
+        );
+        self.only_on(t, "flag", w.flag.is_some(), &["order.operator_flag"]);
+        self.only_on(t, "timer", w.timer.is_some(), &["timer.fired"]);
+        self.only_on(t, "in_stock", w.in_stock.is_some(), &["stock.changed"]);
+        let calls = ["call.missed", "call.answered"];
+        self.only_on(t, "call_after_hours", w.call_after_hours.is_some(), &calls);
+        if let Some(times) = &w.time_between {
+            let ok = times.len() == 2 && times.iter().all(|s| TimeOfDay::parse(s).is_ok());
+            if !ok {
+                let message = "write two times of day: [\"09:00\", \"21:00\"]".into();
+                self.problem(t, "when.time_between", message);
+            }
+        }
+    }
+
+    fn action(&mut self, t: &Trigger, at: &str, action: &Action) {
+        let field = |name: &str| format!("{at}.{name}");
+        match action {
+            Action::Message {
+                channel,
+                template,
+                to,
+            } => {
+                self.target(t, &field("to"), to, true);
+                let kind = match channel {
+                    MessageChannel::Sms => TemplateKind::Sms,
+                    MessageChannel::Email => TemplateKind::Email,
+                };
+                self.template(t, &field("template"), template, Some(kind));
+            }
+            Action::NotifyStaff { to, template } => {
+                self.target(t, &field("to"), to, false);
+                self.template(t, &field("template"), template, None);
+            }
+            Action::Task {
+                title,
+                assignee,
+                due_in,
+                due_at_field,
+                ..
+            } => {
+                if let Err(e) = &title.parsed {
+                    self.problem(t, &field("title"), format!("template syntax: {e}"));
+                }
+                self.target(t, &field("assignee"), assignee, false);
+                if let Some(d) = due_in {
+                    self.duration(t, &field("due_in"), d);
+                }
+                if due_in.is_some() && due_at_field.is_some() {
+                    self.problem(
+                        t,
+                        &field("due_in"),
+                        "give due_in or due_at_field, not both".into(),
+                    );
+                }
+            }
+            Action::SetStatus { status } => self.set_status(t, &field("status"), status),
+            Action::Cancel { reason } => {
+                if reason.trim().is_empty() {
+                    self.problem(t, &field("reason"), "must not be empty".into());
+                }
+                self.set_status(t, at, "cancelled");
+            }
+            Action::SetField { field: name, .. } => {
+                if name.trim().is_empty() || name == "status" {
+                    let message = "name an order field (the status changes with set_status)".into();
+                    self.problem(t, &field("field"), message);
+                }
+            }
+            Action::TagCustomer { tag } | Action::UntagCustomer { tag } => {
+                if tag.trim().is_empty() {
+                    self.problem(t, &field("tag"), "must not be empty".into());
+                }
+            }
+            Action::SetTimer {
+                name,
+                after,
+                at_field,
+                ..
+            } => {
+                self.timer_name(t, &field("name"), name);
+                if let Some(d) = after {
+                    self.duration(t, &field("after"), d);
+                } else if at_field.is_none() {
+                    self.problem(t, at, "a timer needs after, at_field or both".into());
+                }
+            }
+            Action::CancelTimer { name } => self.timer_name(t, &field("name"), name),
+            Action::ReserveItems | Action::ReleaseItems => {}
+        }
+    }
+
+    fn timer_name(&mut self, t: &Trigger, field: &str, name: &str) {
+        if !crate::text::is_code(name, 64, false) {
+            self.problem(
+                t,
+                field,
+                format!("{name:?} is not a timer name (a-z, 0-9, -)"),
+            );
+        }
+    }
+
+    fn set_status(&mut self, t: &Trigger, field: &str, status: &str) {
+        if let Some(message) = self.statuses.and_then(|s| status_problem(s, status)) {
+            self.problem(t, field, message);
+        }
+    }
+
+    fn target(&mut self, t: &Trigger, field: &str, text: &str, outside_allowed: bool) {
+        let Some(target) = Target::parse(text) else {
+            let known = if outside_allowed {
+                "customer, manager, role:<id>, staff:<id>, supplier, carrier"
+            } else {
+                "manager, role:<id>, staff:<id>"
+            };
+            self.problem(
+                t,
+                field,
+                format!("unknown recipient {text:?} (known: {known})"),
+            );
+            return;
+        };
+        let Some(shop) = self.shop else { return };
+        match &target {
+            Target::Role(role) if !shop.roles.contains_key(role) => {
+                self.problem(
+                    t,
+                    field,
+                    format!("unknown role {role:?} (not in [roles] of shop.toml)"),
+                );
+            }
+            Target::Staff(id) if shop.staff_member(id).is_none() => {
+                self.problem(
+                    t,
+                    field,
+                    format!("unknown staff member {id:?} (not in [[staff]] of shop.toml)"),
+                );
+            }
+            Target::Customer | Target::Supplier | Target::Carrier if !outside_allowed => {
+                self.problem(
+                    t,
+                    field,
+                    format!("{text:?} is not staff (use manager, role:<id> or staff:<id>)"),
+                );
+            }
+            Target::Carrier if shop.contacts.carrier_email.is_none() => {
+                let message = "carrier_email is not set in [contacts] of shop.toml".into();
+                self.problem(t, field, message);
+            }
+            _ => {}
+        }
+    }
+
+    fn template(&mut self, t: &Trigger, field: &str, name: &str, kind: Option<TemplateKind>) {
+        let Some(shop) = self.shop else { return };
+        let other = match shop.language {
+            Language::Ru => Language::En,
+            Language::En => Language::Ru,
+        };
+        let mut languages = vec![shop.language];
+        if self.templates.has_language(other) {
+            languages.push(other);
+        }
+        for lang in languages {
+            match self.templates.get(name, lang) {
+                None => {
+                    let path = self
+                        .files
+                        .display(&format!("templates/{}/{name}.toml", lang.as_str()));
+                    self.problem(t, field, format!("unknown template {name:?} (no {path})"));
+                }
+                Some(found) if kind.is_some_and(|k| k != found.kind) => {
+                    let sends = kind.map_or("", TemplateKind::as_str);
+                    let message = format!(
+                        "template {name:?} is an {} template, the action sends {sends}",
+                        found.kind.as_str()
+                    );
+                    self.problem(t, field, message);
+                }
+                Some(_) => {}
+            }
+        }
+    }
+}
+
+fn status_problem(statuses: &StatusConfig, code: &str) -> Option<String> {
+    if statuses.disabled.contains(code) {
+        Some(format!("status {code:?} is disabled in statuses.toml"))
+    } else if statuses.is_enabled(code) {
+        None
+    } else {
+        Some(format!("unknown status {code:?} (not in statuses.toml)"))
+    }
+}

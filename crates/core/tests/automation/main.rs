@@ -1,0 +1,8 @@
+//! Golden-style tests of the shipped configuration in `config/`: for each scenario, an event
+//! and facts go into the engine and the planned actions come out.
+
+mod cases;
+mod customer;
+mod operator;
+mod path;
+mod support;

@@ -1,15 +1,15 @@
 //! Executes what the core decides for each order event, inside the request's transaction.
 
+use orderpath_core::automation::config::Config;
+use orderpath_core::automation::event::DomainEvent;
 use orderpath_core::decide::{self, StatusDecision};
 use orderpath_core::event::{Actor, NewOrder, OrderEvent, OrderUpdate, StatusChange};
-use orderpath_core::message::{Language, ShopInfo};
 use orderpath_core::order;
-use orderpath_core::status::StatusPath;
+use orderpath_shell::automation::Run;
 use orderpath_shell::clock::Timestamp;
 use orderpath_shell::db::Db;
 use orderpath_shell::http::{Answer, ApiError};
 use orderpath_shell::orders::{self, HistoryEntry, Outcome};
-use orderpath_shell::outbox::{self, NewEmail};
 use serde_json::{json, Value};
 
 /// Who is acting when the event names nobody.
@@ -19,8 +19,27 @@ const WEBHOOK_ACTOR: &str = "webhook:orders";
 pub struct Context<'a> {
     pub event_id: &'a str,
     pub now: Timestamp,
-    pub shop: &'a ShopInfo,
-    pub language: Language,
+    pub config: &'a Config,
+    /// `orders:<webhook-id>`: what the triggers' effects are keyed by.
+    pub cause: String,
+}
+
+impl Context<'_> {
+    /// Runs the shop's triggers for an event about `order_id`; returns emails to send.
+    fn run_triggers(
+        &self,
+        db: &Db,
+        order_id: &str,
+        event: DomainEvent,
+    ) -> Result<Vec<i64>, ApiError> {
+        let run = Run {
+            db,
+            config: self.config,
+            now: self.now,
+            cause: &self.cause,
+        };
+        Ok(run.handle(order_id, event)?.emails)
+    }
 }
 
 /// The answer to store and send, and the outbox messages to send after answering.
@@ -57,6 +76,11 @@ fn created(db: &Db, order: &NewOrder, cx: &Context<'_>) -> Result<Applied, ApiEr
         ));
     }
     let status = order::INITIAL_STATUS.to_owned();
+    if cx.config.statuses.path.get(&status).is_none() {
+        return Err(ApiError::internal(
+            &"the configured status path has no \"new\" status",
+        ));
+    }
     let customer_id = orders::find_or_create_customer(db, &order.customer, cx.now)?;
     orders::insert(db, order, &status, customer_id, cx.now)?;
     orders::record_history(
@@ -74,24 +98,13 @@ fn created(db: &Db, order: &NewOrder, cx: &Context<'_>) -> Result<Applied, ApiEr
         },
         cx.now,
     )?;
-    let mut emails = Vec::new();
-    if let Some(queued) = decide::on_order_created(order, cx.shop, cx.language) {
-        let queued_id = outbox::enqueue_email(
-            db,
-            &NewEmail {
-                dedupe_key: format!("{}:{id}", queued.template),
-                order_id: Some(id),
-                template: queued.template,
-                to: queued.to.as_str(),
-                to_name: queued.to_name.as_deref(),
-                subject: &queued.email.subject,
-                text: &queued.email.text,
-                html: &queued.email.html,
-            },
-            cx.now,
-        )?;
-        emails.extend(queued_id);
-    }
+    let emails = cx.run_triggers(
+        db,
+        id,
+        DomainEvent::OrderCreated {
+            order_id: order.order_id.clone(),
+        },
+    )?;
     Ok(Applied {
         answer: Answer::json(
             201,
@@ -138,17 +151,26 @@ fn updated(db: &Db, update: &OrderUpdate, cx: &Context<'_>) -> Result<Applied, A
             cx.now,
         )?;
     }
-    let changed: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
-    Ok(Applied::answer(
-        200,
-        json!({ "order_id": id, "status": next.status, "changed": changed }),
-    ))
+    let changed: Vec<String> = changes.iter().map(|c| c.field.clone()).collect();
+    let answer = json!({ "order_id": id, "status": next.status, "changed": changed });
+    let emails = cx.run_triggers(
+        db,
+        id,
+        DomainEvent::OrderChanged {
+            order_id: update.order_id.clone(),
+            fields: changed,
+        },
+    )?;
+    Ok(Applied {
+        answer: Answer::json(200, &answer),
+        emails,
+    })
 }
 
 fn status_changed(db: &Db, change: &StatusChange, cx: &Context<'_>) -> Result<Applied, ApiError> {
     let id = change.order_id.as_str();
     let current = orders::load(db, id)?.ok_or_else(|| unknown_order(id))?;
-    let path = StatusPath::default_path();
+    let path = &cx.config.statuses.path;
     if path.get(&change.status).is_none() {
         return Err(ApiError::new(
             422,
@@ -168,7 +190,7 @@ fn status_changed(db: &Db, change: &StatusChange, cx: &Context<'_>) -> Result<Ap
         reason: change.reason.as_deref(),
         event_id: Some(cx.event_id),
     };
-    match decide::on_status_changed(&current.status, change, &path) {
+    match decide::on_status_changed(&current.status, change, path) {
         StatusDecision::Unchanged => Ok(Applied::answer(
             200,
             json!({ "order_id": id, "from": current.status, "to": current.status }),
@@ -176,10 +198,21 @@ fn status_changed(db: &Db, change: &StatusChange, cx: &Context<'_>) -> Result<Ap
         StatusDecision::Apply { from, to } => {
             orders::set_status(db, id, &to, cx.now)?;
             orders::record_history(db, &entry, cx.now)?;
-            Ok(Applied::answer(
-                200,
-                json!({ "order_id": id, "from": from, "to": to }),
-            ))
+            let answer = json!({ "order_id": id, "from": from, "to": to });
+            let emails = cx.run_triggers(
+                db,
+                id,
+                DomainEvent::StatusChanged {
+                    order_id: change.order_id.clone(),
+                    from,
+                    to,
+                    reason: change.reason.clone(),
+                },
+            )?;
+            Ok(Applied {
+                answer: Answer::json(200, &answer),
+                emails,
+            })
         }
         StatusDecision::Refuse { from, to, error } => {
             let message = error.to_string();

@@ -13,7 +13,7 @@ use orderpath_shell::db::Db;
 use orderpath_shell::http::{self, Answer, ApiError};
 use orderpath_shell::idempotency::{self, Claim};
 use orderpath_shell::signature::{self, SignedHeaders};
-use orderpath_shell::{config, outbox};
+use orderpath_shell::{automation, config, outbox};
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use spin_sdk::http_component;
 
@@ -76,14 +76,14 @@ fn process(request: IncomingRequest) -> Result<(Answer, Option<FollowUp>), ApiEr
             ApiError::new(422, "invalid_event", format!("{field}: {message}"))
         }
     })?;
-    let (shop, language) = config::shop()?;
+    let automation = automation::load_config()?;
     let db = Db::open(config::synchronous()?)?;
     let digest = idempotency::body_digest(&inbound.body);
     let context = apply::Context {
         event_id,
         now,
-        shop: &shop,
-        language,
+        config: &automation,
+        cause: format!("{SOURCE}:{event_id}"),
     };
 
     let applied = db.transaction(|db| -> Result<apply::Applied, ApiError> {

@@ -7,6 +7,8 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use orderpath_core::automation::time::{civil_from_days, days_from_civil};
+
 /// An instant, in whole seconds since the Unix epoch (UTC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Timestamp(i64);
@@ -36,6 +38,22 @@ impl Timestamp {
         Timestamp(self.0.saturating_add(secs))
     }
 
+    /// Reads back what [`Timestamp::to_rfc3339`] wrote (`YYYY-MM-DDTHH:MM:SSZ`).
+    pub fn parse_rfc3339(text: &str) -> Option<Self> {
+        let b = text.as_bytes();
+        if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[19] != b'Z' {
+            return None;
+        }
+        let num = |r: std::ops::Range<usize>| text.get(r)?.parse::<i64>().ok();
+        let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+        let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
+        if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+            return None;
+        }
+        let days = days_from_civil(y, mo as u32, d as u32);
+        Some(Timestamp(days * 86_400 + h * 3600 + mi * 60 + s))
+    }
+
     /// RFC 3339 in UTC, e.g. `2026-11-24T10:15:00Z`.
     pub fn to_rfc3339(self) -> String {
         let days = self.0.div_euclid(86_400);
@@ -48,21 +66,6 @@ impl Timestamp {
             rem % 60
         )
     }
-}
-
-/// Converts days since 1970-01-01 to a (year, month, day) date in the proleptic Gregorian
-/// calendar (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 #[cfg(test)]
@@ -81,6 +84,19 @@ mod tests {
             Timestamp::from_unix(1_795_515_330).to_rfc3339(),
             "2026-11-24T10:15:30Z"
         );
+    }
+
+    #[test]
+    fn formatted_instants_parse_back() {
+        for secs in [0, 1_709_164_800, 1_795_515_330] {
+            let text = Timestamp::from_unix(secs).to_rfc3339();
+            assert_eq!(
+                Timestamp::parse_rfc3339(&text),
+                Some(Timestamp::from_unix(secs))
+            );
+        }
+        assert_eq!(Timestamp::parse_rfc3339("2026-13-01T00:00:00Z"), None);
+        assert_eq!(Timestamp::parse_rfc3339("yesterday"), None);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use orderpath_core::message::{Language, ShopInfo};
+use orderpath_core::message::Language;
 
 use crate::db::Synchronous;
 use crate::signature::{SecretError, WebhookSecret};
@@ -74,23 +74,6 @@ pub fn webhook_secret(name: &'static str) -> Result<WebhookSecret, ConfigError> 
     })
 }
 
-/// The shop as customers see it in messages (`shop_*` variables).
-pub fn shop() -> Result<(ShopInfo, Language), ConfigError> {
-    let language = var("shop_language")?;
-    let language = Language::parse(&language).ok_or_else(|| ConfigError::Invalid {
-        name: "shop_language",
-        reason: "must be ru or en".into(),
-    })?;
-    let info = ShopInfo {
-        name: var("shop_name")?,
-        phone: var("shop_phone")?,
-        email: var("shop_email")?,
-        hours: var("shop_hours")?,
-        url: var("shop_url")?,
-    };
-    Ok((info, language))
-}
-
 /// When delivery retries stop (`message_max_attempts`, 1–50).
 pub fn retry_policy() -> Result<crate::outbox::RetryPolicy, ConfigError> {
     let max_attempts = var("message_max_attempts")?
@@ -103,6 +86,34 @@ pub fn retry_policy() -> Result<crate::outbox::RetryPolicy, ConfigError> {
             reason: "must be a whole number from 1 to 50".into(),
         })?;
     Ok(crate::outbox::RetryPolicy { max_attempts })
+}
+
+/// Lets the deployment's `shop_*` variables, when set, override `shop.toml`: the same files
+/// can then serve a staging and a production shop.
+pub fn overlay_shop(
+    shop: &mut orderpath_core::automation::config::Shop,
+) -> Result<(), ConfigError> {
+    let fields: [(&'static str, &mut String); 5] = [
+        ("shop_name", &mut shop.info.name),
+        ("shop_phone", &mut shop.info.phone),
+        ("shop_email", &mut shop.info.email),
+        ("shop_hours", &mut shop.info.hours),
+        ("shop_url", &mut shop.info.url),
+    ];
+    for (name, field) in fields {
+        let value = var(name)?;
+        if !value.trim().is_empty() {
+            *field = value;
+        }
+    }
+    let language = var("shop_language")?;
+    if !language.trim().is_empty() {
+        shop.language = Language::parse(&language).ok_or_else(|| ConfigError::Invalid {
+            name: "shop_language",
+            reason: "must be ru or en".into(),
+        })?;
+    }
+    Ok(())
 }
 
 /// How SQLite should commit (`sqlite_synchronous`: `full` or `normal`).

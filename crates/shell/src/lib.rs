@@ -6,10 +6,12 @@
 //! components. The pure helpers (signatures, time, URL handling) are unit-tested natively.
 
 pub mod auth;
+pub mod automation;
 pub mod clock;
 pub mod config;
 pub mod db;
 pub mod email;
+pub mod facts;
 pub mod http;
 pub mod idempotency;
 pub mod migrate;

@@ -149,6 +149,38 @@ const MIGRATIONS: &[Migration] = &[
             "CREATE INDEX tasks_order ON tasks(order_id)",
         ],
     },
+    Migration {
+        version: 3,
+        name: "automation: order fields and timing, customer tags, timers",
+        statements: &[
+            "ALTER TABLE orders ADD COLUMN status_entered_at TEXT",
+            "UPDATE orders SET status_entered_at = updated_at",
+            "ALTER TABLE orders ADD COLUMN fields TEXT NOT NULL DEFAULT '{}'",
+            "ALTER TABLE orders ADD COLUMN last_reminder_at TEXT",
+            "CREATE TABLE customer_tags (
+                customer_id INTEGER NOT NULL REFERENCES customers(id),
+                tag TEXT NOT NULL,
+                added_at TEXT NOT NULL,
+                PRIMARY KEY (customer_id, tag)
+            )",
+            "CREATE TABLE timers (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                order_id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                trigger_id TEXT,
+                event TEXT,
+                fire_at TEXT NOT NULL,
+                status TEXT NOT NULL
+                    CHECK (status IN ('pending', 'firing', 'fired', 'cancelled')),
+                lease_until TEXT,
+                created_at TEXT NOT NULL,
+                fired_at TEXT
+            )",
+            "CREATE UNIQUE INDEX timers_one_pending ON timers(order_id, name)
+                WHERE status = 'pending'",
+            "CREATE INDEX timers_due ON timers(status, fire_at)",
+        ],
+    },
 ];
 
 /// The newest schema version this build knows.

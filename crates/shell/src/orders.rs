@@ -101,8 +101,8 @@ pub fn insert(
             customer_type, customer_name, customer_phone, customer_email, delivery_type,
             delivery_address, delivery_cost, discount, total, utm_source, utm_medium,
             utm_campaign, utm_content, utm_term, comment, manager, placed_at, created_at,
-            updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            updated_at, status_entered_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         &[
             text(order.order_id.as_str()),
             customer_id.map_or(spin_sdk::sqlite::Value::Null, int),
@@ -127,6 +127,7 @@ pub fn insert(
             opt_text(order.comment.as_deref()),
             opt_text(order.manager.as_deref()),
             text(placed_at),
+            text(now.clone()),
             text(now.clone()),
             text(now),
         ],
@@ -233,7 +234,9 @@ pub fn load(db: &Db, order_id: &str) -> Result<Option<OrderSnapshot>, DbError> {
 /// Moves an order to a status.
 pub fn set_status(db: &Db, order_id: &str, status: &str, now: Timestamp) -> Result<(), DbError> {
     db.execute(
-        "UPDATE orders SET status = ?, updated_at = ? WHERE id = ?",
+        "UPDATE orders SET status = ?1, updated_at = ?2, status_entered_at = ?2,
+                last_reminder_at = NULL
+         WHERE id = ?3",
         &[text(status), text(now.to_rfc3339()), text(order_id)],
     )?;
     Ok(())

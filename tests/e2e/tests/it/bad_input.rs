@@ -52,7 +52,8 @@ async fn malformed_json_is_400() {
 #[tokio::test]
 async fn schema_violations_are_422_naming_the_field() {
     let app = app_with_one_order().await;
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    type Breakage = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(&str, Breakage)> = vec![
         (
             "data.items[1].qty",
             Box::new(|e| e["data"]["items"][1]["qty"] = json!(0)),

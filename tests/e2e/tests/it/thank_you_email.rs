@@ -72,7 +72,7 @@ async fn sent_email_is_recorded_in_the_outbox_with_the_provider_id() {
         vec![vec![
             json!("A-1001"),
             json!("email"),
-            json!("order_created"),
+            json!("order-created"),
             json!("anna.petrova@example.com"),
             json!("sent"),
             json!(1),

@@ -1,0 +1,466 @@
+//! Runs the shop's triggers for a domain event and executes what the engine decides.
+//!
+//! The configuration is read from the files Spin mounts at `/config` (spin.toml `files`). A
+//! configuration that does not validate stops the component: it answers 503 naming the first
+//! problem and records nothing, so senders retry once the shop fixes it — a broken
+//! configuration never silently does nothing.
+//!
+//! Execution happens inside the request's transaction. `set_status` and `cancel` produce
+//! `order.status_changed` events that are fed back to the engine, at most
+//! [`MAX_CASCADE_DEPTH`] rounds, so "paid → payment-received → prepare-for-delivery" runs in
+//! one request without a trigger loop being able to run for ever.
+
+use std::collections::VecDeque;
+
+use orderpath_core::automation::config::{Config, ConfigError, ConfigFiles};
+use orderpath_core::automation::engine::{
+    evaluate, Assignee, Decision, PlannedAction, PlannedMessage, Recipient, MAX_CASCADE_DEPTH,
+};
+use orderpath_core::automation::event::DomainEvent;
+use orderpath_core::automation::facts::Facts;
+use orderpath_core::message::Language;
+use serde_json::{json, Value};
+
+use crate::clock::Timestamp;
+use crate::db::{opt_text, text, Db, DbError};
+use crate::http::ApiError;
+use crate::orders::{self, HistoryEntry, Outcome};
+use crate::outbox::{self, NewEmail};
+use crate::{facts, tasks};
+
+/// Where Spin mounts the configuration.
+pub const CONFIG_ROOT: &str = "/config";
+
+/// Reads and validates the configuration, with the deployment's `shop_*` variables (when
+/// set) taking precedence over `shop.toml`.
+pub fn load_config() -> Result<Config, ApiError> {
+    let mut files = ConfigFiles::new("config");
+    read_tree(std::path::Path::new(CONFIG_ROOT), "", &mut files)
+        .map_err(|error| config_unavailable(format!("cannot read {CONFIG_ROOT}: {error}")))?;
+    let mut config = Config::load(&files).map_err(|error| match error {
+        ConfigError::Invalid(problems) => {
+            for problem in &problems {
+                eprintln!("configuration problem: {problem}");
+            }
+            let first = problems
+                .first()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            config_unavailable(format!(
+                "the configuration has {} problem(s); first: {first}",
+                problems.len()
+            ))
+        }
+    })?;
+    crate::config::overlay_shop(&mut config.shop)?;
+    Ok(config)
+}
+
+fn config_unavailable(message: String) -> ApiError {
+    eprintln!("refusing to process: {message}");
+    let mut error = ApiError::new(503, "configuration_invalid", message);
+    error.headers.push(("retry-after".into(), "300".into()));
+    error
+}
+
+fn read_tree(dir: &std::path::Path, prefix: &str, files: &mut ConfigFiles) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let relative = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
+        if entry.file_type()?.is_dir() {
+            read_tree(&entry.path(), &relative, files)?;
+        } else if relative.ends_with(".toml") {
+            files.insert(&relative, std::fs::read_to_string(entry.path())?);
+        }
+    }
+    Ok(())
+}
+
+/// What a run left to do after the transaction commits.
+#[derive(Debug, Default)]
+pub struct Effects {
+    /// Emails queued (and held) by this run: send them after commit.
+    pub emails: Vec<i64>,
+}
+
+/// One run of the triggers for an event and everything it cascades into.
+pub struct Run<'a> {
+    /// The database, inside the request's transaction.
+    pub db: &'a Db,
+    /// The validated configuration.
+    pub config: &'a Config,
+    /// Now.
+    pub now: Timestamp,
+    /// What caused the run (`orders:<webhook-id>`, `timer:<id>`): makes message keys unique.
+    pub cause: &'a str,
+}
+
+impl Run<'_> {
+    /// Evaluates `event` for `order_id` and executes the decisions, with cascades.
+    pub fn handle(&self, order_id: &str, event: DomainEvent) -> Result<Effects, DbError> {
+        let mut effects = Effects::default();
+        let mut queue = VecDeque::from([(event, 0_usize)]);
+        while let Some((event, depth)) = queue.pop_front() {
+            let Some(facts) = facts::load(self.db, order_id, self.now)? else {
+                return Ok(effects);
+            };
+            for decision in evaluate(self.config, &event, &facts) {
+                match decision {
+                    Decision::Run {
+                        trigger_id,
+                        actions,
+                    } => {
+                        for (index, action) in actions.into_iter().enumerate() {
+                            let step = Step {
+                                order_id,
+                                trigger_id: &trigger_id,
+                                index,
+                            };
+                            if let Some(next) = self.execute(&step, action, &facts, &mut effects)? {
+                                if depth + 1 < MAX_CASCADE_DEPTH {
+                                    queue.push_back((next, depth + 1));
+                                } else {
+                                    eprintln!("trigger cascade stopped at depth {MAX_CASCADE_DEPTH} for order {order_id}");
+                                }
+                            }
+                        }
+                    }
+                    Decision::Delay {
+                        trigger_id,
+                        fire_at,
+                    } => {
+                        let event = serde_json::to_string(&event).unwrap_or_default();
+                        set_timer(
+                            self.db,
+                            order_id,
+                            &format!("delay:{trigger_id}"),
+                            Some((&trigger_id, &event)),
+                            Timestamp::from_unix(fire_at),
+                            self.now,
+                        )?;
+                    }
+                }
+            }
+        }
+        Ok(effects)
+    }
+
+    /// Executes one action; returns the event it causes, if any.
+    fn execute(
+        &self,
+        step: &Step<'_>,
+        action: PlannedAction,
+        facts: &Facts,
+        effects: &mut Effects,
+    ) -> Result<Option<DomainEvent>, DbError> {
+        let order_id = step.order_id;
+        let actor = format!("trigger:{}", step.trigger_id);
+        let history =
+            |field: &str, old: Option<Value>, new: Option<Value>, outcome, reason: Option<&str>| {
+                orders::record_history(
+                    self.db,
+                    &HistoryEntry {
+                        order_id,
+                        actor: &actor,
+                        actor_name: None,
+                        field,
+                        old_value: old.map(|v| v.to_string()),
+                        new_value: new.map(|v| v.to_string()),
+                        outcome,
+                        reason,
+                        event_id: Some(self.cause),
+                    },
+                    self.now,
+                )
+            };
+        match action {
+            PlannedAction::Message(message) => {
+                self.queue_message(step, &message, effects)?;
+            }
+            PlannedAction::NotifyStaff {
+                staff,
+                subject,
+                text,
+            } => {
+                let note = PlannedMessage {
+                    channel: orderpath_core::automation::config::MessageChannel::Email,
+                    template: "staff-note".into(),
+                    language: Language::Ru,
+                    to: Recipient::Staff {
+                        id: staff.id.clone(),
+                        name: staff.name.clone(),
+                    },
+                    address: staff.email.clone().unwrap_or_default(),
+                    subject: subject.or_else(|| Some(format!("Заказ {order_id}"))),
+                    text,
+                    html: None,
+                    not_before: None,
+                    sms_parts: None,
+                };
+                if let Some(chat) = staff.telegram_chat_id.as_deref() {
+                    self.queue_other(step, "telegram", chat, &note)?;
+                } else if !note.address.is_empty() {
+                    self.queue_message(step, &note, effects)?;
+                } else {
+                    let reason =
+                        format!("staff {} has neither telegram_chat_id nor email", staff.id);
+                    history("notify_staff", None, None, Outcome::Refused, Some(&reason))?;
+                }
+            }
+            PlannedAction::Task {
+                title,
+                assignee,
+                due_at,
+            } => {
+                let assignee = match assignee {
+                    Assignee::Staff(id) => format!("staff:{id}"),
+                    Assignee::Role(id) => format!("role:{id}"),
+                };
+                tasks::create(
+                    self.db,
+                    &tasks::NewTask {
+                        dedupe_key: Some(step.key(self.cause)),
+                        order_id: Some(order_id),
+                        kind: "trigger",
+                        title: &title,
+                        reason: step.trigger_id,
+                        assignee: &assignee,
+                        due_at: Timestamp::from_unix(due_at),
+                    },
+                    self.now,
+                )?;
+            }
+            PlannedAction::SetStatus { from, to } => {
+                orders::set_status(self.db, order_id, &to, self.now)?;
+                history(
+                    "status",
+                    Some(json!(from)),
+                    Some(json!(to)),
+                    Outcome::Applied,
+                    None,
+                )?;
+                return status_changed(order_id, from, to, None).map(Some);
+            }
+            PlannedAction::Cancel { from, reason } => {
+                orders::set_status(self.db, order_id, "cancelled", self.now)?;
+                facts::set_field(self.db, order_id, "cancel_reason", &json!(reason))?;
+                history(
+                    "status",
+                    Some(json!(from)),
+                    Some(json!("cancelled")),
+                    Outcome::Applied,
+                    Some(&reason),
+                )?;
+                return status_changed(order_id, from, "cancelled".into(), Some(reason)).map(Some);
+            }
+            PlannedAction::SetField { field, value } => {
+                let old = facts.order.as_ref().map(|o| o.field(&field));
+                facts::set_field(self.db, order_id, &field, &value)?;
+                history(&field, old, Some(value), Outcome::Applied, None)?;
+            }
+            PlannedAction::TagCustomer { tag } | PlannedAction::UntagCustomer { tag }
+                if facts::customer_id(self.db, order_id)?.is_none() =>
+            {
+                history(
+                    "customer.tags",
+                    None,
+                    Some(json!(tag)),
+                    Outcome::Refused,
+                    Some("the order has no customer"),
+                )?;
+            }
+            PlannedAction::TagCustomer { tag } => {
+                facts::tag_customer(self.db, order_id, &tag, true, self.now)?;
+                history(
+                    "customer.tags",
+                    None,
+                    Some(json!(format!("+{tag}"))),
+                    Outcome::Applied,
+                    None,
+                )?;
+            }
+            PlannedAction::UntagCustomer { tag } => {
+                facts::tag_customer(self.db, order_id, &tag, false, self.now)?;
+                history(
+                    "customer.tags",
+                    None,
+                    Some(json!(format!("-{tag}"))),
+                    Outcome::Applied,
+                    None,
+                )?;
+            }
+            PlannedAction::ReserveItems | PlannedAction::ReleaseItems => {
+                // Stock levels arrive with the stock webhook; until then the request is kept
+                // in the history so the warehouse sees it.
+                let wanted = if matches!(action, PlannedAction::ReserveItems) {
+                    "reserved"
+                } else {
+                    "released"
+                };
+                history(
+                    "reservation",
+                    None,
+                    Some(json!(wanted)),
+                    Outcome::Applied,
+                    None,
+                )?;
+            }
+            PlannedAction::SetTimer { name, fire_at } => {
+                set_timer(
+                    self.db,
+                    order_id,
+                    &name,
+                    None,
+                    Timestamp::from_unix(fire_at),
+                    self.now,
+                )?;
+            }
+            PlannedAction::CancelTimer { name } => {
+                self.db.execute(
+                    "UPDATE timers SET status = 'cancelled'
+                     WHERE order_id = ? AND name = ? AND status = 'pending'",
+                    &[text(order_id), text(name)],
+                )?;
+            }
+            PlannedAction::Skipped { action, reason } => {
+                history(
+                    "trigger",
+                    None,
+                    Some(json!({ "action": action })),
+                    Outcome::Refused,
+                    Some(&reason),
+                )?;
+            }
+        }
+        Ok(None)
+    }
+
+    fn queue_message(
+        &self,
+        step: &Step<'_>,
+        message: &PlannedMessage,
+        effects: &mut Effects,
+    ) -> Result<(), DbError> {
+        use orderpath_core::automation::config::MessageChannel;
+        if message.channel != MessageChannel::Email {
+            return self.queue_other(step, "sms", &message.address, message);
+        }
+        let to_name = match &message.to {
+            Recipient::Customer { name } => name.clone(),
+            Recipient::Staff { name, .. } => Some(name.clone()),
+            Recipient::Supplier | Recipient::Carrier => None,
+        };
+        let queued = outbox::enqueue_email(
+            self.db,
+            &NewEmail {
+                dedupe_key: step.key(self.cause),
+                order_id: Some(step.order_id),
+                template: &message.template,
+                to: &message.address,
+                to_name: to_name.as_deref(),
+                subject: message.subject.as_deref().unwrap_or_default(),
+                text: &message.text,
+                html: message.html.as_deref().unwrap_or_default(),
+            },
+            self.now,
+        )?;
+        effects.emails.extend(queued);
+        Ok(())
+    }
+
+    /// SMS and Telegram notes wait in the outbox (`pending`) for their provider; a customer
+    /// SMS in quiet hours waits until the window opens (C11).
+    fn queue_other(
+        &self,
+        step: &Step<'_>,
+        channel: &str,
+        address: &str,
+        message: &PlannedMessage,
+    ) -> Result<(), DbError> {
+        let due = message.not_before.map_or(self.now, Timestamp::from_unix);
+        self.db.execute(
+            "INSERT INTO outbox (dedupe_key, order_id, channel, template, recipient, subject,
+                                 body_text, status, next_attempt_at, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+             ON CONFLICT (dedupe_key) DO NOTHING",
+            &[
+                text(step.key(self.cause)),
+                text(step.order_id),
+                text(channel),
+                text(message.template.clone()),
+                text(address),
+                opt_text(message.subject.as_deref()),
+                text(message.text.clone()),
+                text(due.to_rfc3339()),
+                text(self.now.to_rfc3339()),
+            ],
+        )?;
+        Ok(())
+    }
+}
+
+/// Which action of which trigger for which order.
+struct Step<'a> {
+    order_id: &'a str,
+    trigger_id: &'a str,
+    index: usize,
+}
+
+impl Step<'_> {
+    /// Unique per cause, trigger and action: a replayed cause queues nothing new.
+    fn key(&self, cause: &str) -> String {
+        format!(
+            "{cause}:{}:{}:{}",
+            self.order_id, self.trigger_id, self.index
+        )
+    }
+}
+
+fn status_changed(
+    order_id: &str,
+    from: String,
+    to: String,
+    reason: Option<String>,
+) -> Result<DomainEvent, DbError> {
+    let order_id = orderpath_core::event::OrderId::parse(order_id)
+        .map_err(|_| DbError::Shape("stored order id"))?;
+    Ok(DomainEvent::StatusChanged {
+        order_id,
+        from,
+        to,
+        reason,
+    })
+}
+
+/// Stores (or replaces) the order's pending timer with this name.
+fn set_timer(
+    db: &Db,
+    order_id: &str,
+    name: &str,
+    delayed: Option<(&str, &str)>,
+    fire_at: Timestamp,
+    now: Timestamp,
+) -> Result<(), DbError> {
+    db.execute(
+        "UPDATE timers SET status = 'cancelled' WHERE order_id = ? AND name = ? AND status = 'pending'",
+        &[text(order_id), text(name)],
+    )?;
+    db.execute(
+        "INSERT INTO timers (order_id, name, trigger_id, event, fire_at, status, created_at)
+         VALUES (?, ?, ?, ?, ?, 'pending', ?)",
+        &[
+            text(order_id),
+            text(name),
+            opt_text(delayed.map(|d| d.0)),
+            opt_text(delayed.map(|d| d.1)),
+            text(fire_at.to_rfc3339()),
+            text(now.to_rfc3339()),
+        ],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,187 @@
+//! What the trigger engine knows about an order and its customer, loaded from the database,
+//! and the small writes its actions make (fields, tags).
+
+use std::collections::BTreeMap;
+
+use orderpath_core::automation::facts::{CustomerFacts, Facts, OrderFacts, PickupPoint};
+use orderpath_core::event::OrderId;
+use serde_json::{Map, Value};
+
+use crate::clock::Timestamp;
+use crate::db::{get_int, get_text, int, req_text, text, Db, DbError};
+
+/// Order columns the engine may set directly; any other field goes to the `fields` JSON.
+const COLUMN_FIELDS: &[&str] = &["payment_status", "delivery_status", "manager", "comment"];
+
+/// Loads the facts for an order, `None` if it does not exist.
+pub fn load(db: &Db, order_id: &str, now: Timestamp) -> Result<Option<Facts>, DbError> {
+    let Some(snapshot) = crate::orders::load(db, order_id)? else {
+        return Ok(None);
+    };
+    let row = db
+        .row(
+            "SELECT payment_status, delivery_status, channel, order_method, customer_type,
+                    currency, status_entered_at, fields, customer_id
+             FROM orders WHERE id = ?",
+            &[text(order_id)],
+        )?
+        .ok_or(DbError::Shape("order vanished"))?;
+    let fields: Map<String, Value> = get_text(&row, 7)?
+        .and_then(|f| serde_json::from_str(&f).ok())
+        .unwrap_or_default();
+    let id = OrderId::parse(order_id).map_err(|_| DbError::Shape("stored order id"))?;
+    let mut order = OrderFacts::new(id, &snapshot.status);
+    order.status_entered_at = get_text(&row, 6)?
+        .and_then(|t| Timestamp::parse_rfc3339(&t))
+        .map_or(now.unix(), Timestamp::unix);
+    order.payment_status = req_text(&row, 0)?;
+    order.delivery_status = get_text(&row, 1)?;
+    order.channel = req_text(&row, 2)?;
+    order.order_method = req_text(&row, 3)?;
+    order.customer_type = req_text(&row, 4)?;
+    order.currency = req_text(&row, 5)?;
+    order.delivery_type = snapshot.delivery.kind.clone();
+    order.delivery_address = snapshot.delivery.address.clone();
+    order.delivery_cost = snapshot.delivery.cost;
+    order.total = snapshot.total;
+    order.discount = snapshot.discount;
+    order.items = snapshot.items.clone();
+    order.manager = snapshot.manager.clone();
+    let text_field = |name: &str| fields.get(name).and_then(Value::as_str).map(str::to_owned);
+    order.callback_at = text_field("callback_at")
+        .and_then(|t| Timestamp::parse_rfc3339(&t))
+        .map(Timestamp::unix);
+    order.track_number = text_field("track_number");
+    order.tracking_url = text_field("tracking_url");
+    order.carrier = text_field("carrier");
+    order.carrier_integrated = fields
+        .get("carrier_integrated")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    order.pickup_point = fields
+        .get("pickup_point")
+        .and_then(|p| serde_json::from_value::<PickupPoint>(p.clone()).ok());
+    order.payment_link = text_field("payment_link");
+    order.cancel_reason = text_field("cancel_reason");
+    order.flags = fields
+        .get("flags")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    order.no_answer_attempts = no_answer_attempts(db, order_id)?;
+    order.fields = fields.into_iter().collect::<BTreeMap<_, _>>();
+
+    let customer_id = get_int(&row, 8)?;
+    let tags = match customer_id {
+        Some(id) => db
+            .execute(
+                "SELECT tag FROM customer_tags WHERE customer_id = ? ORDER BY tag",
+                &[int(id)],
+            )?
+            .rows
+            .iter()
+            .map(|r| req_text(r, 0))
+            .collect::<Result<Vec<_>, _>>()?,
+        None => Vec::new(),
+    };
+    let customer = CustomerFacts {
+        name: snapshot.customer.name.clone(),
+        phone: snapshot
+            .customer
+            .phone
+            .as_ref()
+            .map(|p| p.as_str().to_owned()),
+        email: snapshot
+            .customer
+            .email
+            .as_ref()
+            .map(|e| e.as_str().to_owned()),
+        tags,
+        ..CustomerFacts::default()
+    };
+    Ok(Some(Facts {
+        now: now.unix(),
+        order: Some(order),
+        customer: Some(customer),
+    }))
+}
+
+/// How many times the order entered a no-answer status (O3).
+fn no_answer_attempts(db: &Db, order_id: &str) -> Result<u32, DbError> {
+    let row = db.row(
+        "SELECT COUNT(*) FROM order_history
+         WHERE order_id = ? AND field = 'status' AND outcome = 'applied'
+           AND new_value IN ('\"no-answer-1\"', '\"no-answer-2\"')",
+        &[text(order_id)],
+    )?;
+    let count = row
+        .map(|r| get_int(&r, 0))
+        .transpose()?
+        .flatten()
+        .unwrap_or(0);
+    Ok(u32::try_from(count).unwrap_or(u32::MAX))
+}
+
+/// Sets an order field: a column for the built-in ones, else a key of the `fields` JSON.
+pub fn set_field(db: &Db, order_id: &str, field: &str, value: &Value) -> Result<(), DbError> {
+    if COLUMN_FIELDS.contains(&field) {
+        let value = match value {
+            Value::Null => spin_sdk::sqlite::Value::Null,
+            Value::String(s) => text(s.clone()),
+            other => text(other.to_string()),
+        };
+        db.execute(
+            &format!("UPDATE orders SET {field} = ? WHERE id = ?"),
+            &[value, text(order_id)],
+        )?;
+        return Ok(());
+    }
+    db.execute(
+        "UPDATE orders SET fields = json_set(fields, '$.' || json_quote(?), json(?)) WHERE id = ?",
+        &[text(field), text(value.to_string()), text(order_id)],
+    )?;
+    Ok(())
+}
+
+/// The order's customer id, if it has a customer.
+pub fn customer_id(db: &Db, order_id: &str) -> Result<Option<i64>, DbError> {
+    Ok(db
+        .row(
+            "SELECT customer_id FROM orders WHERE id = ?",
+            &[text(order_id)],
+        )?
+        .map(|r| get_int(&r, 0))
+        .transpose()?
+        .flatten())
+}
+
+/// Adds or removes a tag of the order's customer.
+pub fn tag_customer(
+    db: &Db,
+    order_id: &str,
+    tag: &str,
+    add: bool,
+    now: Timestamp,
+) -> Result<(), DbError> {
+    let Some(customer) = customer_id(db, order_id)? else {
+        return Ok(());
+    };
+    if add {
+        db.execute(
+            "INSERT INTO customer_tags (customer_id, tag, added_at) VALUES (?, ?, ?)
+             ON CONFLICT DO NOTHING",
+            &[int(customer), text(tag), text(now.to_rfc3339())],
+        )?;
+    } else {
+        db.execute(
+            "DELETE FROM customer_tags WHERE customer_id = ? AND tag = ?",
+            &[int(customer), text(tag)],
+        )?;
+    }
+    Ok(())
+}

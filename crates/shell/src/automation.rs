@@ -14,7 +14,8 @@ use std::collections::VecDeque;
 
 use orderpath_core::automation::config::{Config, ConfigError, ConfigFiles};
 use orderpath_core::automation::engine::{
-    evaluate, Assignee, Decision, PlannedAction, PlannedMessage, Recipient, MAX_CASCADE_DEPTH,
+    evaluate, evaluate_delayed, Assignee, Decision, PlannedAction, PlannedMessage, Recipient,
+    MAX_CASCADE_DEPTH,
 };
 use orderpath_core::automation::event::DomainEvent;
 use orderpath_core::automation::facts::Facts;
@@ -103,13 +104,38 @@ pub struct Run<'a> {
 impl Run<'_> {
     /// Evaluates `event` for `order_id` and executes the decisions, with cascades.
     pub fn handle(&self, order_id: &str, event: DomainEvent) -> Result<Effects, DbError> {
+        self.run(order_id, Work::Event(event))
+    }
+
+    /// A delayed trigger is due: re-checks it against fresh facts (the engine's
+    /// `evaluate_delayed`) and executes it, with cascades.
+    pub fn handle_delayed(
+        &self,
+        order_id: &str,
+        trigger_id: &str,
+        event: DomainEvent,
+    ) -> Result<Effects, DbError> {
+        self.run(order_id, Work::Delayed(trigger_id.to_owned(), event))
+    }
+
+    fn run(&self, order_id: &str, first: Work) -> Result<Effects, DbError> {
         let mut effects = Effects::default();
-        let mut queue = VecDeque::from([(event, 0_usize)]);
-        while let Some((event, depth)) = queue.pop_front() {
+        let mut queue = VecDeque::from([(first, 0_usize)]);
+        while let Some((work, depth)) = queue.pop_front() {
             let Some(facts) = facts::load(self.db, order_id, self.now)? else {
                 return Ok(effects);
             };
-            for decision in evaluate(self.config, &event, &facts) {
+            let (event, decisions) = match work {
+                Work::Event(event) => {
+                    let decisions = evaluate(self.config, &event, &facts);
+                    (event, decisions)
+                }
+                Work::Delayed(trigger_id, event) => {
+                    let decision = evaluate_delayed(self.config, &trigger_id, &event, &facts);
+                    (event, decision.into_iter().collect())
+                }
+            };
+            for decision in decisions {
                 match decision {
                     Decision::Run {
                         trigger_id,
@@ -121,12 +147,16 @@ impl Run<'_> {
                                 trigger_id: &trigger_id,
                                 index,
                             };
-                            if let Some(next) = self.execute(&step, action, &facts, &mut effects)? {
-                                if depth + 1 < MAX_CASCADE_DEPTH {
-                                    queue.push_back((next, depth + 1));
-                                } else {
-                                    eprintln!("trigger cascade stopped at depth {MAX_CASCADE_DEPTH} for order {order_id}");
-                                }
+                            let Some(next) = self.execute(&step, action, &facts, &mut effects)?
+                            else {
+                                continue;
+                            };
+                            if depth + 1 < MAX_CASCADE_DEPTH {
+                                queue.push_back((Work::Event(next), depth + 1));
+                            } else {
+                                eprintln!(
+                                    "trigger cascade stopped at depth {MAX_CASCADE_DEPTH} for order {order_id}"
+                                );
                             }
                         }
                     }
@@ -402,6 +432,14 @@ impl Run<'_> {
         )?;
         Ok(())
     }
+}
+
+/// What starts a run.
+enum Work {
+    /// An event: evaluate every trigger for it.
+    Event(DomainEvent),
+    /// A delayed trigger whose timer fired, with the event that started it.
+    Delayed(String, DomainEvent),
 }
 
 /// Which action of which trigger for which order.

@@ -20,3 +20,4 @@ pub mod outbound;
 pub mod outbox;
 pub mod signature;
 pub mod tasks;
+pub mod timers;

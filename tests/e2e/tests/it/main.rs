@@ -6,6 +6,8 @@ mod idempotency;
 mod migrations;
 mod orders;
 mod outbox_retries;
+mod scenarios;
+mod scheduler_work;
 mod staff_api;
 mod status_path;
 mod support;

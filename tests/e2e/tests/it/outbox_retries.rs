@@ -79,7 +79,7 @@ async fn outage_then_recovery_delivers_the_email_once() {
 
     assert_eq!(app.email_requests().len(), 3);
     assert_eq!(
-        app.query("SELECT status, attempts, provider_message_id, last_error FROM outbox"),
+        app.query("SELECT status, attempts, provider_message_id, last_error FROM outbox WHERE channel = 'email'"),
         vec![vec![
             json!("sent"),
             json!(3),
@@ -124,7 +124,7 @@ async fn overlapping_ticks_send_each_message_once() {
         "the failed attempt and one retry"
     );
     assert_eq!(
-        app.query("SELECT status FROM outbox"),
+        app.query("SELECT status FROM outbox WHERE channel = 'email'"),
         vec![vec![json!("sent")]]
     );
 }
@@ -137,16 +137,17 @@ async fn last_attempt_marks_the_email_failed_and_creates_an_operator_task() {
 
     assert_eq!(report["emails"]["failed"], 1);
     assert_eq!(
-        app.query("SELECT status, attempts FROM outbox"),
+        app.query("SELECT status, attempts FROM outbox WHERE channel = 'email'"),
         vec![vec![json!("failed"), json!(2)]]
     );
-    let last_error = app.query("SELECT last_error FROM outbox")[0][0].clone();
+    let last_error =
+        app.query("SELECT last_error FROM outbox WHERE channel = 'email'")[0][0].clone();
     assert!(last_error
         .as_str()
         .expect("error")
         .starts_with("gave up after 2 attempts"));
     assert_eq!(
-        app.query("SELECT order_id, kind, reason, assignee, status FROM tasks"),
+        app.query("SELECT order_id, kind, reason, assignee, status FROM tasks WHERE kind = 'message_failed'"),
         vec![vec![
             json!("A-1001"),
             json!("message_failed"),
@@ -182,7 +183,7 @@ async fn message_abandoned_by_a_dead_sender_is_sent_when_its_lease_ends() {
     );
     assert_eq!(app.tick_after(120).await["emails"]["sent"], 1);
     assert_eq!(
-        app.query("SELECT status, provider_message_id FROM outbox"),
+        app.query("SELECT status, provider_message_id FROM outbox WHERE channel = 'email'"),
         vec![vec![json!("sent"), json!("pm-rescued")]]
     );
 }

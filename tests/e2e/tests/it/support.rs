@@ -49,11 +49,19 @@ impl TestApp {
 
     /// The app with extra builder settings (variables override the defaults).
     pub async fn start_with(configure: impl FnOnce(AppBuilder) -> AppBuilder) -> TestApp {
+        TestApp::start_from(&workspace_root().join("spin.toml"), configure).await
+    }
+
+    /// The app from another manifest (e.g. a copy with a different configuration).
+    pub async fn start_from(
+        manifest: &Path,
+        configure: impl FnOnce(AppBuilder) -> AppBuilder,
+    ) -> TestApp {
         let email_api = MockServer::start().await;
         email_api.respond(postmark_ok("pm-msg-1"));
         let state = tempfile::tempdir().expect("temp dir");
         let clock = Clock::fixed(START);
-        let builder = App::builder(workspace_root().join("spin.toml"))
+        let builder = App::builder(manifest)
             .state_dir(state.path())
             .clock(clock.clone())
             .variable("orders_webhook_secret", SECRET)

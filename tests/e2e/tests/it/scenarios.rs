@@ -1,0 +1,702 @@
+//! The scenario catalogue (/work/shared/scenarios.md) driven through order events with the
+//! default configuration in `config/`: what the shipped triggers store, send and queue — and
+//! what they must not.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::{json, Value};
+
+use crate::support::{json_of, TestApp, START};
+
+const ANNA_PHONE: &str = "+79123456789";
+const ANNA_EMAIL: &str = "anna.petrova@example.com";
+
+/// A site order of Анна with both contacts; `patch` overrides top-level `data` keys.
+fn order(id: &str, patch: Value) -> Value {
+    let mut data = json!({
+        "order_id": id, "currency": "RUB", "channel": "site",
+        "customer": { "name": "Анна Петрова", "phone": "+7 (912) 345-67-89", "email": ANNA_EMAIL },
+        "items": [
+            { "sku": "TEA-001", "name": "Чай улун, 100 г", "qty": 2, "price": 45000 },
+            { "sku": "CUP-010", "name": "Чашка", "qty": 1, "price": 120000 }
+        ],
+        "total": 210000
+    });
+    for (key, value) in patch.as_object().expect("patch is an object") {
+        data[key] = value.clone();
+    }
+    json!({ "type": "order.created", "data": data })
+}
+
+/// A fresh webhook id for every event of a test.
+fn evt() -> String {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!("evt-s-{}", N.fetch_add(1, Ordering::Relaxed))
+}
+
+async fn create(app: &TestApp, event: Value) {
+    let response = app.post_event(&evt(), &event).await;
+    assert_eq!(response.status, 201, "{}", response.text());
+}
+
+async fn move_to(app: &TestApp, id: &str, status: &str, reason: Option<&str>) -> String {
+    let webhook_id = evt();
+    let event = json!({ "type": "order.status_changed",
+        "data": { "order_id": id, "status": status, "reason": reason } });
+    let response = app.post_event(&webhook_id, &event).await;
+    assert_eq!(response.status, 200, "to {status}: {}", response.text());
+    webhook_id
+}
+
+/// Walks the order along a path of statuses, one status event each.
+async fn walk(app: &TestApp, id: &str, path: &[&str]) {
+    for status in path {
+        move_to(app, id, status, None).await;
+    }
+}
+
+/// Subjects of the emails the email API received, in order.
+fn subjects(app: &TestApp) -> Vec<String> {
+    let subject = |e: &Value| e["Subject"].as_str().unwrap_or_default().to_owned();
+    app.sent_emails().iter().map(subject).collect()
+}
+
+/// The one sent email whose subject contains `needle`.
+fn email_about(app: &TestApp, needle: &str) -> Value {
+    let mut found: Vec<Value> = app
+        .sent_emails()
+        .into_iter()
+        .filter(|e| e["Subject"].as_str().unwrap_or_default().contains(needle))
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "one email about {needle:?}; sent: {:?}",
+        subjects(app)
+    );
+    found.remove(0)
+}
+
+fn text_of(email: &Value) -> String {
+    email["TextBody"].as_str().expect("text body").to_owned()
+}
+
+/// Queued non-email messages: channel, template, recipient, body, status, next attempt.
+fn queued(app: &TestApp) -> Vec<Vec<Value>> {
+    app.query(
+        "SELECT channel, template, recipient, body_text, status, next_attempt_at
+         FROM outbox WHERE channel <> 'email' ORDER BY id",
+    )
+}
+
+/// Tasks: title, reason, assignee, status, due_at.
+fn tasks(app: &TestApp) -> Vec<Vec<Value>> {
+    app.query("SELECT title, reason, assignee, status, due_at FROM tasks ORDER BY id")
+}
+
+/// History rows written by triggers: actor, field, old, new, outcome.
+fn trigger_history(app: &TestApp, field: &str) -> Vec<Vec<Value>> {
+    app.query(&format!(
+        "SELECT actor, old_value, new_value, outcome FROM order_history
+         WHERE field = '{field}' AND actor LIKE 'trigger:%' ORDER BY id"
+    ))
+}
+
+fn reservation(actor: &str, state: &str) -> Vec<Value> {
+    vec![
+        json!(format!("trigger:{actor}")),
+        json!(null),
+        json!(format!("\"{state}\"")),
+        json!("applied"),
+    ]
+}
+
+fn status_of(app: &TestApp, id: &str) -> Value {
+    app.query(&format!("SELECT status FROM orders WHERE id = '{id}'"))[0][0].clone()
+}
+
+/// Writes a precondition the order event format cannot carry. Test set-up only.
+fn precondition(app: &TestApp, sql: &str) {
+    let conn = rusqlite::Connection::open(app.app.state_dir().join("sqlite_db.db")).expect("db");
+    conn.execute(sql, []).expect(sql);
+}
+
+// ── P4, P5, P6: the order path ─────────────────────────────────────────────────────────
+
+#[tokio::test]
+async fn prepare_for_delivery_reserves_the_items_and_records_the_trigger() {
+    let app = TestApp::start().await;
+    create(&app, order("A-1", json!({}))).await;
+
+    walk(&app, "A-1", &["confirmed"]).await;
+    let webhook_id = move_to(&app, "A-1", "prepare-for-delivery", None).await;
+
+    assert_eq!(
+        trigger_history(&app, "reservation"),
+        vec![reservation("p4-reserve-items", "reserved")]
+    );
+    // P5: the history names the event that caused the trigger's change.
+    assert_eq!(
+        app.query("SELECT event_id FROM order_history WHERE field = 'reservation'"),
+        vec![vec![json!(format!("orders:{webhook_id}"))]]
+    );
+    assert_eq!(status_of(&app, "A-1"), "prepare-for-delivery");
+}
+
+#[tokio::test]
+async fn awaiting_stock_releases_what_preparing_reserved() {
+    let app = TestApp::start().await;
+    create(&app, order("A-1", json!({}))).await;
+
+    walk(
+        &app,
+        "A-1",
+        &["confirmed", "prepare-for-delivery", "awaiting-stock"],
+    )
+    .await;
+
+    assert_eq!(
+        trigger_history(&app, "reservation"),
+        vec![
+            reservation("p4-reserve-items", "reserved"),
+            reservation("p4-release-items", "released"),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn no_answer_twice_releases_the_reservations_but_once_does_not() {
+    let app = TestApp::start().await;
+    create(&app, order("A-1", json!({}))).await;
+
+    move_to(&app, "A-1", "no-answer-1", None).await;
+    assert!(
+        trigger_history(&app, "reservation").is_empty(),
+        "no-answer-1 keeps them"
+    );
+    move_to(&app, "A-1", "no-answer-2", None).await;
+
+    assert_eq!(
+        trigger_history(&app, "reservation"),
+        vec![reservation("p4-release-items", "released")]
+    );
+}
+
+#[tokio::test]
+async fn marketplace_order_goes_straight_to_assembly_with_its_items_reserved() {
+    let app = TestApp::start().await;
+
+    create(&app, order("MP-1", json!({ "channel": "marketplace" }))).await;
+
+    assert_eq!(status_of(&app, "MP-1"), "prepare-for-delivery");
+    // P5: the trigger's status change is in the history, by the trigger, and it cascaded.
+    assert_eq!(
+        trigger_history(&app, "status"),
+        vec![vec![
+            json!("trigger:p6-marketplace-to-assembly"),
+            json!("\"new\""),
+            json!("\"prepare-for-delivery\""),
+            json!("applied"),
+        ]]
+    );
+    assert_eq!(
+        trigger_history(&app, "reservation"),
+        vec![reservation("p4-reserve-items", "reserved")]
+    );
+    // The thank-you email still goes out; no confirmation email (approval was skipped).
+    assert_eq!(subjects(&app).len(), 1, "{:?}", subjects(&app));
+    assert!(subjects(&app)[0].contains("Спасибо за заказ"));
+}
+
+#[tokio::test]
+async fn site_order_waits_for_a_manager_in_new() {
+    let app = TestApp::start().await;
+
+    create(&app, order("A-1", json!({ "channel": "site" }))).await;
+    create(&app, order("PH-1", json!({ "channel": "phone" }))).await;
+
+    assert_eq!(status_of(&app, "A-1"), "new");
+    assert_eq!(status_of(&app, "PH-1"), "new");
+    assert!(trigger_history(&app, "status").is_empty());
+    assert!(trigger_history(&app, "reservation").is_empty());
+}
+
+// ── C: customer communication ──────────────────────────────────────────────────────────
+
+#[tokio::test]
+async fn confirmation_email_lists_the_final_items_without_a_payment_line() {
+    let app = TestApp::start().await;
+    create(&app, order("A-1", json!({}))).await;
+    // The operator changed the items before confirming.
+    let update = json!({ "type": "order.updated", "data": { "order_id": "A-1",
+        "items": [ { "sku": "TEA-001", "name": "Чай улун, 100 г", "qty": 3, "price": 45000 } ],
+        "total": 135000 } });
+    assert_eq!(app.post_event(&evt(), &update).await.status, 200);
+
+    move_to(&app, "A-1", "confirmed", None).await;
+
+    let email = email_about(&app, "подтверждён");
+    assert_eq!(email["To"], format!("\"Анна Петрова\" <{ANNA_EMAIL}>"));
+    assert_eq!(email["Subject"], "Заказ №A-1 подтверждён");
+    let text = text_of(&email);
+    for expected in [
+        "Чай улун, 100 г — 3 × 450,00 ₽ = 1 350,00 ₽",
+        "Итого к оплате: 1 350,00 ₽",
+    ] {
+        assert!(text.contains(expected), "lacks {expected:?}:\n{text}");
+    }
+    assert!(
+        !text.contains("Чашка"),
+        "the removed item is not listed:\n{text}"
+    );
+    assert!(
+        !text.contains("Оплатить"),
+        "no payment link, no payment line:\n{text}"
+    );
+    assert_eq!(app.sent_emails().len(), 2, "thank-you + confirmation only");
+    assert!(queued(&app).is_empty(), "no SMS for a confirmation");
+}
+
+#[tokio::test]
+async fn english_shop_confirms_in_english() {
+    let app = TestApp::start_with(|b| b.variable("shop_language", "en")).await;
+    create(&app, order("A-1", json!({}))).await;
+
+    move_to(&app, "A-1", "confirmed", None).await;
+
+    let email = email_about(&app, "confirmed");
+    assert_eq!(email["Subject"], "Order A-1 is confirmed");
+    assert!(
+        text_of(&email).contains("Total to pay"),
+        "{}",
+        text_of(&email)
+    );
+}
+
+#[tokio::test]
+async fn completed_order_gets_the_thank_you_warranty_and_returns_email() {
+    let app = TestApp::start().await;
+    create(&app, order("A-1", json!({}))).await;
+    let path = [
+        "confirmed",
+        "prepare-for-delivery",
+        "assembled",
+        "handed-to-carrier",
+    ];
+    walk(&app, "A-1", &path).await;
+    let before = app.sent_emails().len();
+
+    move_to(&app, "A-1", "completed", None).await;
+
+    assert_eq!(app.sent_emails().len(), before + 1, "{:?}", subjects(&app));
+    let email = email_about(&app, "Спасибо за покупку");
+    assert_eq!(email["To"], format!("\"Анна Петрова\" <{ANNA_EMAIL}>"));
+    let text = text_of(&email);
+    for expected in [
+        "выполнен",
+        "Гарантия",
+        "Обмен и возврат",
+        "Отзыв",
+        "лояльности",
+        "vk.com",
+    ] {
+        assert!(text.contains(expected), "lacks {expected:?}:\n{text}");
+    }
+    assert!(queued(&app).is_empty(), "no SMS on completion");
+}
+
+#[tokio::test]
+async fn cancelled_order_email_carries_the_reason() {
+    let app = TestApp::start().await;
+    create(&app, order("A-1", json!({}))).await;
+
+    move_to(&app, "A-1", "cancelled", Some("товара нет у поставщика")).await;
+
+    let email = email_about(&app, "отменён");
+    assert_eq!(email["Subject"], "Заказ №A-1 отменён");
+    let text = text_of(&email);
+    assert!(text.contains("Причина: товара нет у поставщика."), "{text}");
+    assert!(queued(&app).is_empty(), "no SMS on cancellation");
+}
+
+#[tokio::test]
+async fn cancellation_without_a_reason_has_no_reason_line() {
+    let app = TestApp::start().await;
+    create(&app, order("A-1", json!({}))).await;
+
+    move_to(&app, "A-1", "cancelled", None).await;
+
+    let text = text_of(&email_about(&app, "отменён"));
+    assert!(!text.contains("Причина"), "{text}");
+}
+
+#[tokio::test]
+async fn phone_only_customer_gets_no_email_when_cancelled() {
+    let app = TestApp::start().await;
+    let customer = json!({ "name": "Анна", "phone": "8 912 345 67 89" });
+    create(&app, order("A-1", json!({ "customer": customer }))).await;
+
+    move_to(&app, "A-1", "cancelled", Some("дубль")).await;
+
+    assert!(app.sent_emails().is_empty());
+    assert_eq!(app.count("SELECT COUNT(*) FROM outbox"), 0);
+    // The skipped message is in the history rather than silently dropped.
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM order_history WHERE field = 'trigger' AND outcome = 'refused'
+             AND actor = 'trigger:c9-cancelled'"
+        ),
+        1
+    );
+}
+
+#[tokio::test]
+async fn handed_over_without_a_track_number_emails_the_customer_now() {
+    let app = TestApp::start().await;
+    create(&app, order("A-1", json!({}))).await;
+    walk(
+        &app,
+        "A-1",
+        &["confirmed", "prepare-for-delivery", "assembled"],
+    )
+    .await;
+
+    move_to(&app, "A-1", "handed-to-carrier", None).await;
+
+    let email = email_about(&app, "передан в доставку");
+    assert_eq!(email["To"], format!("\"Анна Петрова\" <{ANNA_EMAIL}>"));
+    assert!(
+        text_of(&email).contains("Трек-номер пришлём"),
+        "{}",
+        text_of(&email)
+    );
+    assert!(
+        !subjects(&app).iter().any(|s| s.contains("Трек-номер")),
+        "no track-number email without a track number: {:?}",
+        subjects(&app)
+    );
+    assert!(
+        queued(&app).is_empty(),
+        "no tracking SMS without a track number"
+    );
+    // O9: no carrier integration on this order, so the carrier is asked by email too.
+    let carrier = email_about(&app, "Передача заказа");
+    assert_eq!(carrier["To"], "orders@carrier.example");
+    assert_eq!(
+        app.query("SELECT name, fire_at FROM timers WHERE status = 'pending'"),
+        vec![vec![
+            json!("o9-carrier-reply"),
+            json!("2026-11-24T08:00:00Z")
+        ]]
+    );
+}
+
+#[tokio::test]
+async fn track_number_known_at_hand_over_sends_email_and_sms_instead() {
+    let app = TestApp::start().await;
+    create(&app, order("A-1", json!({}))).await;
+    walk(
+        &app,
+        "A-1",
+        &["confirmed", "prepare-for-delivery", "assembled"],
+    )
+    .await;
+    // Precondition the order event format cannot carry yet: the carrier's track number.
+    precondition(
+        &app,
+        r#"UPDATE orders SET fields = json_set(fields, '$.track_number', '10012345678')
+           WHERE id = 'A-1'"#,
+    );
+
+    move_to(&app, "A-1", "handed-to-carrier", None).await;
+
+    let email = email_about(&app, "Трек-номер");
+    assert!(
+        text_of(&email).contains("10012345678"),
+        "{}",
+        text_of(&email)
+    );
+    assert!(!subjects(&app)
+        .iter()
+        .any(|s| s.contains("передан в доставку")));
+    let sms = queued(&app);
+    assert_eq!(sms.len(), 1, "{sms:?}");
+    assert_eq!(
+        sms[0][..3],
+        [json!("sms"), json!("track-number-sms"), json!(ANNA_PHONE)]
+    );
+    assert_eq!(sms[0][3], "Заказ A-1 в пути. Трек: 10012345678");
+}
+
+#[tokio::test]
+async fn sms_triggered_at_night_waits_for_nine_in_the_morning_but_email_does_not() {
+    let app = TestApp::start().await;
+    app.clock.set(START + 13 * 3600 + 1800); // 23:30 Moscow, Tuesday
+    create(&app, order("A-1", json!({}))).await;
+
+    move_to(&app, "A-1", "no-answer-1", None).await;
+
+    assert_eq!(
+        queued(&app),
+        vec![vec![
+            json!("sms"),
+            json!("no-answer-sms"),
+            json!(ANNA_PHONE),
+            json!("Не дозвонились по заказу A-1. Перезвоните: +7 495 123-45-67"),
+            json!("pending"),
+            json!("2026-11-25T06:00:00Z"), // 09:00 Moscow
+        ]]
+    );
+    // Transactional email is not held: the thank-you letter went out at 23:30.
+    assert_eq!(app.sent_emails().len(), 1);
+    // The callback task counts working hours: an hour after Wednesday's 09:00 opening.
+    assert_eq!(tasks(&app)[0][4], "2026-11-25T07:00:00Z");
+}
+
+// ── O: operator assistance ─────────────────────────────────────────────────────────────
+
+#[tokio::test]
+async fn first_no_answer_makes_a_callback_task_in_an_hour_and_queues_an_sms() {
+    let app = TestApp::start().await;
+    create(&app, order("A-1", json!({}))).await;
+    let emails_before = app.sent_emails().len();
+
+    move_to(&app, "A-1", "no-answer-1", None).await;
+
+    assert_eq!(
+        tasks(&app),
+        vec![vec![
+            json!("Перезвонить по заказу №A-1 (недозвон)"),
+            json!("o3-no-answer-1"),
+            json!("role:manager"),
+            json!("open"),
+            json!("2026-11-24T08:00:00Z"),
+        ]]
+    );
+    assert_eq!(
+        queued(&app),
+        vec![vec![
+            json!("sms"),
+            json!("no-answer-sms"),
+            json!(ANNA_PHONE),
+            json!("Не дозвонились по заказу A-1. Перезвоните: +7 495 123-45-67"),
+            json!("pending"),
+            json!("2026-11-24T07:00:00Z"),
+        ]]
+    );
+    assert_eq!(
+        app.sent_emails().len(),
+        emails_before,
+        "no email on the first miss"
+    );
+    assert_eq!(status_of(&app, "A-1"), "no-answer-1");
+}
+
+#[tokio::test]
+async fn no_answer_task_goes_to_the_orders_own_manager() {
+    let app = TestApp::start().await;
+    create(&app, order("A-1", json!({ "manager": "m.ivanova" }))).await;
+
+    move_to(&app, "A-1", "no-answer-1", None).await;
+
+    assert_eq!(tasks(&app)[0][2], "staff:m.ivanova");
+}
+
+#[tokio::test]
+async fn email_only_customer_gets_no_sms_when_not_reached() {
+    let app = TestApp::start().await;
+    let customer = json!({ "name": "Анна", "email": ANNA_EMAIL });
+    create(&app, order("A-1", json!({ "customer": customer }))).await;
+
+    move_to(&app, "A-1", "no-answer-1", None).await;
+
+    assert!(queued(&app).is_empty());
+    assert_eq!(tasks(&app).len(), 1, "the callback task is still made");
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM order_history WHERE field = 'trigger' AND outcome = 'refused'
+             AND actor = 'trigger:o3-no-answer-1'"
+        ),
+        1
+    );
+}
+
+#[tokio::test]
+async fn second_no_answer_makes_a_task_in_two_hours_emails_and_releases() {
+    let app = TestApp::start().await;
+    create(&app, order("A-1", json!({}))).await;
+    move_to(&app, "A-1", "no-answer-1", None).await;
+
+    move_to(&app, "A-1", "no-answer-2", None).await;
+
+    let tasks = tasks(&app);
+    assert_eq!(tasks.len(), 2, "{tasks:?}");
+    assert_eq!(
+        tasks[1],
+        vec![
+            json!("Перезвонить по заказу №A-1 (второй недозвон)"),
+            json!("o3-no-answer-2"),
+            json!("role:manager"),
+            json!("open"),
+            json!("2026-11-24T09:00:00Z"),
+        ]
+    );
+    let email = email_about(&app, "Не можем связаться");
+    assert!(text_of(&email).contains("дважды"), "{}", text_of(&email));
+    assert_eq!(
+        queued(&app).len(),
+        1,
+        "only the first miss's SMS: {:?}",
+        queued(&app)
+    );
+    assert_eq!(
+        trigger_history(&app, "reservation"),
+        vec![reservation("p4-release-items", "released")]
+    );
+}
+
+#[tokio::test]
+async fn third_unanswered_call_cancels_the_order_with_reason_no_answer() {
+    let app = TestApp::start().await;
+    create(&app, order("A-1", json!({}))).await;
+    walk(&app, "A-1", &["no-answer-1", "no-answer-2"]).await;
+    let (tasks_before, sms_before) = (tasks(&app).len(), queued(&app).len());
+
+    move_to(&app, "A-1", "no-answer-1", None).await; // no_answer_attempts = 3
+
+    assert_eq!(status_of(&app, "A-1"), "cancelled");
+    assert_eq!(
+        app.query(
+            "SELECT actor, old_value, new_value, outcome, reason FROM order_history
+             WHERE field = 'status' AND actor LIKE 'trigger:%'"
+        ),
+        vec![vec![
+            json!("trigger:o3-no-answer-cancel"),
+            json!("\"no-answer-1\""),
+            json!("\"cancelled\""),
+            json!("applied"),
+            json!("no answer"),
+        ]]
+    );
+    // The cancellation email (C9) carries the reason; no further callback task or SMS.
+    assert!(text_of(&email_about(&app, "отменён")).contains("Причина: no answer."));
+    assert_eq!(tasks(&app).len(), tasks_before, "{:?}", tasks(&app));
+    assert_eq!(queued(&app).len(), sms_before, "{:?}", queued(&app));
+}
+
+#[tokio::test]
+async fn call_back_requested_with_a_time_makes_a_task_at_that_time() {
+    let app = TestApp::start().await;
+    create(&app, order("A-1", json!({}))).await;
+    // Precondition the order event format cannot carry yet: the agreed callback time.
+    precondition(
+        &app,
+        r#"UPDATE orders SET fields = json_set(fields, '$.callback_at', '2026-11-25T12:00:00Z')
+           WHERE id = 'A-1'"#,
+    );
+
+    move_to(&app, "A-1", "call-back", None).await;
+
+    let tasks = tasks(&app);
+    assert_eq!(tasks.len(), 1, "{tasks:?}");
+    assert_eq!(tasks[0][1], "o2-call-back");
+    assert_eq!(tasks[0][4], "2026-11-25T12:00:00Z");
+}
+
+#[tokio::test]
+async fn call_back_without_a_time_makes_no_task() {
+    let app = TestApp::start().await;
+    create(&app, order("A-1", json!({}))).await;
+
+    move_to(&app, "A-1", "call-back", None).await;
+
+    assert!(tasks(&app).is_empty());
+    assert!(queued(&app).is_empty());
+}
+
+#[tokio::test]
+async fn invoice_sent_marks_the_payment_status_and_starts_the_payment_check() {
+    let app = TestApp::start().await;
+    create(&app, order("A-1", json!({}))).await;
+
+    move_to(&app, "A-1", "invoice-sent", None).await;
+
+    assert_eq!(
+        app.query("SELECT payment_status FROM orders WHERE id = 'A-1'"),
+        vec![vec![json!("invoice-sent")]]
+    );
+    assert_eq!(
+        trigger_history(&app, "payment_status"),
+        vec![vec![
+            json!("trigger:o5-invoice-sent"),
+            json!("\"not-paid\""),
+            json!("\"invoice-sent\""),
+            json!("applied"),
+        ]]
+    );
+    assert_eq!(
+        app.query("SELECT order_id, name, fire_at, status FROM timers"),
+        vec![vec![
+            json!("A-1"),
+            json!("o5-invoice-check"),
+            json!("2026-11-26T07:00:00Z"), // invoice_check_days = 2
+            json!("pending"),
+        ]]
+    );
+    assert!(
+        tasks(&app).is_empty(),
+        "the reminder task waits for the check"
+    );
+    assert_eq!(app.sent_emails().len(), 1, "only the thank-you email");
+}
+
+// ── S: staff control ───────────────────────────────────────────────────────────────────
+
+#[tokio::test]
+async fn large_order_queues_a_note_for_the_head_of_sales() {
+    let app = TestApp::start().await;
+
+    create(&app, order("BIG-1", json!({ "total": 5_000_000 }))).await; // 50 000 ₽
+
+    let notes = queued(&app);
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(
+        notes[0][..3],
+        [json!("telegram"), json!("staff-note"), json!("100000002")]
+    );
+    let text = notes[0][3].as_str().expect("text");
+    assert!(
+        text.contains("BIG-1") && text.contains("50 000,00 ₽"),
+        "{text}"
+    );
+    assert_eq!(notes[0][4], "pending");
+    assert_eq!(app.sent_emails().len(), 1, "the customer's thank-you only");
+}
+
+#[tokio::test]
+async fn order_just_below_the_threshold_notifies_nobody() {
+    let app = TestApp::start().await;
+
+    create(&app, order("A-1", json!({ "total": 4_999_999 }))).await;
+
+    assert!(queued(&app).is_empty(), "{:?}", queued(&app));
+    assert_eq!(
+        app.query("SELECT recipient FROM outbox"),
+        vec![vec![json!(ANNA_EMAIL)]]
+    );
+}
+
+#[tokio::test]
+async fn replayed_status_event_repeats_no_trigger_effects() {
+    let app = TestApp::start().await;
+    create(&app, order("A-1", json!({}))).await;
+    let event = json!({ "type": "order.status_changed",
+        "data": { "order_id": "A-1", "status": "no-answer-1" } });
+    let first = app.post_event("evt-na1", &event).await;
+
+    let again = app.post_event("evt-na1", &event).await;
+
+    assert_eq!(json_of(&again), json_of(&first));
+    assert_eq!(tasks(&app).len(), 1);
+    assert_eq!(queued(&app).len(), 1);
+}

@@ -1,0 +1,221 @@
+//! The scheduler tick's trigger work: status time limits (P3) and timers (O5), exactly once
+//! even when ticks overlap; and a broken configuration stops the app loudly.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::support::{fixture, json_of, tick_request, TestApp, CRON_TOKEN};
+
+async fn app_with_order_for(manager: Option<&str>) -> TestApp {
+    let app = TestApp::start().await;
+    let mut event = fixture("orders/created.json");
+    event["data"]["manager"] = json!(manager);
+    let response = app.post_event("evt-1", &event).await;
+    assert_eq!(response.status, 201, "{}", response.text());
+    app
+}
+
+fn staff_notes(app: &TestApp) -> Vec<Vec<serde_json::Value>> {
+    app.query("SELECT channel, recipient, template FROM outbox WHERE channel != 'email' OR template LIKE 'staff%' ORDER BY id")
+}
+
+#[tokio::test]
+async fn new_order_left_alone_is_marked_overdue_and_the_manager_reminded_until_it_moves() {
+    // Tuesday 10:00 Moscow: the shop is open, a new order may wait 10 working minutes.
+    let app = app_with_order_for(Some("m.ivanova")).await;
+
+    assert_eq!(app.tick_after(5 * 60).await["overdue_reminders"], 0);
+    assert!(staff_notes(&app).is_empty());
+
+    assert_eq!(app.tick_after(6 * 60).await["overdue_reminders"], 1);
+    assert_eq!(
+        app.query("SELECT json_extract(fields, '$.overdue') FROM orders"),
+        vec![vec![json!(1)]]
+    );
+    assert_eq!(
+        staff_notes(&app),
+        vec![vec![
+            json!("telegram"),
+            json!("100000001"),
+            json!("staff-note")
+        ]]
+    );
+    // Not again on the next minute; again after reminder_every (10 working minutes).
+    assert_eq!(app.tick_after(60).await["overdue_reminders"], 0);
+    assert_eq!(app.tick_after(10 * 60).await["overdue_reminders"], 1);
+    assert_eq!(staff_notes(&app).len(), 2);
+
+    // Once the order moves on, the reminders stop.
+    let confirm = fixture("orders/status_confirmed.json");
+    assert_eq!(app.post_event("evt-2", &confirm).await.status, 200);
+    assert_eq!(app.tick_after(60 * 60).await["overdue_reminders"], 0);
+    assert_eq!(staff_notes(&app).len(), 2);
+}
+
+#[tokio::test]
+async fn time_limits_count_working_hours_only() {
+    let app = TestApp::start().await;
+    // Tuesday 20:00 Moscow (17:00Z): the shop closed at 18:00.
+    app.clock.set(crate::support::START + 10 * 3600);
+    app.post_event("evt-1", &fixture("orders/created.json"))
+        .await;
+
+    // All night long nothing is overdue (08:00 next morning here); the limit runs out at
+    // 09:10, ten working minutes after opening.
+    assert_eq!(app.tick_after(12 * 3600).await["overdue_reminders"], 0);
+    assert_eq!(app.tick_after(69 * 60).await["overdue_reminders"], 0);
+    assert_eq!(app.tick_after(2 * 60).await["overdue_reminders"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overlapping_ticks_remind_once() {
+    let app = app_with_order_for(Some("m.ivanova")).await;
+    app.clock.advance(std::time::Duration::from_secs(11 * 60));
+
+    let ticks: Vec<_> = (0..3)
+        .map(|_| {
+            let harness = app.app.clone();
+            tokio::spawn(async move { harness.request(tick_request(Some(CRON_TOKEN))).await })
+        })
+        .collect();
+    let mut reminded = 0;
+    for tick in ticks {
+        let response = tick.await.expect("task").expect("tick");
+        assert_eq!(response.status, 200, "{}", response.text());
+        reminded += json_of(&response)["overdue_reminders"]
+            .as_i64()
+            .expect("count");
+    }
+    app.app.wait_idle().await;
+
+    assert_eq!(reminded, 1);
+    assert_eq!(staff_notes(&app).len(), 1);
+}
+
+#[tokio::test]
+async fn unpaid_invoice_is_followed_up_when_its_timer_fires() {
+    let app = app_with_order_for(Some("m.ivanova")).await;
+    let invoice = json!({ "type": "order.status_changed",
+        "data": { "order_id": "A-1001", "status": "invoice-sent" } });
+    assert_eq!(app.post_event("evt-2", &invoice).await.status, 200);
+    assert_eq!(
+        app.query("SELECT name, status, fire_at FROM timers"),
+        vec![vec![
+            json!("o5-invoice-check"),
+            json!("pending"),
+            json!("2026-11-26T07:00:00Z")
+        ]]
+    );
+    let emails_before = app.sent_emails().len();
+
+    assert_eq!(app.tick_after(24 * 3600).await["timers_fired"], 0);
+    let report = app.tick_after(24 * 3600).await;
+
+    assert_eq!(report["timers_fired"], 1);
+    assert_eq!(
+        app.query("SELECT status FROM timers"),
+        vec![vec![json!("fired")]]
+    );
+    let emails = app.sent_emails();
+    assert_eq!(emails.len(), emails_before + 1, "one payment reminder");
+    assert_eq!(
+        emails.last().expect("email")["To"],
+        "\"Анна Петрова\" <anna.petrova@example.com>"
+    );
+    assert_eq!(
+        app.query("SELECT reason, assignee, status FROM tasks"),
+        vec![vec![
+            json!("o5-invoice-unpaid"),
+            json!("staff:m.ivanova"),
+            json!("open")
+        ]]
+    );
+    // A timer fires once.
+    assert_eq!(app.tick_after(3600).await["timers_fired"], 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM tasks"), 1);
+}
+
+#[tokio::test]
+async fn paid_invoice_needs_no_follow_up() {
+    let app = app_with_order_for(Some("m.ivanova")).await;
+    for (id, status) in [("evt-2", "invoice-sent"), ("evt-3", "payment-received")] {
+        let event = json!({ "type": "order.status_changed",
+            "data": { "order_id": "A-1001", "status": status } });
+        assert_eq!(app.post_event(id, &event).await.status, 200);
+    }
+    let emails_before = app.sent_emails().len();
+
+    app.tick_after(3 * 24 * 3600).await;
+
+    assert_eq!(
+        app.sent_emails().len(),
+        emails_before,
+        "no payment reminder"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM tasks WHERE reason = 'o5-invoice-unpaid'"),
+        0
+    );
+}
+
+/// A copy of the app whose configuration has a mistake in it.
+fn broken_app_dir() -> tempfile::TempDir {
+    let root = crate::support::workspace_root();
+    let dir = tempfile::tempdir().expect("dir");
+    let manifest = std::fs::read_to_string(root.join("spin.toml")).expect("spin.toml");
+    let target = root.join("target").canonicalize().expect("target");
+    let manifest = manifest.replace(
+        "source = \"target/",
+        &format!("source = \"{}/", target.display()),
+    );
+    std::fs::write(dir.path().join("spin.toml"), manifest).expect("write");
+    copy_dir(&root.join("config"), &dir.path().join("config"));
+    let triggers = dir.path().join("config/triggers.toml");
+    let text = std::fs::read_to_string(&triggers).expect("triggers");
+    std::fs::write(
+        &triggers,
+        text.replacen(
+            "template = \"order-created\"",
+            "template = \"order-craeted\"",
+            1,
+        ),
+    )
+    .expect("write");
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read") {
+        let entry = entry.expect("entry");
+        let dest = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &dest);
+        } else {
+            std::fs::copy(entry.path(), dest).expect("copy");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_broken_configuration_refuses_to_process_and_says_why() {
+    let dir = broken_app_dir();
+    let manifest = dir.path().join("spin.toml");
+    let app = TestApp::start_from(&manifest, |b| b).await;
+
+    let response = app
+        .post_event("evt-1", &fixture("orders/created.json"))
+        .await;
+
+    assert_eq!(response.status, 503, "{}", response.text());
+    let error = &json_of(&response)["error"];
+    assert_eq!(error["code"], "configuration_invalid");
+    let message = error["message"].as_str().expect("message");
+    assert!(
+        message.contains("config/triggers.toml") && message.contains("order-craeted"),
+        "{message}"
+    );
+    assert_eq!(app.footprint(), (0, 0, 0), "nothing recorded, nothing sent");
+    assert_eq!(app.send(tick_request(Some(CRON_TOKEN))).await.status, 503);
+}

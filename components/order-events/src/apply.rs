@@ -105,6 +105,8 @@ fn created(db: &Db, order: &NewOrder, cx: &Context<'_>) -> Result<Applied, ApiEr
             order_id: order.order_id.clone(),
         },
     )?;
+    // Triggers may have moved it already (P6: marketplace orders go straight to assembly).
+    let status = orders::load(db, id)?.map_or(status, |order| order.status);
     Ok(Applied {
         answer: Answer::json(
             201,

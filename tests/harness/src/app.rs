@@ -187,7 +187,11 @@ impl AppBuilder {
     /// Loads the manifest, checks it as `spin up` does at start-up, and compiles the
     /// components that HTTP triggers use.
     pub async fn build(self) -> Result<App> {
-        let loaded = LoadedManifest::load(&self.manifest)?;
+        // Relative paths in the manifest resolve against its directory, so work from an
+        // absolute manifest path whatever the caller's working directory.
+        let manifest = std::fs::canonicalize(&self.manifest)
+            .with_context(|| format!("manifest {} not found", self.manifest.display()))?;
+        let loaded = LoadedManifest::load(&manifest)?;
         let m = &loaded.manifest;
         let state_dir = self
             .state_dir

@@ -3,14 +3,10 @@
 //! Every string that comes from outside (customer and item names, addresses, shop settings)
 //! goes through [`escape_html`] before it enters an HTML body.
 
-mod order_created;
 #[cfg(test)]
 mod tests;
-mod words;
 
 use serde::{Deserialize, Serialize};
-
-use crate::event::NewOrder;
 
 /// The language of a message.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -59,22 +55,6 @@ pub struct ShopInfo {
     pub hours: String,
     /// The site, with or without `https://`.
     pub url: String,
-}
-
-/// A rendered email, ready for the outbox.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RenderedEmail {
-    /// Subject line, a single line.
-    pub subject: String,
-    /// Plain-text body.
-    pub text: String,
-    /// HTML body: a complete document with inline styles.
-    pub html: String,
-}
-
-/// Scenario C1: the thank-you email for a new order.
-pub fn order_created_email(order: &NewOrder, shop: &ShopInfo, lang: Language) -> RenderedEmail {
-    order_created::render(order, shop, lang)
 }
 
 /// Escapes text for HTML element content and quoted attribute values.

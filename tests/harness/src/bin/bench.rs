@@ -216,7 +216,9 @@ async fn main() -> Result<()> {
         .variable("email_from", "Shop <shop@example.com>")
         .variable("shop_name", "Bench shop")
         .variable("postmark_token", "bench")
-        .variable("postmark_url", mock.url());
+        .variable("postmark_url", mock.url())
+        .variable("cron_token", "bench-cron")
+        .variable("admin_token", "bench-admin");
     for (name, value) in &args.variables {
         builder = builder.variable(name, value);
     }

@@ -3,11 +3,12 @@
 use orderpath_core::automation::config::Config;
 use orderpath_core::automation::event::DomainEvent;
 use orderpath_core::decide::{self, StatusDecision};
-use orderpath_core::event::{Actor, NewOrder, OrderEvent, OrderUpdate, StatusChange};
+use orderpath_core::event::{Actor, NewOrder, OrderEvent, OrderFlag, OrderUpdate, StatusChange};
 use orderpath_core::order;
 use orderpath_shell::automation::Run;
 use orderpath_shell::clock::Timestamp;
 use orderpath_shell::db::Db;
+use orderpath_shell::facts;
 use orderpath_shell::http::{Answer, ApiError};
 use orderpath_shell::orders::{self, HistoryEntry, Outcome};
 use serde_json::{json, Value};
@@ -63,6 +64,7 @@ pub fn apply(db: &Db, event: &OrderEvent, cx: &Context<'_>) -> Result<Applied, A
         OrderEvent::Created(order) => created(db, order, cx),
         OrderEvent::Updated(update) => updated(db, update, cx),
         OrderEvent::StatusChanged(change) => status_changed(db, change, cx),
+        OrderEvent::Flagged(flag) => flagged(db, flag, cx),
     }
 }
 
@@ -119,29 +121,65 @@ fn created(db: &Db, order: &NewOrder, cx: &Context<'_>) -> Result<Applied, ApiEr
 fn updated(db: &Db, update: &OrderUpdate, cx: &Context<'_>) -> Result<Applied, ApiError> {
     let id = update.order_id.as_str();
     let current = orders::load(db, id)?.ok_or_else(|| unknown_order(id))?;
-    let changes = order::diff_update(&current, update);
-    if changes.is_empty() {
-        return Ok(Applied::answer(
-            200,
-            json!({ "order_id": id, "status": current.status, "changed": [] }),
-        ));
-    }
+    let mut changes = order::diff_update(&current, update);
     let next = order::apply_update(&current, update);
-    let contact_changed = changes.iter().any(|c| c.field.starts_with("customer."));
-    let customer_id = if contact_changed {
-        orders::find_or_create_customer(db, &next.customer, cx.now)?
-    } else {
-        None
-    };
-    let items_changed = changes.iter().any(|c| c.field == "items");
-    orders::save(db, &next, customer_id, items_changed, cx.now)?;
+    if !changes.is_empty() {
+        let contact_changed = changes.iter().any(|c| c.field.starts_with("customer."));
+        let customer_id = if contact_changed {
+            orders::find_or_create_customer(db, &next.customer, cx.now)?
+        } else {
+            None
+        };
+        let items_changed = changes.iter().any(|c| c.field == "items");
+        orders::save(db, &next, customer_id, items_changed, cx.now)?;
+    }
+    changes.extend(set_fields(db, id, &update.fields)?);
     let (actor, actor_name) = actor_of(update.actor.as_ref());
-    for change in &changes {
+    record_changes(db, id, &changes, (&actor, actor_name), cx)?;
+    let changed: Vec<String> = changes.iter().map(|c| c.field.clone()).collect();
+    let answer = json!({ "order_id": id, "status": next.status, "changed": changed });
+    if changed.is_empty() {
+        return Ok(Applied::answer(200, answer));
+    }
+    let emails = cx.run_triggers(
+        db,
+        id,
+        DomainEvent::OrderChanged {
+            order_id: update.order_id.clone(),
+            fields: changed,
+        },
+    )?;
+    Ok(Applied {
+        answer: Answer::json(200, &answer),
+        emails,
+    })
+}
+
+/// Sets the automation fields; returns what changed, like `diff_update` does.
+fn set_fields(
+    db: &Db,
+    id: &str,
+    fields: &[(String, Value)],
+) -> Result<Vec<order::FieldChange>, ApiError> {
+    Ok(facts::apply_fields(db, id, fields)?
+        .into_iter()
+        .map(|(field, from, to)| order::FieldChange { field, from, to })
+        .collect())
+}
+
+fn record_changes(
+    db: &Db,
+    id: &str,
+    changes: &[order::FieldChange],
+    (actor, actor_name): (&str, Option<&str>),
+    cx: &Context<'_>,
+) -> Result<(), ApiError> {
+    for change in changes {
         orders::record_history(
             db,
             &HistoryEntry {
                 order_id: id,
-                actor: &actor,
+                actor,
                 actor_name,
                 field: &change.field,
                 old_value: Some(change.from.to_string()),
@@ -153,14 +191,40 @@ fn updated(db: &Db, update: &OrderUpdate, cx: &Context<'_>) -> Result<Applied, A
             cx.now,
         )?;
     }
-    let changed: Vec<String> = changes.iter().map(|c| c.field.clone()).collect();
-    let answer = json!({ "order_id": id, "status": next.status, "changed": changed });
+    Ok(())
+}
+
+fn flagged(db: &Db, flag: &OrderFlag, cx: &Context<'_>) -> Result<Applied, ApiError> {
+    let id = flag.order_id.as_str();
+    if !orders::exists(db, id)? {
+        return Err(unknown_order(id));
+    }
+    let answer = json!({ "order_id": id, "flag": flag.flag });
+    if !facts::add_flag(db, id, &flag.flag)? {
+        return Ok(Applied::answer(200, answer));
+    }
+    let mut fields = Vec::new();
+    if let Some(supplier) = &flag.supplier {
+        fields.push(("supplier".to_owned(), json!(supplier)));
+    }
+    for (name, value) in &fields {
+        facts::set_field(db, id, name, value)?;
+    }
+    let (actor, actor_name) = actor_of(flag.actor.as_ref());
+    let change = order::FieldChange {
+        field: "flags".into(),
+        from: Value::Null,
+        to: json!(flag.flag),
+    };
+    record_changes(db, id, &[change], (&actor, actor_name), cx)?;
     let emails = cx.run_triggers(
         db,
         id,
-        DomainEvent::OrderChanged {
-            order_id: update.order_id.clone(),
-            fields: changed,
+        DomainEvent::OperatorFlag {
+            order_id: flag.order_id.clone(),
+            flag: flag.flag.clone(),
+            supplier: flag.supplier.clone(),
+            note: flag.note.clone(),
         },
     )?;
     Ok(Applied {
@@ -193,11 +257,29 @@ fn status_changed(db: &Db, change: &StatusChange, cx: &Context<'_>) -> Result<Ap
         event_id: Some(cx.event_id),
     };
     match decide::on_status_changed(&current.status, change, path) {
-        StatusDecision::Unchanged => Ok(Applied::answer(
-            200,
-            json!({ "order_id": id, "from": current.status, "to": current.status }),
-        )),
+        StatusDecision::Unchanged => {
+            let changes = set_fields(db, id, &change.fields)?;
+            record_changes(db, id, &changes, (&actor, actor_name), cx)?;
+            let answer = json!({ "order_id": id, "from": current.status, "to": current.status });
+            let emails = if changes.is_empty() {
+                Vec::new()
+            } else {
+                let fields = changes.iter().map(|c| c.field.clone()).collect();
+                let event = DomainEvent::OrderChanged {
+                    order_id: change.order_id.clone(),
+                    fields,
+                };
+                cx.run_triggers(db, id, event)?
+            };
+            Ok(Applied {
+                answer: Answer::json(200, &answer),
+                emails,
+            })
+        }
         StatusDecision::Apply { from, to } => {
+            // Fields first: the status's triggers see them (callback_at for call-back).
+            let changes = set_fields(db, id, &change.fields)?;
+            record_changes(db, id, &changes, (&actor, actor_name), cx)?;
             orders::set_status(db, id, &to, cx.now)?;
             orders::record_history(db, &entry, cx.now)?;
             let answer = json!({ "order_id": id, "from": from, "to": to });

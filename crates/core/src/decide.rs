@@ -53,6 +53,7 @@ mod tests {
             actor: None,
             reason: None,
             comment: None,
+            fields: Vec::new(),
         }
     }
 

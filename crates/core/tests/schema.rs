@@ -39,7 +39,7 @@ fn schema_is_draft_2020_12_json() {
 }
 
 #[test]
-fn schema_lists_the_three_event_types() {
+fn schema_lists_every_event_type() {
     let schema = schema();
     assert_eq!(
         strings(&schema["properties"]["type"]["enum"]),

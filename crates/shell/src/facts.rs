@@ -185,3 +185,53 @@ pub fn tag_customer(
     }
     Ok(())
 }
+
+/// Sets the automation fields an event carries; returns `(name, old, new)` for each that
+/// really changed.
+pub fn apply_fields(
+    db: &Db,
+    order_id: &str,
+    fields: &[(String, Value)],
+) -> Result<Vec<(String, Value, Value)>, DbError> {
+    if fields.is_empty() {
+        return Ok(Vec::new());
+    }
+    let current: Map<String, Value> = db
+        .row("SELECT fields FROM orders WHERE id = ?", &[text(order_id)])?
+        .map(|r| get_text(&r, 0))
+        .transpose()?
+        .flatten()
+        .and_then(|f| serde_json::from_str(&f).ok())
+        .unwrap_or_default();
+    let mut changed = Vec::new();
+    for (name, value) in fields {
+        let old = current.get(name).cloned().unwrap_or(Value::Null);
+        if &old == value {
+            continue;
+        }
+        if value.is_null() {
+            db.execute(
+                "UPDATE orders SET fields = json_remove(fields, '$.' || json_quote(?)) WHERE id = ?",
+                &[text(name.clone()), text(order_id)],
+            )?;
+        } else {
+            set_field(db, order_id, name, value)?;
+        }
+        changed.push((name.clone(), old, value.clone()));
+    }
+    Ok(changed)
+}
+
+/// Adds an operator's flag to the order; false when it already had it.
+pub fn add_flag(db: &Db, order_id: &str, flag: &str) -> Result<bool, DbError> {
+    let row = db.row(
+        "UPDATE orders SET fields = json_set(fields, '$.flags',
+             json_insert(COALESCE(json_extract(fields, '$.flags'), json('[]')), '$[#]', ?1))
+         WHERE id = ?2
+           AND NOT EXISTS (SELECT 1 FROM json_each(COALESCE(json_extract(fields, '$.flags'), '[]'))
+                           WHERE value = ?1)
+         RETURNING id",
+        &[text(flag), text(order_id)],
+    )?;
+    Ok(row.is_some())
+}

@@ -8,6 +8,7 @@
 //! given" (default in `order.created`, unchanged in `order.updated`). Optional strings are
 //! trimmed; required ones are kept exactly as sent.
 
+mod fields;
 mod parse;
 mod reader;
 mod rfc3339;
@@ -15,6 +16,7 @@ mod rfc3339;
 mod tests;
 mod types;
 
+pub use fields::{OrderFields, FIELD_NAMES};
 pub use types::*;
 
 /// Why an event body was refused.
@@ -46,12 +48,19 @@ pub enum OrderEvent {
     /// `order.status_changed`: the order moves to another status.
     #[serde(rename = "order.status_changed")]
     StatusChanged(StatusChange),
+    /// `order.flagged`: an operator marked the order (wrong phone, supplier chosen, …).
+    #[serde(rename = "order.flagged")]
+    Flagged(OrderFlag),
 }
 
 impl OrderEvent {
     /// The `type` names accepted in the envelope.
-    pub const TYPE_NAMES: [&'static str; 3] =
-        ["order.created", "order.updated", "order.status_changed"];
+    pub const TYPE_NAMES: [&'static str; 4] = [
+        "order.created",
+        "order.updated",
+        "order.status_changed",
+        "order.flagged",
+    ];
 
     /// The order the event is about.
     pub fn order_id(&self) -> &OrderId {
@@ -59,6 +68,7 @@ impl OrderEvent {
             OrderEvent::Created(o) => &o.order_id,
             OrderEvent::Updated(u) => &u.order_id,
             OrderEvent::StatusChanged(s) => &s.order_id,
+            OrderEvent::Flagged(f) => &f.order_id,
         }
     }
 
@@ -68,6 +78,7 @@ impl OrderEvent {
             OrderEvent::Created(_) => Self::TYPE_NAMES[0],
             OrderEvent::Updated(_) => Self::TYPE_NAMES[1],
             OrderEvent::StatusChanged(_) => Self::TYPE_NAMES[2],
+            OrderEvent::Flagged(_) => Self::TYPE_NAMES[3],
         }
     }
 }

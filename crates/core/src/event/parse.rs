@@ -41,6 +41,7 @@ pub(super) fn event(body: &[u8]) -> Result<OrderEvent, EventError> {
         "order.created" => |d| new_order(d).map(OrderEvent::Created),
         "order.updated" => |d| order_update(d).map(OrderEvent::Updated),
         "order.status_changed" => |d| status_change(d).map(OrderEvent::StatusChanged),
+        "order.flagged" => |d| flag(d).map(OrderEvent::Flagged),
         _ => {
             return Err(kind.invalid(format!(
                 "must be one of: {}",
@@ -132,6 +133,7 @@ fn order_update(data: &Obj) -> Result<OrderUpdate, EventError> {
         total: optional_money(data, "total")?,
         comment: text(data, "comment", COMMENT_MAX)?,
         manager: manager(data)?,
+        fields: super::fields::parse(data)?,
     })
 }
 
@@ -150,6 +152,25 @@ fn status_change(data: &Obj) -> Result<StatusChange, EventError> {
         actor: actor(data)?,
         reason: text(data, "reason", REASON_MAX)?,
         comment: text(data, "comment", COMMENT_MAX)?,
+        fields: super::fields::parse(data)?,
+    })
+}
+
+fn flag(data: &Obj) -> Result<OrderFlag, EventError> {
+    let order_id = order_id(data)?;
+    let flag_field = data.required("flag")?;
+    let flag = flag_field.string()?;
+    if !is_code(flag, STATUS_MAX, false) {
+        return Err(flag_field.invalid(format!(
+            "must be a code: 1–{STATUS_MAX} characters of a-z, 0-9 and -"
+        )));
+    }
+    Ok(OrderFlag {
+        order_id,
+        flag: flag.to_owned(),
+        supplier: text(data, "supplier", 200)?,
+        note: text(data, "note", COMMENT_MAX)?,
+        actor: actor(data)?,
     })
 }
 

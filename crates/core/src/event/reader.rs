@@ -39,6 +39,11 @@ impl<'a> Obj<'a> {
     }
 
     /// The path of a field of this object, e.g. `data.customer.phone`.
+    /// The object's members in order.
+    pub fn entries(&self) -> impl Iterator<Item = (&'a str, &'a Value)> {
+        self.map.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
     pub fn path_of(&self, name: &str) -> String {
         if self.path.is_empty() {
             name.to_owned()

@@ -51,6 +51,32 @@ pub(super) fn is_rfc3339(s: &str) -> bool {
     }
 }
 
+/// Unix seconds of a valid RFC 3339 date-time (fractions of a second dropped).
+pub(super) fn to_unix(s: &str) -> Option<i64> {
+    if !is_rfc3339(s) {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let days = crate::automation::time::days_from_civil(
+        num(0..4)?,
+        u32::try_from(num(5..7)?).ok()?,
+        u32::try_from(num(8..10)?).ok()?,
+    );
+    let local = days * 86_400 + num(11..13)? * 3600 + num(14..16)? * 60 + num(17..19)?;
+    let zone = s.trim_end_matches(['Z', 'z']);
+    let offset = if zone.len() == s.len() {
+        let sign = if s.as_bytes()[s.len() - 6] == b'-' {
+            -1
+        } else {
+            1
+        };
+        sign * (num(s.len() - 5..s.len() - 3)? * 3600 + num(s.len() - 2..s.len())? * 60)
+    } else {
+        0
+    };
+    Some(local - offset)
+}
+
 fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
         4 | 6 | 9 | 11 => 30,

@@ -177,6 +177,8 @@ pub struct OrderUpdate {
     pub comment: Option<String>,
     /// New responsible manager.
     pub manager: Option<String>,
+    /// Automation fields to set (`callback_at`, `track_number`, …), normalised.
+    pub fields: super::OrderFields,
 }
 
 /// Delivery edits in an update; `None` fields are unchanged.
@@ -205,6 +207,23 @@ pub struct StatusChange {
     pub reason: Option<String>,
     /// Free-text comment.
     pub comment: Option<String>,
+    /// Automation fields set with the change (e.g. `callback_at` for `call-back`).
+    pub fields: super::OrderFields,
+}
+
+/// `order.flagged`: an operator's mark on an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrderFlag {
+    /// The order.
+    pub order_id: OrderId,
+    /// The mark: `wrong-phone`, `supplier-chosen`, `carrier-accepted`, `review-received`, …
+    pub flag: String,
+    /// The supplier, for `supplier-chosen`.
+    pub supplier: Option<String>,
+    /// Free-text note.
+    pub note: Option<String>,
+    /// Who set it.
+    pub actor: Option<Actor>,
 }
 
 /// Who made a change.

@@ -47,6 +47,7 @@ fn empty_update() -> OrderUpdate {
         total: None,
         comment: None,
         manager: None,
+        fields: Vec::new(),
     }
 }
 

@@ -63,7 +63,7 @@ fn unknown_type_lists_the_known_ones() {
     assert_eq!(field, "type");
     assert_eq!(
         message,
-        "must be one of: order.created, order.updated, order.status_changed"
+        "must be one of: order.created, order.updated, order.status_changed, order.flagged"
     );
 }
 

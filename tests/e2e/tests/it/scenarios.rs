@@ -150,15 +150,19 @@ fn status_of(app: &TestApp, id: &str) -> Value {
     app.query(&format!("SELECT status FROM orders WHERE id = '{id}'"))[0][0].clone()
 }
 
-/// Precondition the order event format cannot carry yet (an order field such as
-/// `track_number` or `callback_at`), written straight into the `fields` JSON. Set-up only.
-fn precondition_field(app: &TestApp, id: &str, field: &str, value: &str) {
-    let conn = rusqlite::Connection::open(app.app.state_dir().join("sqlite_db.db")).expect("db");
-    conn.execute(
-        "UPDATE orders SET fields = json_set(fields, '$.' || ?1, ?2) WHERE id = ?3",
-        [field, value, id],
-    )
-    .expect("precondition");
+/// Sets automation fields through the webhook, as the shop's CRM would (`order.updated`).
+async fn set_fields(app: &TestApp, id: &str, fields: Value) {
+    let event = json!({ "type": "order.updated", "data": { "order_id": id, "fields": fields } });
+    let response = app.post_event(&evt(), &event).await;
+    assert_eq!(response.status, 200, "{}", response.text());
+}
+
+/// Moves an order to a status together with its fields, in one `order.status_changed`.
+async fn move_with_fields(app: &TestApp, id: &str, status: &str, fields: Value) {
+    let event = json!({ "type": "order.status_changed",
+        "data": { "order_id": id, "status": status, "fields": fields } });
+    let response = app.post_event(&evt(), &event).await;
+    assert_eq!(response.status, 200, "{}", response.text());
 }
 
 // ── P4, P5, P6: the order path ─────────────────────────────────────────────────────────
@@ -401,7 +405,7 @@ async fn handed_over_without_a_track_number_emails_the_customer_now() {
 async fn track_number_known_at_hand_over_sends_email_and_sms_instead() {
     let app = TestApp::start().await;
     assembled_order(&app).await;
-    precondition_field(&app, "A-1", "track_number", "10012345678");
+    set_fields(&app, "A-1", json!({ "track_number": "10012345678" })).await;
 
     move_to(&app, "A-1", "handed-to-carrier", None).await;
 
@@ -569,12 +573,64 @@ async fn third_unanswered_call_cancels_the_order_with_reason_no_answer() {
 }
 
 #[tokio::test]
+async fn operator_flags_wrong_phone_and_the_customer_is_asked_to_get_in_touch() {
+    let app = TestApp::start().await;
+    create(&app, order("A-1", json!({}))).await;
+    let emails_before = app.sent_emails().len();
+    let flag = json!({ "type": "order.flagged", "data": { "order_id": "A-1", "flag": "wrong-phone",
+        "actor": { "type": "staff", "id": "m.ivanova" } } });
+
+    let first = app.post_event(&evt(), &flag).await;
+    let again = app.post_event(&evt(), &flag).await;
+
+    assert_eq!((first.status.as_u16(), again.status.as_u16()), (200, 200));
+    assert_eq!(
+        app.sent_emails().len(),
+        emails_before + 1,
+        "one O1 email, not two"
+    );
+    assert_eq!(
+        rows(&app, "SELECT json_extract(fields, '$.flags') FROM orders"),
+        json!([["[\"wrong-phone\"]"]])
+    );
+    assert_eq!(
+        rows(
+            &app,
+            "SELECT actor, new_value FROM order_history WHERE field = 'flags'"
+        ),
+        json!([["staff:m.ivanova", "\"wrong-phone\""]])
+    );
+}
+
+#[tokio::test]
+async fn a_misspelt_field_is_refused_naming_it() {
+    let app = TestApp::start().await;
+    create(&app, order("A-1", json!({}))).await;
+    let event = json!({ "type": "order.updated",
+        "data": { "order_id": "A-1", "fields": { "callbak_at": "2026-11-25T12:00:00Z" } } });
+
+    let response = app.post_event(&evt(), &event).await;
+
+    assert_eq!(response.status, 422);
+    assert!(
+        response.text().contains("data.fields.callbak_at"),
+        "{}",
+        response.text()
+    );
+    assert_eq!(rows(&app, "SELECT fields FROM orders"), json!([["{}"]]));
+}
+
+#[tokio::test]
 async fn call_back_requested_with_a_time_makes_a_task_at_that_time() {
     let app = TestApp::start().await;
     create(&app, order("A-1", json!({}))).await;
-    precondition_field(&app, "A-1", "callback_at", "2026-11-25T12:00:00Z");
-
-    move_to(&app, "A-1", "call-back", None).await;
+    move_with_fields(
+        &app,
+        "A-1",
+        "call-back",
+        json!({ "callback_at": "2026-11-25T15:00:00+03:00" }),
+    )
+    .await;
 
     assert_eq!(
         tasks(&app).as_array().map(Vec::len),
@@ -590,7 +646,12 @@ async fn call_back_requested_with_a_time_makes_a_task_at_that_time() {
 async fn thinking_customer_gets_a_call_on_the_agreed_date_then_a_discount_sms() {
     let app = TestApp::start().await;
     create(&app, order("A-1", json!({}))).await;
-    precondition_field(&app, "A-1", "callback_at", "2026-11-25T12:00:00Z");
+    set_fields(
+        &app,
+        "A-1",
+        json!({ "callback_at": "2026-11-25T12:00:00Z" }),
+    )
+    .await;
 
     move_to(&app, "A-1", "thinking", None).await;
 

@@ -7,7 +7,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use orderpath_core::automation::time::{civil_from_days, days_from_civil};
+use orderpath_core::automation::time::{days_from_civil, rfc3339_utc};
 
 /// An instant, in whole seconds since the Unix epoch (UTC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -56,15 +56,7 @@ impl Timestamp {
 
     /// RFC 3339 in UTC, e.g. `2026-11-24T10:15:00Z`.
     pub fn to_rfc3339(self) -> String {
-        let days = self.0.div_euclid(86_400);
-        let rem = self.0.rem_euclid(86_400);
-        let (y, m, d) = civil_from_days(days);
-        format!(
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-            rem / 3600,
-            rem % 3600 / 60,
-            rem % 60
-        )
+        rfc3339_utc(self.0)
     }
 }
 

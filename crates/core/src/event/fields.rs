@@ -43,7 +43,7 @@ pub(super) fn parse(data: &Obj) -> Result<OrderFields, EventError> {
         let normalised = match (name, value) {
             (_, Value::Null) => Value::Null,
             ("callback_at", Value::String(s)) => match super::rfc3339::to_unix(s.trim()) {
-                Some(secs) => json!(utc(secs)),
+                Some(secs) => json!(crate::automation::time::rfc3339_utc(secs)),
                 None => {
                     return Err(invalid(
                         path,
@@ -101,19 +101,6 @@ fn valid_url(s: &str) -> bool {
     (s.starts_with("https://") || s.starts_with("http://"))
         && s.len() <= 1000
         && !s.chars().any(|c| c.is_control() || c.is_whitespace())
-}
-
-/// `YYYY-MM-DDTHH:MM:SSZ`, the shape the shell stores and reads back.
-fn utc(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = crate::automation::time::civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ mod civil;
 #[cfg(test)]
 mod tests;
 
-pub use civil::{civil_from_days, days_from_civil, Civil, Weekday};
+pub use civil::{civil_from_days, days_from_civil, rfc3339_utc, Civil, Weekday};
 
 use std::fmt;
 

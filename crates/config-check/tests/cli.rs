@@ -63,7 +63,8 @@ fn misspelt_template_fails_naming_file_trigger_and_field() {
     let (code, out) = run(dir.path());
     assert_eq!(code, 1, "{out}");
     let expected = format!(
-        "error: {}/triggers.toml: trigger \"c3-track-number\": action[1].template: unknown template \"track_numbr\" (no {}/templates/ru/track_numbr.toml)",
+        "error: {}/triggers.toml: trigger \"c3-track-number\": action[1].template: unknown template \"track_numbr\" (no [track_numbr] in {}/templates/ru.toml, no {}/templates/ru/track_numbr.toml)",
+        dir.path().display(),
         dir.path().display(),
         dir.path().display()
     );
@@ -88,6 +89,8 @@ fn broken_toml_and_a_long_sms_are_an_error_and_a_warning() {
         "kind = \"sms\"\ntext = \"{}\"\n",
         "Очень длинное сообщение. ".repeat(4)
     );
+    // A single-template file overrides the bundle's entry of the same name.
+    std::fs::create_dir_all(dir.path().join("templates/ru")).expect("mkdir");
     std::fs::write(dir.path().join("templates/ru/no-answer-sms.toml"), long).expect("write");
     let (code, out) = run(dir.path());
     assert_eq!(code, 1, "{out}");

@@ -81,7 +81,7 @@ fn missing_template_is_reported_with_file_trigger_and_field() {
     assert_eq!(
         problems(&files(&broken)),
         [
-            r#"config/triggers.toml: trigger "c3-track-number": action[1].template: unknown template "track_numbr" (no config/templates/ru/track_numbr.toml)"#
+            r#"config/triggers.toml: trigger "c3-track-number": action[1].template: unknown template "track_numbr" (no [track_numbr] in config/templates/ru.toml, no config/templates/ru/track_numbr.toml)"#
         ]
     );
 }

@@ -368,10 +368,17 @@ impl Checker<'_> {
         for lang in languages {
             match self.templates.get(name, lang) {
                 None => {
-                    let path = self
+                    let bundle = self
+                        .files
+                        .display(&format!("templates/{}.toml", lang.as_str()));
+                    let single = self
                         .files
                         .display(&format!("templates/{}/{name}.toml", lang.as_str()));
-                    self.problem(t, field, format!("unknown template {name:?} (no {path})"));
+                    self.problem(
+                        t,
+                        field,
+                        format!("unknown template {name:?} (no [{name}] in {bundle}, no {single})"),
+                    );
                 }
                 Some(found) if kind.is_some_and(|k| k != found.kind) => {
                     let sends = kind.map_or("", TemplateKind::as_str);

@@ -77,6 +77,15 @@ pub fn load(db: &Db, order_id: &str, now: Timestamp) -> Result<Option<Facts>, Db
     order.fields = fields.into_iter().collect::<BTreeMap<_, _>>();
 
     let customer_id = get_int(&row, 8)?;
+    let language = match customer_id {
+        Some(id) => db
+            .row("SELECT language FROM customers WHERE id = ?", &[int(id)])?
+            .map(|r| get_text(&r, 0))
+            .transpose()?
+            .flatten()
+            .and_then(|l| orderpath_core::message::Language::parse(&l)),
+        None => None,
+    };
     let tags = match customer_id {
         Some(id) => db
             .execute(
@@ -102,6 +111,7 @@ pub fn load(db: &Db, order_id: &str, now: Timestamp) -> Result<Option<Facts>, Db
             .as_ref()
             .map(|e| e.as_str().to_owned()),
         tags,
+        language,
         ..CustomerFacts::default()
     };
     Ok(Some(Facts {

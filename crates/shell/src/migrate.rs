@@ -181,6 +181,11 @@ const MIGRATIONS: &[Migration] = &[
             "CREATE INDEX timers_due ON timers(status, fire_at)",
         ],
     },
+    Migration {
+        version: 4,
+        name: "customer language",
+        statements: &["ALTER TABLE customers ADD COLUMN language TEXT"],
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -5,6 +5,7 @@
 //! missing name or contacts are filled in, but never with a contact another customer owns.
 
 use orderpath_core::event::{CustomerContact, Delivery, Item, NewOrder, OrderId};
+use orderpath_core::message::Language;
 use orderpath_core::order::OrderSnapshot;
 
 use crate::clock::Timestamp;
@@ -22,6 +23,7 @@ pub fn exists(db: &Db, order_id: &str) -> Result<bool, DbError> {
 pub fn find_or_create_customer(
     db: &Db,
     contact: &CustomerContact,
+    language: Option<Language>,
     now: Timestamp,
 ) -> Result<Option<i64>, DbError> {
     let phone = contact.phone.as_ref().map(|p| p.as_str().to_owned());
@@ -54,7 +56,8 @@ pub fn find_or_create_customer(
                     email = CASE WHEN email IS NULL AND ?3 IS NOT NULL
                                   AND NOT EXISTS (SELECT 1 FROM customers WHERE email = ?3)
                              THEN ?3 ELSE email END,
-                    updated_at = ?4
+                    updated_at = ?4,
+                    language = COALESCE(?6, language)
                  WHERE id = ?5",
                 &[
                     opt_text(contact.name.as_deref()),
@@ -62,6 +65,7 @@ pub fn find_or_create_customer(
                     opt_text(email.as_deref()),
                     text(now),
                     int(id),
+                    opt_text(language.map(Language::as_str)),
                 ],
             )?;
             Ok(Some(id))
@@ -70,12 +74,13 @@ pub fn find_or_create_customer(
         None => {
             let row = db
                 .row(
-                    "INSERT INTO customers (name, phone, email, created_at, updated_at)
-                     VALUES (?, ?, ?, ?, ?) RETURNING id",
+                    "INSERT INTO customers (name, phone, email, language, created_at, updated_at)
+                     VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                     &[
                         opt_text(contact.name.as_deref()),
                         opt_text(phone.as_deref()),
                         opt_text(email.as_deref()),
+                        opt_text(language.map(Language::as_str)),
                         text(now.clone()),
                         text(now),
                     ],

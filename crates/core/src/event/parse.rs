@@ -7,6 +7,7 @@ use super::rfc3339::is_rfc3339;
 use super::types::*;
 use super::{EventError, OrderEvent};
 use crate::contact::{Email, Phone};
+use crate::message::Language;
 use crate::money::Currency;
 use crate::text::{char_len, has_control, is_code};
 
@@ -113,7 +114,18 @@ fn new_order(data: &Obj) -> Result<NewOrder, EventError> {
         utm,
         comment: text(data, "comment", COMMENT_MAX)?,
         manager: manager(data)?,
+        customer_language: customer_language(&customer_obj)?,
     })
+}
+
+/// `customer.language`: the customer's own language for messages (`ru` or `en`).
+fn customer_language(customer: &Obj) -> Result<Option<Language>, EventError> {
+    match text(customer, "language", 16)? {
+        None => Ok(None),
+        Some(tag) => Language::parse(&tag)
+            .map(Some)
+            .ok_or_else(|| invalid(customer.path_of("language"), "must be ru or en")),
+    }
 }
 
 fn order_update(data: &Obj) -> Result<OrderUpdate, EventError> {

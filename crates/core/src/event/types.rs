@@ -101,6 +101,8 @@ pub struct NewOrder {
     pub comment: Option<String>,
     /// Id of the staff member responsible for the order.
     pub manager: Option<String>,
+    /// The customer's own language for messages, when the shop knows it.
+    pub customer_language: Option<crate::message::Language>,
 }
 
 /// A customer's name and contacts.

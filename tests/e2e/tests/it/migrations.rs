@@ -23,7 +23,12 @@ async fn concurrent_first_requests_migrate_once_and_all_succeed() {
 
     assert_eq!(
         app.query("SELECT version FROM schema_migrations ORDER BY version"),
-        vec![vec![json!(1)], vec![json!(2)], vec![json!(3)]],
+        vec![
+            vec![json!(1)],
+            vec![json!(2)],
+            vec![json!(3)],
+            vec![json!(4)]
+        ],
         "each migration applied exactly once"
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM orders"), 6);

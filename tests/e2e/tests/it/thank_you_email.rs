@@ -236,6 +236,49 @@ async fn english_shops_send_english_email() {
 }
 
 #[tokio::test]
+async fn a_customer_who_reads_english_gets_english_from_a_russian_shop() {
+    let app = TestApp::start().await;
+    let mut event = fixture("orders/created.json");
+    event["data"]["customer"]["language"] = json!("en");
+
+    app.post_event("evt-1", &event).await;
+
+    let email = &app.sent_emails()[0];
+    let subject = email["Subject"].as_str().expect("subject");
+    assert!(subject.starts_with("Thank you for your order"), "{subject}");
+    assert_eq!(
+        app.query("SELECT language FROM customers"),
+        vec![vec![json!("en")]]
+    );
+    // The next order of the same customer, sent without a language, stays in English.
+    let mut next = fixture("orders/created_phone_only.json");
+    next["data"]["customer"]["email"] = json!("anna.petrova@example.com");
+    app.post_event("evt-2", &next).await;
+    let subject = app.sent_emails()[1]["Subject"]
+        .as_str()
+        .expect("subject")
+        .to_owned();
+    assert!(subject.starts_with("Thank you for your order"), "{subject}");
+}
+
+#[tokio::test]
+async fn an_unsupported_customer_language_is_refused() {
+    let app = TestApp::start().await;
+    let mut event = fixture("orders/created.json");
+    event["data"]["customer"]["language"] = json!("fr");
+
+    let response = app.post_event("evt-1", &event).await;
+
+    assert_eq!(response.status, 422);
+    assert!(
+        response.text().contains("data.customer.language"),
+        "{}",
+        response.text()
+    );
+    assert!(app.sent_emails().is_empty());
+}
+
+#[tokio::test]
 async fn secrets_never_reach_the_logs() {
     let app = TestApp::start().await;
     app.email_api.respond(Responder::status(401).json(json!({

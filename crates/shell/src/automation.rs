@@ -380,6 +380,13 @@ impl Run<'_> {
         if message.channel != MessageChannel::Email {
             return self.queue_other(step, "sms", &message.address, message);
         }
+        // Invalid contacts never reach a provider: the refusal is kept in the history.
+        let Ok(address) = orderpath_core::contact::Email::parse(&message.address) else {
+            return self.refuse(
+                step,
+                &format!("not an email address: {:?}", message.address),
+            );
+        };
         let to_name = match &message.to {
             Recipient::Customer { name } => name.clone(),
             Recipient::Staff { name, .. } => Some(name.clone()),
@@ -391,16 +398,34 @@ impl Run<'_> {
                 dedupe_key: step.key(self.cause),
                 order_id: Some(step.order_id),
                 template: &message.template,
-                to: &message.address,
+                to: address.as_str(),
                 to_name: to_name.as_deref(),
                 subject: message.subject.as_deref().unwrap_or_default(),
                 text: &message.text,
-                html: message.html.as_deref().unwrap_or_default(),
+                html: message.html.as_deref(),
             },
             self.now,
         )?;
         effects.emails.extend(queued);
         Ok(())
+    }
+
+    fn refuse(&self, step: &Step<'_>, reason: &str) -> Result<(), DbError> {
+        orders::record_history(
+            self.db,
+            &HistoryEntry {
+                order_id: step.order_id,
+                actor: &format!("trigger:{}", step.trigger_id),
+                actor_name: None,
+                field: "trigger",
+                old_value: None,
+                new_value: Some(json!({ "action": step.index }).to_string()),
+                outcome: Outcome::Refused,
+                reason: Some(reason),
+                event_id: Some(self.cause),
+            },
+            self.now,
+        )
     }
 
     /// SMS and Telegram notes wait in the outbox (`pending`) for their provider; a customer
@@ -412,6 +437,9 @@ impl Run<'_> {
         address: &str,
         message: &PlannedMessage,
     ) -> Result<(), DbError> {
+        if channel == "sms" && orderpath_core::contact::Phone::parse(address).is_err() {
+            return self.refuse(step, &format!("not a phone number: {address:?}"));
+        }
         let due = message.not_before.map_or(self.now, Timestamp::from_unix);
         self.db.execute(
             "INSERT INTO outbox (dedupe_key, order_id, channel, template, recipient, subject,

@@ -36,8 +36,8 @@ pub struct NewEmail<'a> {
     pub subject: &'a str,
     /// Plain-text body.
     pub text: &'a str,
-    /// HTML body.
-    pub html: &'a str,
+    /// HTML body, if any.
+    pub html: Option<&'a str>,
 }
 
 /// Queues an email, claimed by the caller, who must call [`send_claimed_email`] after the
@@ -65,7 +65,7 @@ pub fn enqueue_email(
             opt_text(email.to_name),
             text(email.subject),
             text(email.text),
-            text(email.html),
+            opt_text(email.html),
             text(lease),
             text(now.clone()),
             text(now),

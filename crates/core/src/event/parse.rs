@@ -180,7 +180,13 @@ fn flag(data: &Obj) -> Result<OrderFlag, EventError> {
     Ok(OrderFlag {
         order_id,
         flag: flag.to_owned(),
-        supplier: text(data, "supplier", 200)?,
+        supplier: text(data, "supplier", usize::MAX)?
+            .map(|e| {
+                Email::parse(&e)
+                    .map(|e| e.as_str().to_owned())
+                    .map_err(|err| invalid(data.path_of("supplier"), err.to_string()))
+            })
+            .transpose()?,
         note: text(data, "note", COMMENT_MAX)?,
         actor: actor(data)?,
     })

@@ -220,7 +220,7 @@ pub struct OrderFlag {
     pub order_id: OrderId,
     /// The mark: `wrong-phone`, `supplier-chosen`, `carrier-accepted`, `review-received`, …
     pub flag: String,
-    /// The supplier, for `supplier-chosen`.
+    /// The supplier's email address, for `supplier-chosen` (default: the shop's supplier).
     pub supplier: Option<String>,
     /// Free-text note.
     pub note: Option<String>,

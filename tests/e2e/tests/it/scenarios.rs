@@ -799,3 +799,104 @@ async fn replayed_status_event_repeats_no_trigger_effects() {
     assert_eq!(tasks(&app), tasks_before);
     assert_eq!(queued(&app), sms_before);
 }
+
+// ── P1, O7, V3 ─────────────────────────────────────────────────────────────────────────
+
+#[tokio::test]
+async fn a_shop_adds_its_own_status_and_its_transitions_are_enforced() {
+    let dir = crate::support::app_with_config(|config| {
+        let path = config.join("statuses.toml");
+        let text = std::fs::read_to_string(&path).expect("statuses");
+        let text = text.replacen(
+            "\"new\" = [\"no-answer-1\",",
+            "\"new\" = [\"awaiting-photo\", \"no-answer-1\",",
+            1,
+        );
+        let extra = "\n[[status]]\ncode = \"awaiting-photo\"\ngroup = \"approval\"\nlabel_ru = \"Ждём фото\"\nlabel_en = \"Waiting for a photo\"\n";
+        let text = text.replacen("\n[transitions]", &format!("{extra}\n[transitions]"), 1)
+            + "\"awaiting-photo\" = [\"confirmed\", \"cancelled\"]\n";
+        std::fs::write(&path, text).expect("write");
+    });
+    let app = TestApp::start_from(&dir.path().join("spin.toml"), |b| b).await;
+    create(&app, order("A-1", json!({}))).await;
+
+    move_to(&app, "A-1", "awaiting-photo", None).await;
+    let event = json!({ "type": "order.status_changed",
+        "data": { "order_id": "A-1", "status": "completed" } });
+    let refused = app.post_event(&evt(), &event).await;
+
+    assert_eq!(status_of(&app, "A-1"), "awaiting-photo");
+    assert_eq!(refused.status, 409, "{}", refused.text());
+}
+
+fn emails_to(app: &TestApp, address: &str) -> Vec<Value> {
+    app.sent_emails()
+        .into_iter()
+        .filter(|e| e["To"].as_str().is_some_and(|to| to.contains(address)))
+        .collect()
+}
+
+#[tokio::test]
+async fn chosen_supplier_is_asked_for_an_invoice() {
+    let app = TestApp::start().await;
+    create(&app, order("A-1", json!({}))).await;
+    let flag = json!({ "type": "order.flagged", "data": { "order_id": "A-1",
+        "flag": "supplier-chosen", "supplier": "Orders@ChaiDom.example" } });
+
+    let response = app.post_event(&evt(), &flag).await;
+
+    assert_eq!(response.status, 200, "{}", response.text());
+    let requests = emails_to(&app, "orders@chaidom.example");
+    assert_eq!(requests.len(), 1, "{:?}", app.sent_emails());
+    assert!(text_of(&requests[0]).contains("TEA-001"));
+    assert!(emails_to(&app, "supplier@example.com").is_empty());
+}
+
+#[tokio::test]
+async fn without_a_named_supplier_the_shops_supplier_is_asked() {
+    let app = TestApp::start().await;
+    create(&app, order("A-1", json!({}))).await;
+    let flag = json!({ "type": "order.flagged", "data": { "order_id": "A-1", "flag": "supplier-chosen" } });
+
+    app.post_event(&evt(), &flag).await;
+
+    assert_eq!(emails_to(&app, "supplier@example.com").len(), 1);
+}
+
+#[tokio::test]
+async fn a_supplier_that_is_not_an_email_address_is_refused() {
+    let app = TestApp::start().await;
+    create(&app, order("A-1", json!({}))).await;
+    let flag = json!({ "type": "order.flagged", "data": { "order_id": "A-1",
+        "flag": "supplier-chosen", "supplier": "Чайный дом" } });
+
+    let response = app.post_event(&evt(), &flag).await;
+
+    assert_eq!(response.status, 422);
+    assert!(
+        response.text().contains("data.supplier"),
+        "{}",
+        response.text()
+    );
+}
+
+#[tokio::test]
+async fn confirmation_email_carries_the_payment_link_when_the_shop_set_one() {
+    let app = TestApp::start().await;
+    create(&app, order("A-1", json!({}))).await;
+    set_fields(
+        &app,
+        "A-1",
+        json!({ "payment_link": "https://pay.example/i/A-1" }),
+    )
+    .await;
+
+    move_to(&app, "A-1", "confirmed", None).await;
+
+    let confirmation = email_about(&app, "подтвержд");
+    assert!(
+        text_of(&confirmation).contains("https://pay.example/i/A-1"),
+        "{}",
+        text_of(&confirmation)
+    );
+}

@@ -1,8 +1,6 @@
 //! The scheduler tick's trigger work: status time limits (P3) and timers (O5), exactly once
 //! even when ticks overlap; and a broken configuration stops the app loudly.
 
-use std::path::Path;
-
 use serde_json::json;
 
 use crate::support::{fixture, json_of, tick_request, TestApp, CRON_TOKEN};
@@ -161,41 +159,16 @@ async fn paid_invoice_needs_no_follow_up() {
 
 /// A copy of the app whose configuration has a mistake in it.
 fn broken_app_dir() -> tempfile::TempDir {
-    let root = crate::support::workspace_root();
-    let dir = tempfile::tempdir().expect("dir");
-    let manifest = std::fs::read_to_string(root.join("spin.toml")).expect("spin.toml");
-    let target = root.join("target").canonicalize().expect("target");
-    let manifest = manifest.replace(
-        "source = \"target/",
-        &format!("source = \"{}/", target.display()),
-    );
-    std::fs::write(dir.path().join("spin.toml"), manifest).expect("write");
-    copy_dir(&root.join("config"), &dir.path().join("config"));
-    let triggers = dir.path().join("config/triggers.toml");
-    let text = std::fs::read_to_string(&triggers).expect("triggers");
-    std::fs::write(
-        &triggers,
-        text.replacen(
+    crate::support::app_with_config(|config| {
+        let triggers = config.join("triggers.toml");
+        let text = std::fs::read_to_string(&triggers).expect("triggers");
+        let broken = text.replacen(
             "template = \"order-created\"",
             "template = \"order-craeted\"",
             1,
-        ),
-    )
-    .expect("write");
-    dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read") {
-        let entry = entry.expect("entry");
-        let dest = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &dest);
-        } else {
-            std::fs::copy(entry.path(), dest).expect("copy");
-        }
-    }
+        );
+        std::fs::write(&triggers, broken).expect("write");
+    })
 }
 
 #[tokio::test]

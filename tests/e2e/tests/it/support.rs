@@ -202,6 +202,36 @@ impl TestApp {
     }
 }
 
+/// A copy of the app (manifest and `config/`, the same built components) whose
+/// configuration `edit` changes, as a shop would before deploying.
+pub fn app_with_config(edit: impl FnOnce(&Path)) -> tempfile::TempDir {
+    let root = workspace_root();
+    let dir = tempfile::tempdir().expect("dir");
+    let manifest = std::fs::read_to_string(root.join("spin.toml")).expect("spin.toml");
+    let target = root.join("target").canonicalize().expect("target");
+    let manifest = manifest.replace(
+        "source = \"target/",
+        &format!("source = \"{}/", target.display()),
+    );
+    std::fs::write(dir.path().join("spin.toml"), manifest).expect("write");
+    copy_dir(&root.join("config"), &dir.path().join("config"));
+    edit(&dir.path().join("config"));
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read") {
+        let entry = entry.expect("entry");
+        let dest = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &dest);
+        } else {
+            std::fs::copy(entry.path(), dest).expect("copy");
+        }
+    }
+}
+
 /// Postmark's success answer.
 pub fn postmark_ok(message_id: &str) -> Responder {
     Responder::status(200).json(json!({

@@ -41,21 +41,7 @@ struct FollowUp {
 
 impl FollowUp {
     fn send_queued(self) {
-        let settings = config::email().and_then(|email| Ok((email, config::retry_policy()?)));
-        let (email, policy) = match settings {
-            Ok(settings) => settings,
-            Err(error) => {
-                // The lease runs out and the scheduler tick sends it once this is fixed.
-                eprintln!("email left in the outbox: {error}");
-                return;
-            }
-        };
-        for id in self.emails {
-            match outbox::send_claimed_email(&self.db, id, &email, policy) {
-                Ok(delivery) => eprintln!("outbox message {id}: {delivery:?}"),
-                Err(error) => eprintln!("outbox message {id} left pending: {error}"),
-            }
-        }
+        outbox::send_queued_emails(&self.db, &self.emails);
     }
 }
 

@@ -41,7 +41,7 @@ fn tick(request: IncomingRequest) -> Result<Answer, ApiError> {
     let mut queued = Effects::default();
     let fired = fire_timers(&db, &automation, now, &mut queued)?;
     let overdue = check_time_limits(&db, &automation, now, &mut queued)?;
-    let fresh = send_fresh(&db, &queued);
+    let fresh = outbox::send_queued_emails(&db, &queued.emails);
     let emails = retry_emails(&db, now)?;
     Ok(Answer::json(
         200,
@@ -85,28 +85,6 @@ fn check_time_limits(
         }
     }
     Ok(reminded)
-}
-
-/// Sends the emails this tick's triggers queued (they are held by this tick already).
-fn send_fresh(db: &Db, queued: &Effects) -> usize {
-    if queued.emails.is_empty() {
-        return 0;
-    }
-    let settings = config::email().and_then(|email| Ok((email, config::retry_policy()?)));
-    let Ok((email, policy)) = settings.inspect_err(|e| eprintln!("emails left in the outbox: {e}"))
-    else {
-        return 0;
-    };
-    queued
-        .emails
-        .iter()
-        .filter(|&&id| {
-            matches!(
-                outbox::send_claimed_email(db, id, &email, policy),
-                Ok(Delivery::Sent)
-            )
-        })
-        .count()
 }
 
 /// Sends the emails that are due again; a provider still down only moves them further out.

@@ -127,6 +127,34 @@ pub fn due_emails(db: &Db, now: Timestamp, limit: i64) -> Result<Vec<i64>, DbErr
     .collect()
 }
 
+/// Sends the emails this request queued (and so holds), right after its transaction
+/// committed. Returns how many the provider took. Without a usable email configuration they
+/// stay in the outbox: their lease runs out and the scheduler tick sends them once it is
+/// fixed.
+pub fn send_queued_emails(db: &Db, ids: &[i64]) -> usize {
+    if ids.is_empty() {
+        return 0;
+    }
+    let settings =
+        crate::config::email().and_then(|email| Ok((email, crate::config::retry_policy()?)));
+    let (email, policy) = match settings {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("emails left in the outbox: {error}");
+            return 0;
+        }
+    };
+    let mut sent = 0;
+    for &id in ids {
+        match send_claimed_email(db, id, &email, policy) {
+            Ok(Delivery::Sent) => sent += 1,
+            Ok(other) => eprintln!("outbox message {id}: {other:?}"),
+            Err(error) => eprintln!("outbox message {id} left pending: {error}"),
+        }
+    }
+    sent
+}
+
 /// Claims one due email (pending, or abandoned by a sender whose lease ran out), sends it and
 /// records the outcome. The claim is one conditional UPDATE, so of two ticks racing for the
 /// same row exactly one gets it.

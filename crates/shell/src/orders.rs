@@ -109,35 +109,57 @@ pub fn insert(
             updated_at, status_entered_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         &[
-            text(order.order_id.as_str()),
-            customer_id.map_or(spin_sdk::sqlite::Value::Null, int),
-            text(status),
-            text(order.currency.as_str()),
-            text(order.channel.clone()),
-            text(order.order_method.clone()),
-            text(order.customer_type.clone()),
-            opt_text(order.customer.name.as_deref()),
-            opt_text(order.customer.phone.as_ref().map(|p| p.as_str())),
-            opt_text(order.customer.email.as_ref().map(|e| e.as_str())),
-            opt_text(order.delivery.kind.as_deref()),
-            opt_text(order.delivery.address.as_deref()),
-            int(order.delivery.cost),
-            int(order.discount),
-            int(order.total),
-            opt_text(order.utm.source.as_deref()),
-            opt_text(order.utm.medium.as_deref()),
-            opt_text(order.utm.campaign.as_deref()),
-            opt_text(order.utm.content.as_deref()),
-            opt_text(order.utm.term.as_deref()),
-            opt_text(order.comment.as_deref()),
-            opt_text(order.manager.as_deref()),
-            text(placed_at),
-            text(now.clone()),
-            text(now.clone()),
-            text(now),
-        ],
+            &[
+                text(order.order_id.as_str()),
+                customer_id.map_or(spin_sdk::sqlite::Value::Null, int),
+                text(status),
+                text(order.currency.as_str()),
+                text(order.channel.clone()),
+                text(order.order_method.clone()),
+                text(order.customer_type.clone()),
+            ][..],
+            &contact_and_sums(
+                &order.customer,
+                &order.delivery,
+                order.discount,
+                order.total,
+            ),
+            &[
+                opt_text(order.utm.source.as_deref()),
+                opt_text(order.utm.medium.as_deref()),
+                opt_text(order.utm.campaign.as_deref()),
+                opt_text(order.utm.content.as_deref()),
+                opt_text(order.utm.term.as_deref()),
+                opt_text(order.comment.as_deref()),
+                opt_text(order.manager.as_deref()),
+                text(placed_at),
+                text(now.clone()),
+                text(now.clone()),
+                text(now),
+            ],
+        ]
+        .concat(),
     )?;
     insert_items(db, order.order_id.as_str(), &order.items)
+}
+
+/// The columns `customer_name` … `total`, in that order, shared by insert and update.
+fn contact_and_sums(
+    customer: &CustomerContact,
+    delivery: &Delivery,
+    discount: i64,
+    total: i64,
+) -> [spin_sdk::sqlite::Value; 8] {
+    [
+        opt_text(customer.name.as_deref()),
+        opt_text(customer.phone.as_ref().map(|p| p.as_str())),
+        opt_text(customer.email.as_ref().map(|e| e.as_str())),
+        opt_text(delivery.kind.as_deref()),
+        opt_text(delivery.address.as_deref()),
+        int(delivery.cost),
+        int(discount),
+        int(total),
+    ]
 }
 
 /// Replaces an order's items.
@@ -261,20 +283,21 @@ pub fn save(
             delivery_cost = ?, discount = ?, total = ?, comment = ?, manager = ?, updated_at = ?
          WHERE id = ?",
         &[
-            customer_id.map_or(spin_sdk::sqlite::Value::Null, int),
-            opt_text(order.customer.name.as_deref()),
-            opt_text(order.customer.phone.as_ref().map(|p| p.as_str())),
-            opt_text(order.customer.email.as_ref().map(|e| e.as_str())),
-            opt_text(order.delivery.kind.as_deref()),
-            opt_text(order.delivery.address.as_deref()),
-            int(order.delivery.cost),
-            int(order.discount),
-            int(order.total),
-            opt_text(order.comment.as_deref()),
-            opt_text(order.manager.as_deref()),
-            text(now.to_rfc3339()),
-            text(order.order_id.as_str()),
-        ],
+            &[customer_id.map_or(spin_sdk::sqlite::Value::Null, int)][..],
+            &contact_and_sums(
+                &order.customer,
+                &order.delivery,
+                order.discount,
+                order.total,
+            ),
+            &[
+                opt_text(order.comment.as_deref()),
+                opt_text(order.manager.as_deref()),
+                text(now.to_rfc3339()),
+                text(order.order_id.as_str()),
+            ],
+        ]
+        .concat(),
     )?;
     if items_changed {
         replace_items(db, order.order_id.as_str(), &order.items)?;

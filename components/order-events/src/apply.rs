@@ -14,7 +14,7 @@ use orderpath_shell::orders::{self, HistoryEntry, Outcome};
 use serde_json::{json, Value};
 
 /// Who is acting when the event names nobody.
-const WEBHOOK_ACTOR: &str = "webhook:orders";
+pub(crate) const WEBHOOK_ACTOR: &str = "webhook:orders";
 
 /// What the handler knows besides the event.
 pub struct Context<'a> {
@@ -27,7 +27,7 @@ pub struct Context<'a> {
 
 impl Context<'_> {
     /// Runs the shop's triggers for an event about `order_id`; returns emails to send.
-    fn run_triggers(
+    pub(crate) fn run_triggers(
         &self,
         db: &Db,
         order_id: &str,
@@ -50,7 +50,7 @@ pub struct Applied {
 }
 
 impl Applied {
-    fn answer(status: u16, body: Value) -> Applied {
+    pub(crate) fn answer(status: u16, body: Value) -> Applied {
         Applied {
             answer: Answer::json(status, &body),
             emails: Vec::new(),
@@ -65,6 +65,10 @@ pub fn apply(db: &Db, event: &OrderEvent, cx: &Context<'_>) -> Result<Applied, A
         OrderEvent::Updated(update) => updated(db, update, cx),
         OrderEvent::StatusChanged(change) => status_changed(db, change, cx),
         OrderEvent::Flagged(flag) => flagged(db, flag, cx),
+        OrderEvent::Payment(payment) => crate::reports::payment(db, payment, cx),
+        OrderEvent::Delivery(delivery) => crate::reports::delivery(db, delivery, cx),
+        OrderEvent::Stock(stock) => crate::reports::stock(db, stock, cx),
+        OrderEvent::CallEnded(call) => crate::reports::call_ended(db, call, cx),
     }
 }
 
@@ -157,7 +161,7 @@ fn updated(db: &Db, update: &OrderUpdate, cx: &Context<'_>) -> Result<Applied, A
 }
 
 /// Sets the automation fields; returns what changed, like `diff_update` does.
-fn set_fields(
+pub(crate) fn set_fields(
     db: &Db,
     id: &str,
     fields: &[(String, Value)],
@@ -168,7 +172,7 @@ fn set_fields(
         .collect())
 }
 
-fn record_changes(
+pub(crate) fn record_changes(
     db: &Db,
     id: &str,
     changes: &[order::FieldChange],
@@ -321,6 +325,6 @@ fn actor_of(actor: Option<&Actor>) -> (String, Option<&str>) {
 }
 
 /// Not remembered under the event id, so the sender's retry succeeds once the order exists.
-fn unknown_order(id: &str) -> ApiError {
+pub(crate) fn unknown_order(id: &str) -> ApiError {
     ApiError::new(404, "unknown_order", format!("order {id} does not exist"))
 }

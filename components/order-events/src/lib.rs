@@ -6,6 +6,7 @@
 //! slow provider never makes the shop's webhook time out; an unsent email stays in the outbox.
 
 mod apply;
+mod reports;
 
 use orderpath_core::event::{parse_order_event, EventError};
 use orderpath_shell::clock::Timestamp;

@@ -18,6 +18,7 @@ pub mod migrate;
 pub mod orders;
 pub mod outbound;
 pub mod outbox;
+pub mod payments;
 pub mod signature;
 pub mod tasks;
 pub mod timers;

@@ -186,6 +186,28 @@ const MIGRATIONS: &[Migration] = &[
         name: "customer language",
         statements: &["ALTER TABLE customers ADD COLUMN language TEXT"],
     },
+    Migration {
+        version: 5,
+        name: "payments",
+        statements: &[
+            "CREATE TABLE payments (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                source TEXT NOT NULL,
+                payment_id TEXT,
+                order_id TEXT NOT NULL,
+                status TEXT NOT NULL,
+                amount INTEGER NOT NULL,
+                currency TEXT NOT NULL,
+                reason TEXT,
+                event_id TEXT NOT NULL,
+                received_at TEXT NOT NULL
+            )",
+            // One row per payment and outcome: a payment reported twice is processed once.
+            "CREATE UNIQUE INDEX payments_once ON payments(source, payment_id, status)
+                WHERE payment_id IS NOT NULL",
+            "CREATE INDEX payments_order ON payments(order_id)",
+        ],
+    },
 ];
 
 /// The newest schema version this build knows.

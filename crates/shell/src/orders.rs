@@ -361,3 +361,25 @@ pub fn record_history(db: &Db, entry: &HistoryEntry<'_>, now: Timestamp) -> Resu
     )?;
     Ok(())
 }
+
+/// The caller's most recent order that is still in progress (its status is not one of
+/// `finished`), found by the order's or the customer's phone.
+pub fn active_order_by_phone(
+    db: &Db,
+    phone: &str,
+    finished: &[&str],
+) -> Result<Option<String>, DbError> {
+    let placeholders = vec!["?"; finished.len()].join(", ");
+    let sql = format!(
+        "SELECT id FROM orders
+         WHERE (customer_phone = ?1
+                OR customer_id = (SELECT id FROM customers WHERE phone = ?1))
+           AND status NOT IN ({placeholders})
+         ORDER BY created_at DESC, rowid DESC LIMIT 1"
+    );
+    let mut params = vec![text(phone)];
+    params.extend(finished.iter().map(|s| text(*s)));
+    db.row(&sql, &params)?
+        .map(|row| req_text(&row, 0))
+        .transpose()
+}

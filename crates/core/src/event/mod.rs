@@ -51,35 +51,60 @@ pub enum OrderEvent {
     /// `order.flagged`: an operator marked the order (wrong phone, supplier chosen, …).
     #[serde(rename = "order.flagged")]
     Flagged(OrderFlag),
+    /// `order.payment`: a payment succeeded, failed, was refunded or authorised.
+    #[serde(rename = "order.payment")]
+    Payment(PaymentUpdate),
+    /// `order.delivery`: the parcel's delivery status changed.
+    #[serde(rename = "order.delivery")]
+    Delivery(DeliveryUpdate),
+    /// `order.stock`: stock of the order's articles changed.
+    #[serde(rename = "order.stock")]
+    Stock(StockUpdate),
+    /// `call.ended`: a phone call is over (the order is found by the phone number).
+    #[serde(rename = "call.ended")]
+    CallEnded(CallEnded),
 }
 
 impl OrderEvent {
     /// The `type` names accepted in the envelope.
-    pub const TYPE_NAMES: [&'static str; 4] = [
+    pub const TYPE_NAMES: [&'static str; 8] = [
         "order.created",
         "order.updated",
         "order.status_changed",
         "order.flagged",
+        "order.payment",
+        "order.delivery",
+        "order.stock",
+        "call.ended",
     ];
 
-    /// The order the event is about.
-    pub fn order_id(&self) -> &OrderId {
+    /// The order the event is about; a call names one only when the sender knows it.
+    pub fn order_id(&self) -> Option<&OrderId> {
         match self {
-            OrderEvent::Created(o) => &o.order_id,
-            OrderEvent::Updated(u) => &u.order_id,
-            OrderEvent::StatusChanged(s) => &s.order_id,
-            OrderEvent::Flagged(f) => &f.order_id,
+            OrderEvent::Created(o) => Some(&o.order_id),
+            OrderEvent::Updated(u) => Some(&u.order_id),
+            OrderEvent::StatusChanged(s) => Some(&s.order_id),
+            OrderEvent::Flagged(f) => Some(&f.order_id),
+            OrderEvent::Payment(p) => Some(&p.order_id),
+            OrderEvent::Delivery(d) => Some(&d.order_id),
+            OrderEvent::Stock(s) => Some(&s.order_id),
+            OrderEvent::CallEnded(c) => c.order_id.as_ref(),
         }
     }
 
-    /// The envelope `type`: `order.created`, `order.updated` or `order.status_changed`.
+    /// The envelope `type`, e.g. `order.created`.
     pub fn type_name(&self) -> &'static str {
-        match self {
-            OrderEvent::Created(_) => Self::TYPE_NAMES[0],
-            OrderEvent::Updated(_) => Self::TYPE_NAMES[1],
-            OrderEvent::StatusChanged(_) => Self::TYPE_NAMES[2],
-            OrderEvent::Flagged(_) => Self::TYPE_NAMES[3],
-        }
+        let index = match self {
+            OrderEvent::Created(_) => 0,
+            OrderEvent::Updated(_) => 1,
+            OrderEvent::StatusChanged(_) => 2,
+            OrderEvent::Flagged(_) => 3,
+            OrderEvent::Payment(_) => 4,
+            OrderEvent::Delivery(_) => 5,
+            OrderEvent::Stock(_) => 6,
+            OrderEvent::CallEnded(_) => 7,
+        };
+        Self::TYPE_NAMES[index]
     }
 }
 

@@ -26,6 +26,8 @@ const ACTOR_ID_MAX: usize = 64;
 const REASON_MAX: usize = 500;
 const STATUS_MAX: usize = 40;
 const CUSTOMER_TYPES: [&str; 2] = ["person", "company"];
+const PAYMENT_ID_MAX: usize = 64;
+const MAX_SKUS: usize = 500;
 
 pub(super) fn event(body: &[u8]) -> Result<OrderEvent, EventError> {
     let text = std::str::from_utf8(body)
@@ -43,6 +45,10 @@ pub(super) fn event(body: &[u8]) -> Result<OrderEvent, EventError> {
         "order.updated" => |d| order_update(d).map(OrderEvent::Updated),
         "order.status_changed" => |d| status_change(d).map(OrderEvent::StatusChanged),
         "order.flagged" => |d| flag(d).map(OrderEvent::Flagged),
+        "order.payment" => |d| payment(d).map(OrderEvent::Payment),
+        "order.delivery" => |d| delivery_update(d).map(OrderEvent::Delivery),
+        "order.stock" => |d| stock(d).map(OrderEvent::Stock),
+        "call.ended" => |d| call_ended(d).map(OrderEvent::CallEnded),
         _ => {
             return Err(kind.invalid(format!(
                 "must be one of: {}",
@@ -189,6 +195,115 @@ fn flag(data: &Obj) -> Result<OrderFlag, EventError> {
             .transpose()?,
         note: text(data, "note", COMMENT_MAX)?,
         actor: actor(data)?,
+    })
+}
+
+fn payment(data: &Obj) -> Result<PaymentUpdate, EventError> {
+    let order_id = order_id(data)?;
+    let status_field = data.required("status")?;
+    let status = PaymentOutcome::parse(status_field.string()?).ok_or_else(|| {
+        let names: Vec<&str> = PaymentOutcome::ALL.iter().map(|o| o.as_str()).collect();
+        status_field.invalid(format!("must be one of: {}", names.join(", ")))
+    })?;
+    let amount = data.required("amount")?.money()?;
+    let currency_field = data.required("currency")?;
+    let currency = Currency::parse(currency_field.string()?)
+        .map_err(|e| currency_field.invalid(e.to_string()))?;
+    let payment_id = text(data, "payment_id", PAYMENT_ID_MAX)?;
+    if payment_id.as_deref().is_some_and(has_control) {
+        return Err(invalid(
+            data.path_of("payment_id"),
+            "must not contain control characters",
+        ));
+    }
+    Ok(PaymentUpdate {
+        order_id,
+        status,
+        amount,
+        currency,
+        payment_id,
+        reason: text(data, "reason", REASON_MAX)?,
+    })
+}
+
+fn delivery_update(data: &Obj) -> Result<DeliveryUpdate, EventError> {
+    use crate::automation::event::DELIVERY_STATUSES;
+    let order_id = order_id(data)?;
+    let status_field = data.required("status")?;
+    let status = status_field.string()?;
+    if !DELIVERY_STATUSES.contains(&status) {
+        return Err(
+            status_field.invalid(format!("must be one of: {}", DELIVERY_STATUSES.join(", ")))
+        );
+    }
+    Ok(DeliveryUpdate {
+        order_id,
+        status: status.to_owned(),
+        fields: super::fields::parse(data)?,
+    })
+}
+
+fn stock(data: &Obj) -> Result<StockUpdate, EventError> {
+    let order_id = order_id(data)?;
+    let skus_field = data.required("skus")?;
+    let elements = skus_field.array()?;
+    if elements.is_empty() || elements.len() > MAX_SKUS {
+        return Err(skus_field.invalid(format!("must list 1–{MAX_SKUS} articles")));
+    }
+    let mut skus = Vec::with_capacity(elements.len());
+    for element in &elements {
+        let sku = element.string_max(SKU_MAX)?;
+        if sku.is_empty() || has_control(sku) {
+            return Err(element.invalid(format!(
+                "must be an article number of 1–{SKU_MAX} characters"
+            )));
+        }
+        skus.push(sku.to_owned());
+    }
+    let available_field = data.required("available")?;
+    let available = available_field
+        .value
+        .as_bool()
+        .ok_or_else(|| available_field.invalid("must be true or false"))?;
+    Ok(StockUpdate {
+        order_id,
+        skus,
+        available,
+    })
+}
+
+fn call_ended(data: &Obj) -> Result<CallEnded, EventError> {
+    let phone_field = data.required("phone")?;
+    let phone = Phone::parse(phone_field.string()?.trim())
+        .map_err(|e| phone_field.invalid(e.to_string()))?;
+    let direction = match text(data, "direction", 16)?.as_deref() {
+        None | Some("inbound") => CallDirection::Inbound,
+        Some("outbound") => CallDirection::Outbound,
+        Some(_) => {
+            return Err(invalid(
+                data.path_of("direction"),
+                "must be one of: inbound, outbound",
+            ))
+        }
+    };
+    let outcome_field = data.required("outcome")?;
+    let outcome = CallOutcome::parse(outcome_field.string()?).ok_or_else(|| {
+        let names: Vec<&str> = CallOutcome::ALL.iter().map(|o| o.as_str()).collect();
+        outcome_field.invalid(format!("must be one of: {}", names.join(", ")))
+    })?;
+    let order_id = match data.optional("order_id") {
+        Some(field) => {
+            Some(OrderId::parse(field.string()?).map_err(|e| field.invalid(e.to_string()))?)
+        }
+        None => None,
+    };
+    Ok(CallEnded {
+        phone,
+        direction,
+        outcome,
+        started_at: date_time(data, "started_at")?,
+        order_id,
+        name: text(data, "name", NAME_MAX)?,
     })
 }
 

@@ -291,3 +291,157 @@ impl fmt::Display for ActorKind {
         f.write_str(self.as_str())
     }
 }
+
+/// `order.payment`: what happened to a payment for the order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PaymentUpdate {
+    /// The order paid for.
+    pub order_id: OrderId,
+    /// What happened.
+    pub status: PaymentOutcome,
+    /// Minor units, ≥ 0.
+    pub amount: i64,
+    /// Must be the order's currency.
+    pub currency: Currency,
+    /// The acquirer's payment id: the same payment and status twice is one payment.
+    pub payment_id: Option<String>,
+    /// Why a payment failed, as the acquirer said it.
+    pub reason: Option<String>,
+}
+
+/// What happened to a payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PaymentOutcome {
+    /// The money arrived.
+    Succeeded,
+    /// The attempt failed.
+    Failed,
+    /// The money went back to the customer.
+    Refunded,
+    /// The money is held, not yet captured.
+    Authorised,
+}
+
+impl PaymentOutcome {
+    /// Every outcome, in documentation order.
+    pub const ALL: [PaymentOutcome; 4] = [
+        PaymentOutcome::Succeeded,
+        PaymentOutcome::Failed,
+        PaymentOutcome::Refunded,
+        PaymentOutcome::Authorised,
+    ];
+
+    /// The JSON name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentOutcome::Succeeded => "succeeded",
+            PaymentOutcome::Failed => "failed",
+            PaymentOutcome::Refunded => "refunded",
+            PaymentOutcome::Authorised => "authorised",
+        }
+    }
+
+    /// The outcome with this JSON name.
+    pub fn parse(name: &str) -> Option<PaymentOutcome> {
+        Self::ALL.into_iter().find(|o| o.as_str() == name)
+    }
+}
+
+/// `order.delivery`: the carrier's (normalised) delivery status of the order's parcel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeliveryUpdate {
+    /// The order shipped.
+    pub order_id: OrderId,
+    /// One of the normalised delivery statuses (`at-pickup-point`, `delivered`, …).
+    pub status: String,
+    /// Track number, tracking link, carrier, pickup point, … set with the status.
+    pub fields: super::OrderFields,
+}
+
+/// `order.stock`: stock of some of the order's articles changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StockUpdate {
+    /// The order that needs the articles.
+    pub order_id: OrderId,
+    /// The articles that changed, 1–500.
+    pub skus: Vec<String>,
+    /// True when everything the order needs is in stock now; false when something ran out.
+    pub available: bool,
+}
+
+/// `call.ended`: a phone call with a customer (or a stranger) is over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallEnded {
+    /// The other party's phone, E.164.
+    pub phone: Phone,
+    /// Who called whom.
+    pub direction: CallDirection,
+    /// How it ended.
+    pub outcome: CallOutcome,
+    /// When it started, RFC 3339 as sent; `None` means "when we received it".
+    pub started_at: Option<String>,
+    /// The order it was about, when the sender knows.
+    pub order_id: Option<OrderId>,
+    /// The caller's name, when the PBX or CRM knows it.
+    pub name: Option<String>,
+}
+
+/// Who called whom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CallDirection {
+    /// The customer called the shop.
+    Inbound,
+    /// The shop called the customer.
+    Outbound,
+}
+
+impl CallDirection {
+    /// The JSON name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallDirection::Inbound => "inbound",
+            CallDirection::Outbound => "outbound",
+        }
+    }
+}
+
+/// How a call ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CallOutcome {
+    /// Somebody picked up.
+    Answered,
+    /// Nobody picked up.
+    Missed,
+    /// The line was busy.
+    Busy,
+    /// The call did not go through.
+    Failed,
+}
+
+impl CallOutcome {
+    /// Every outcome, in documentation order.
+    pub const ALL: [CallOutcome; 4] = [
+        CallOutcome::Answered,
+        CallOutcome::Missed,
+        CallOutcome::Busy,
+        CallOutcome::Failed,
+    ];
+
+    /// The JSON name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallOutcome::Answered => "answered",
+            CallOutcome::Missed => "missed",
+            CallOutcome::Busy => "busy",
+            CallOutcome::Failed => "failed",
+        }
+    }
+
+    /// The outcome with this JSON name.
+    pub fn parse(name: &str) -> Option<CallOutcome> {
+        Self::ALL.into_iter().find(|o| o.as_str() == name)
+    }
+}

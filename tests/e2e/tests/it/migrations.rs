@@ -27,7 +27,8 @@ async fn concurrent_first_requests_migrate_once_and_all_succeed() {
             vec![json!(1)],
             vec![json!(2)],
             vec![json!(3)],
-            vec![json!(4)]
+            vec![json!(4)],
+            vec![json!(5)]
         ],
         "each migration applied exactly once"
     );

@@ -1,4 +1,5 @@
 mod examples;
+mod reports;
 mod violations;
 
 use serde_json::{json, Value};

@@ -63,7 +63,8 @@ fn unknown_type_lists_the_known_ones() {
     assert_eq!(field, "type");
     assert_eq!(
         message,
-        "must be one of: order.created, order.updated, order.status_changed, order.flagged"
+        "must be one of: order.created, order.updated, order.status_changed, order.flagged, \
+         order.payment, order.delivery, order.stock, call.ended"
     );
 }
 

@@ -243,10 +243,15 @@ fn status_changed(db: &Db, change: &StatusChange, cx: &Context<'_>) -> Result<Ap
     let current = orders::load(db, id)?.ok_or_else(|| unknown_order(id))?;
     let path = &cx.config.statuses.path;
     if path.get(&change.status).is_none() {
+        let state = if cx.config.statuses.disabled.contains(&change.status) {
+            "switched off in config/statuses.toml"
+        } else {
+            "not a configured status"
+        };
         return Err(ApiError::new(
             422,
             "invalid_event",
-            format!("data.status: unknown status {:?}", change.status),
+            format!("data.status: {:?} is {state}", change.status),
         ));
     }
     let (actor, actor_name) = actor_of(change.actor.as_ref());

@@ -8,6 +8,8 @@ use serde_json::{json, Value};
 
 use crate::support::{json_of, TestApp, START};
 
+mod reports;
+
 const ANNA_PHONE: &str = "+79123456789";
 const ANNA_EMAIL: &str = "anna.petrova@example.com";
 const ANNA_TO: &str = "\"Анна Петрова\" <anna.petrova@example.com>";
@@ -827,6 +829,67 @@ async fn a_shop_adds_its_own_status_and_its_transitions_are_enforced() {
 
     assert_eq!(status_of(&app, "A-1"), "awaiting-photo");
     assert_eq!(refused.status, 409, "{}", refused.text());
+}
+
+/// `statuses.toml` with `delivery-problem` switched off; `and_unnamed` also removes it from
+/// the transitions, as docs/configuration.md asks.
+fn without_delivery_problem(and_unnamed: bool) -> tempfile::TempDir {
+    crate::support::app_with_config(|config| {
+        let path = config.join("statuses.toml");
+        let mut text = std::fs::read_to_string(&path).expect("statuses");
+        text = text.replacen(
+            "code = \"delivery-problem\"\n",
+            "code = \"delivery-problem\"\nenabled = false\n",
+            1,
+        );
+        if and_unnamed {
+            text = text
+                .lines()
+                .filter(|line| !line.starts_with("\"delivery-problem\" ="))
+                .map(|line| line.replace("\"delivery-problem\", ", ""))
+                .collect::<Vec<_>>()
+                .join("\n");
+        }
+        std::fs::write(&path, text).expect("write");
+    })
+}
+
+#[tokio::test]
+async fn a_shop_switches_a_status_off_and_orders_can_no_longer_enter_it() {
+    let dir = without_delivery_problem(true);
+    let app = TestApp::start_from(&dir.path().join("spin.toml"), |b| b).await;
+    assembled_order(&app).await;
+    move_to(&app, "A-1", "handed-to-carrier", None).await;
+
+    let event = json!({ "type": "order.status_changed",
+        "data": { "order_id": "A-1", "status": "delivery-problem" } });
+    let refused = app.post_event(&evt(), &event).await;
+
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert!(
+        refused.text().contains("switched off"),
+        "{}",
+        refused.text()
+    );
+    assert_eq!(status_of(&app, "A-1"), "handed-to-carrier");
+    // The rest of the path still works.
+    move_to(&app, "A-1", "completed", None).await;
+}
+
+#[tokio::test]
+async fn a_status_switched_off_but_still_named_stops_the_app_with_the_reason() {
+    let dir = without_delivery_problem(false);
+    let app = TestApp::start_from(&dir.path().join("spin.toml"), |b| b).await;
+
+    let response = app.post_event(&evt(), &order("A-1", json!({}))).await;
+
+    assert_eq!(response.status, 503, "{}", response.text());
+    let text = response.text();
+    assert!(
+        text.contains("statuses.toml") && text.contains("disabled status \\\"delivery-problem\\\""),
+        "{text}"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM orders"), 0);
 }
 
 fn emails_to(app: &TestApp, address: &str) -> Vec<Value> {

@@ -21,4 +21,5 @@ pub mod outbox;
 pub mod payments;
 pub mod signature;
 pub mod tasks;
+pub mod tick;
 pub mod timers;

@@ -121,6 +121,12 @@ impl App {
         })
     }
 
+    /// Fires the `[[trigger.cron]]` of `component_id` once, as the cron trigger plugin does on
+    /// its schedule; waits for the run to end. The inner `Err` is the guest's own error.
+    pub async fn fire_cron(&self, component_id: &str) -> Result<Result<(), String>> {
+        exec::fire_cron(&self.inner, component_id).await
+    }
+
     /// What the component's instances have written to stdout and stderr so far, plus the
     /// harness's notes about it (errors, denied outbound requests).
     pub fn guest_output(&self, component_id: &str) -> String {
@@ -230,7 +236,7 @@ impl AppBuilder {
             clock: self.clock.clone(),
         });
 
-        let used: HashSet<&str> = m
+        let http_used: HashSet<&str> = m
             .triggers
             .http
             .iter()
@@ -239,6 +245,8 @@ impl AppBuilder {
                 _ => None,
             })
             .collect();
+        let mut used = http_used.clone();
+        used.extend(m.triggers.cron.iter().map(|t| t.component.as_str()));
         let mut components = HashMap::new();
         let mut staged = Vec::new();
         for (id, c) in &m.components {
@@ -263,6 +271,11 @@ impl AppBuilder {
             let component =
                 tokio::task::spawn_blocking(move || engine::load_component(&wasm)).await??;
             let pre = engine::prepare(&component).with_context(|| format!("component {id:?}"))?;
+            let proxy = if http_used.contains(id.as_str()) {
+                Some(engine::http_handler(&pre).with_context(|| format!("component {id:?}"))?)
+            } else {
+                None
+            };
             let mut env: Vec<(String, String)> = c.environment.clone().into_iter().collect();
             env.extend(self.env.iter().cloned());
             components.insert(
@@ -270,6 +283,7 @@ impl AppBuilder {
                 Arc::new(ComponentCtx {
                     id: id.clone(),
                     pre,
+                    proxy,
                     env,
                     files_root,
                     kv_labels: c.key_value_stores.iter().cloned().collect(),

@@ -15,3 +15,13 @@ wasmtime::component::bindgen!({
 });
 
 pub use fermyon::spin::{key_value, sqlite, variables};
+
+/// The world of the Spin cron trigger plugin (`wit/cron`): components export
+/// `handle-cron-event`.
+pub mod cron {
+    wasmtime::component::bindgen!({
+        path: "../../wit/cron",
+        world: "fermyon:spin-cron/spin-cron",
+        exports: { default: async },
+    });
+}

@@ -14,7 +14,7 @@ use std::time::SystemTime;
 
 use anyhow::{Context, Result};
 use wasmtime::component::types::ComponentItem;
-use wasmtime::component::{Component, HasSelf, Linker, ResourceType};
+use wasmtime::component::{Component, HasSelf, InstancePre, Linker, ResourceType};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
@@ -136,12 +136,16 @@ pub fn load_component(path: &Path) -> Result<Component> {
 
 /// Links a component: our host interfaces, WASI and wasi-http, and traps for every other
 /// import (Spin interfaces the harness does not implement).
-pub(crate) fn prepare(component: &Component) -> Result<ProxyPre<State>> {
+pub(crate) fn prepare(component: &Component) -> Result<InstancePre<State>> {
     let rt = runtime()?;
     let mut linker = rt.linker.clone();
     stub_unknown_imports(&mut linker, component, &rt.engine)?;
-    let pre = linker.instantiate_pre(component)?;
-    ProxyPre::new(pre)
+    Ok(linker.instantiate_pre(component)?)
+}
+
+/// The `wasi:http` handler of a linked component.
+pub(crate) fn http_handler(pre: &InstancePre<State>) -> Result<ProxyPre<State>> {
+    ProxyPre::new(pre.clone())
         .map_err(anyhow::Error::from)
         .context("component does not export wasi:http/incoming-handler@0.2.x")
 }

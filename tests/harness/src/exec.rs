@@ -209,7 +209,10 @@ async fn execute(
         .new_incoming_request(Scheme::Http, req)?;
     let (tx, rx) = tokio::sync::oneshot::channel();
     let outparam = store.data_mut().http().new_response_outparam(tx)?;
-    let pre = component.pre.clone();
+    let pre = component
+        .proxy
+        .clone()
+        .ok_or_else(|| anyhow!("component {:?} has no HTTP trigger", component.id))?;
     let running = app.active.enter();
     let task = tokio::spawn(async move {
         let mut store = store;
@@ -306,4 +309,33 @@ fn app_info(app: &AppInner) -> Response<Body> {
         http::HeaderValue::from_static("application/json"),
     );
     r
+}
+
+/// Runs a cron-triggered component once, as the cron trigger plugin does when its schedule
+/// fires: a fresh instance, `handle-cron-event` with the firing time. The guest's own error is
+/// the inner `Err`.
+pub(crate) async fn fire_cron(
+    app: &Arc<AppInner>,
+    component_id: &str,
+) -> Result<Result<(), String>> {
+    use crate::bindings::cron::fermyon::spin_cron::cron_types::{Error as CronError, Metadata};
+    use crate::bindings::cron::SpinCronPre;
+    let component = app
+        .components
+        .get(component_id)
+        .ok_or_else(|| anyhow!("component {component_id:?} has no cron trigger"))?
+        .clone();
+    let timestamp = component.shared.clock.unix_seconds();
+    let state = State::new(&component, Arc::downgrade(app))?;
+    let mut store = Store::new(component.pre.engine(), state);
+    let _running = app.active.enter();
+    let cron = SpinCronPre::new(component.pre.clone())
+        .map_err(anyhow::Error::from)
+        .context("component does not export handle-cron-event (fermyon:spin-cron)")?
+        .instantiate_async(&mut store)
+        .await?;
+    let result = cron
+        .call_handle_cron_event(&mut store, Metadata { timestamp })
+        .await?;
+    Ok(result.map_err(|CronError::Other(message)| message))
 }

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::{Arc, Weak};
 
-use wasmtime::component::ResourceTable;
+use wasmtime::component::{InstancePre, ResourceTable};
 use wasmtime_wasi::{DirPerms, FilePerms, WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::{WasiHttpCtxView, WasiHttpView};
@@ -36,7 +36,10 @@ impl Shared {
 /// Everything about one component that does not change between requests.
 pub(crate) struct ComponentCtx {
     pub id: String,
-    pub pre: ProxyPre<State>,
+    /// The linked component.
+    pub pre: InstancePre<State>,
+    /// Its `wasi:http` handler, for components an HTTP trigger uses.
+    pub proxy: Option<ProxyPre<State>>,
     pub env: Vec<(String, String)>,
     pub files_root: Option<PathBuf>,
     pub kv_labels: HashSet<String>,

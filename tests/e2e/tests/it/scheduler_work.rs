@@ -5,6 +5,70 @@ use serde_json::json;
 
 use crate::support::{fixture, json_of, tick_request, TestApp, CRON_TOKEN};
 
+/// The shipped manifest with its `[[trigger.cron]]` switched on, as README.md describes.
+fn with_cron_trigger(manifest: String) -> String {
+    let commented =
+        "# [[trigger.cron]]\n# component = \"cron-tick\"\n# cron_expression = \"0 * * * * *\"\n";
+    assert!(
+        manifest.contains(commented),
+        "spin.toml carries the cron trigger block"
+    );
+    manifest.replacen(commented, &commented.replace("# ", ""), 1)
+}
+
+#[tokio::test]
+async fn the_cron_plugin_runs_the_same_tick_as_the_http_scheduler() {
+    let dir = crate::support::app_copy(with_cron_trigger, |_| {});
+    let app = TestApp::start_from(&dir.path().join("spin.toml"), |b| b).await;
+    assert_eq!(
+        app.post_event("evt-1", &fixture("orders/created.json"))
+            .await
+            .status,
+        201
+    );
+    let invoice = json!({ "type": "order.status_changed",
+        "data": { "order_id": "A-1001", "status": "invoice-sent" } });
+    assert_eq!(app.post_event("evt-2", &invoice).await.status, 200);
+    let emails_before = app.sent_emails().len();
+
+    app.clock
+        .advance(std::time::Duration::from_secs(2 * 24 * 3600));
+    let first = app.app.fire_cron("cron-tick").await.expect("runs");
+    let second = app.app.fire_cron("cron-tick").await.expect("runs");
+    app.app.wait_idle().await;
+
+    assert_eq!((first, second), (Ok(()), Ok(())));
+    assert_eq!(
+        app.query("SELECT status FROM timers"),
+        vec![vec![json!("fired")]]
+    );
+    assert_eq!(
+        app.sent_emails().len(),
+        emails_before + 1,
+        "one payment reminder"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM tasks WHERE reason = 'o5-invoice-unpaid'"),
+        1
+    );
+    let log = app.app.guest_output("cron-tick");
+    assert!(log.contains("\"timers_fired\":1"), "{log}");
+}
+
+#[tokio::test]
+async fn the_cron_component_refuses_to_run_a_broken_configuration() {
+    let dir = crate::support::app_copy(with_cron_trigger, |config| {
+        std::fs::write(config.join("triggers.toml"), "[[trigger]]\nid = 1\n").expect("write");
+    });
+    let app = TestApp::start_from(&dir.path().join("spin.toml"), |b| b).await;
+
+    let outcome = app.app.fire_cron("cron-tick").await.expect("runs");
+
+    let error = outcome.expect_err("the guest reports the failure");
+    assert!(error.contains("configuration_invalid"), "{error}");
+    assert!(error.contains("triggers.toml"), "{error}");
+}
+
 async fn app_with_order_for(manager: Option<&str>) -> TestApp {
     let app = TestApp::start().await;
     let mut event = fixture("orders/created.json");

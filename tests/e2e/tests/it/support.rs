@@ -205,9 +205,18 @@ impl TestApp {
 /// A copy of the app (manifest and `config/`, the same built components) whose
 /// configuration `edit` changes, as a shop would before deploying.
 pub fn app_with_config(edit: impl FnOnce(&Path)) -> tempfile::TempDir {
+    app_copy(|manifest| manifest, edit)
+}
+
+/// A copy of the app whose manifest `edit_manifest` and configuration `edit_config` change.
+pub fn app_copy(
+    edit_manifest: impl FnOnce(String) -> String,
+    edit_config: impl FnOnce(&Path),
+) -> tempfile::TempDir {
     let root = workspace_root();
     let dir = tempfile::tempdir().expect("dir");
-    let manifest = std::fs::read_to_string(root.join("spin.toml")).expect("spin.toml");
+    let manifest =
+        edit_manifest(std::fs::read_to_string(root.join("spin.toml")).expect("spin.toml"));
     let target = root.join("target").canonicalize().expect("target");
     let manifest = manifest.replace(
         "source = \"target/",
@@ -215,7 +224,7 @@ pub fn app_with_config(edit: impl FnOnce(&Path)) -> tempfile::TempDir {
     );
     std::fs::write(dir.path().join("spin.toml"), manifest).expect("write");
     copy_dir(&root.join("config"), &dir.path().join("config"));
-    edit(&dir.path().join("config"));
+    edit_config(&dir.path().join("config"));
     dir
 }
 

@@ -94,9 +94,23 @@ pub struct Triggers {
     /// `[[trigger.http]]`, in manifest order.
     #[serde(default)]
     pub http: Vec<HttpTrigger>,
-    /// Other trigger types; the harness only runs HTTP.
+    /// `[[trigger.cron]]` of the cron trigger plugin: the harness fires them on demand
+    /// ([`App::fire_cron`](crate::App::fire_cron)); it keeps no schedule.
+    #[serde(default)]
+    pub cron: Vec<CronTrigger>,
+    /// Other trigger types; the harness runs none of them.
     #[serde(flatten)]
     pub other: BTreeMap<String, toml::Value>,
+}
+
+/// One `[[trigger.cron]]`: the plugin accepts exactly these two fields.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CronTrigger {
+    /// Component id.
+    pub component: String,
+    /// `sec min hour day-of-month month day-of-week [year]`.
+    pub cron_expression: String,
 }
 
 /// One `[[trigger.http]]`.

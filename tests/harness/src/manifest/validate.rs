@@ -45,6 +45,21 @@ pub(super) fn validate(m: &Manifest) -> Result<()> {
             );
         }
     }
+    for (i, t) in m.triggers.cron.iter().enumerate() {
+        ensure!(
+            m.components.contains_key(&t.component),
+            "[[trigger.cron]] #{}: component {:?} is not defined in [component]",
+            i + 1,
+            t.component
+        );
+        let fields = t.cron_expression.split_whitespace().count();
+        ensure!(
+            (6..=7).contains(&fields),
+            "[[trigger.cron]] #{}: cron_expression {:?} must have 6 or 7 fields (sec min hour day-of-month month day-of-week [year])",
+            i + 1,
+            t.cron_expression
+        );
+    }
     for (i, t) in m.triggers.http.iter().enumerate() {
         match (&t.component, &t.static_response) {
             (Some(ComponentRef::Id(id)), None) => ensure!(
@@ -102,6 +117,29 @@ mod tests {
         assert!(format!("{err:#}").contains("must be `required` OR have a `default`"));
         let neither = format!("{BASE}[variables]\nx = {{ description = \"d\" }}\n");
         assert!(LoadedManifest::parse(&neither).is_err());
+    }
+
+    #[test]
+    fn cron_triggers_name_a_component_and_a_six_or_seven_field_schedule() {
+        let cron = |component: &str, expression: &str| {
+            format!(
+                "{BASE}[[trigger.cron]]\ncomponent = \"{component}\"\ncron_expression = \"{expression}\"\n[component.a]\nsource = \"a.wasm\"\n"
+            )
+        };
+        assert!(LoadedManifest::parse(&cron("a", "0 * * * * *")).is_ok());
+        assert!(LoadedManifest::parse(&cron("a", "0 * * * * * 2027")).is_ok());
+        let err = LoadedManifest::parse(&cron("b", "0 * * * * *")).expect_err("unknown");
+        assert!(format!("{err:#}").contains("not defined in [component]"));
+        let err = LoadedManifest::parse(&cron("a", "* * * * *")).expect_err("five fields");
+        assert!(format!("{err:#}").contains("6 or 7 fields"));
+        let extra = format!("{}interval = 5\n", cron("a", "0 * * * * *")).replace(
+            "[component.a]\nsource = \"a.wasm\"\ninterval = 5\n",
+            "interval = 5\n[component.a]\nsource = \"a.wasm\"\n",
+        );
+        assert!(
+            LoadedManifest::parse(&extra).is_err(),
+            "the plugin denies unknown fields"
+        );
     }
 
     #[test]

@@ -1,0 +1,92 @@
+//! One scheduler tick: the time-based work that is due, bounded per tick. Shared by
+//! `POST /cron/tick` (any HTTP scheduler) and the cron trigger plugin's component.
+//!
+//! Due timers (delayed triggers, named timers) fire first, then status time limits (P3), then
+//! message retries. All work is claimed with conditional updates in SQLite, so ticks that
+//! overlap — two schedulers, a slow tick and the next one — never do the same thing twice.
+//! Work left over waits for the next tick.
+
+use orderpath_core::automation::config::Config;
+use serde_json::{json, Value};
+
+use crate::automation::{self, Effects};
+use crate::clock::Timestamp;
+use crate::db::Db;
+use crate::http::ApiError;
+use crate::outbox::{self, Delivery};
+use crate::{config, timers};
+
+/// At most this many messages per tick, so one tick stays well inside hosts' time limits.
+const MESSAGES_PER_TICK: i64 = 50;
+/// At most this many timers and overdue checks per tick.
+const TIMERS_PER_TICK: i64 = 100;
+const OVERDUE_CHECKS_PER_TICK: i64 = 200;
+
+/// Does the work due at `now`; answers a summary of what it did.
+pub fn run(now: Timestamp) -> Result<Value, ApiError> {
+    let automation = automation::load_config()?;
+    let db = Db::open(config::synchronous()?)?;
+    let mut queued = Effects::default();
+    let fired = fire_timers(&db, &automation, now, &mut queued)?;
+    let overdue = check_time_limits(&db, &automation, now, &mut queued)?;
+    let fresh = outbox::send_queued_emails(&db, &queued.emails);
+    let emails = retry_emails(&db, now)?;
+    Ok(json!({
+        "at": now.to_rfc3339(),
+        "timers_fired": fired,
+        "overdue_reminders": overdue,
+        "emails_from_triggers": fresh,
+        "emails": emails,
+    }))
+}
+
+fn fire_timers(
+    db: &Db,
+    config: &Config,
+    now: Timestamp,
+    queued: &mut Effects,
+) -> Result<usize, ApiError> {
+    let mut fired = 0;
+    for id in timers::due_timers(db, now, TIMERS_PER_TICK)? {
+        if let Some(effects) = timers::fire(db, config, id, now)? {
+            fired += 1;
+            queued.emails.extend(effects.emails);
+        }
+    }
+    Ok(fired)
+}
+
+fn check_time_limits(
+    db: &Db,
+    config: &Config,
+    now: Timestamp,
+    queued: &mut Effects,
+) -> Result<usize, ApiError> {
+    let mut reminded = 0;
+    for candidate in timers::time_limit_candidates(db, config, OVERDUE_CHECKS_PER_TICK)? {
+        if let Some(effects) = timers::remind_if_overdue(db, config, &candidate, now)? {
+            reminded += 1;
+            queued.emails.extend(effects.emails);
+        }
+    }
+    Ok(reminded)
+}
+
+/// Sends the emails that are due again; a provider still down only moves them further out.
+fn retry_emails(db: &Db, now: Timestamp) -> Result<Value, ApiError> {
+    let due = outbox::due_emails(db, now, MESSAGES_PER_TICK)?;
+    let (mut sent, mut retrying, mut failed, mut skipped) = (0, 0, 0, 0);
+    if !due.is_empty() {
+        let email = config::email()?;
+        let policy = config::retry_policy()?;
+        for id in due {
+            match outbox::deliver_email(db, id, &email, policy, Timestamp::now())? {
+                Delivery::Sent => sent += 1,
+                Delivery::Retrying => retrying += 1,
+                Delivery::Failed => failed += 1,
+                Delivery::NotClaimed => skipped += 1,
+            }
+        }
+    }
+    Ok(json!({ "sent": sent, "retrying": retrying, "failed": failed, "taken_by_others": skipped }))
+}

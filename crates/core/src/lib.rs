@@ -15,6 +15,7 @@ pub mod event;
 pub mod message;
 pub mod money;
 pub mod order;
+pub mod providers;
 pub mod status;
 
 mod text;

@@ -11,6 +11,7 @@ use orderpath_shell::db::Db;
 use orderpath_shell::facts;
 use orderpath_shell::http::{Answer, ApiError};
 use orderpath_shell::orders::{self, HistoryEntry, Outcome};
+use orderpath_shell::reservations;
 use serde_json::{json, Value};
 
 /// Who is acting when the event names nobody.
@@ -287,6 +288,18 @@ fn status_changed(db: &Db, change: &StatusChange, cx: &Context<'_>) -> Result<Ap
             })
         }
         StatusDecision::Apply { from, to } => {
+            let guard = (from.as_str(), to.as_str());
+            if let Some(reason) = reservations::assembly_guard(db, path, id, &current.items, guard)?
+            {
+                entry.outcome = Outcome::Refused;
+                entry.reason = Some(&reason);
+                orders::record_history(db, &entry, cx.now)?;
+                return Ok(Applied::answer(
+                    409,
+                    json!({ "error": { "code": "items_not_reserved", "message": reason,
+                                       "from": from, "to": to } }),
+                ));
+            }
             // Fields first: the status's triggers see them (callback_at for call-back).
             let changes = set_fields(db, id, &change.fields)?;
             record_changes(db, id, &changes, (&actor, actor_name), cx)?;

@@ -266,6 +266,22 @@ impl Run<'_> {
                 )?;
             }
             PlannedAction::SetStatus { from, to } => {
+                let items = facts.order.as_ref().map_or(&[][..], |o| &o.items[..]);
+                let path = &self.config.statuses.path;
+                let guard = (from.as_str(), to.as_str());
+                if let Some(reason) =
+                    crate::reservations::assembly_guard(self.db, path, order_id, items, guard)?
+                {
+                    let new = Some(json!(to));
+                    history(
+                        "status",
+                        Some(json!(from)),
+                        new,
+                        Outcome::Refused,
+                        Some(&reason),
+                    )?;
+                    return Ok(None);
+                }
                 orders::set_status(self.db, order_id, &to, self.now)?;
                 history(
                     "status",
@@ -325,17 +341,18 @@ impl Run<'_> {
                 )?;
             }
             PlannedAction::ReserveItems | PlannedAction::ReleaseItems => {
-                // Stock levels arrive with the stock webhook; until then the request is kept
-                // in the history so the warehouse sees it.
-                let wanted = if matches!(action, PlannedAction::ReserveItems) {
-                    "reserved"
+                let reserve = matches!(action, PlannedAction::ReserveItems);
+                if reserve {
+                    let items = facts.order.as_ref().map_or(&[][..], |o| &o.items[..]);
+                    crate::reservations::reserve(self.db, order_id, items, self.now)?;
                 } else {
-                    "released"
-                };
+                    crate::reservations::release(self.db, order_id, self.now)?;
+                }
+                let state = if reserve { "reserved" } else { "released" };
                 history(
                     "reservation",
                     None,
-                    Some(json!(wanted)),
+                    Some(json!(state)),
                     Outcome::Applied,
                     None,
                 )?;

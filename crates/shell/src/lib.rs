@@ -19,6 +19,7 @@ pub mod orders;
 pub mod outbound;
 pub mod outbox;
 pub mod payments;
+pub mod reservations;
 pub mod signature;
 pub mod tasks;
 pub mod tick;

@@ -208,6 +208,18 @@ const MIGRATIONS: &[Migration] = &[
             "CREATE INDEX payments_order ON payments(order_id)",
         ],
     },
+    Migration {
+        version: 6,
+        name: "item reservations",
+        statements: &["CREATE TABLE reservations (
+                order_id TEXT NOT NULL,
+                sku TEXT NOT NULL,
+                qty INTEGER NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('reserved', 'released')),
+                changed_at TEXT NOT NULL,
+                PRIMARY KEY (order_id, sku)
+            )"],
+    },
 ];
 
 /// The newest schema version this build knows.

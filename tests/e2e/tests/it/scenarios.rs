@@ -190,6 +190,82 @@ async fn prepare_for_delivery_reserves_the_items_and_records_the_trigger() {
         json!([[format!("orders:{webhook_id}")]])
     );
     assert_eq!(status_of(&app, "A-1"), "prepare-for-delivery");
+    assert_eq!(
+        reservations(&app),
+        json!([["CUP-010", 1, "reserved"], ["TEA-001", 2, "reserved"]])
+    );
+}
+
+/// What the warehouse holds for A-1: sku, qty, status.
+fn reservations(app: &TestApp) -> Value {
+    rows(
+        app,
+        "SELECT sku, qty, status FROM reservations WHERE order_id = 'A-1' ORDER BY sku",
+    )
+}
+
+#[tokio::test]
+async fn items_added_during_assembly_are_reserved_too() {
+    let app = TestApp::start().await;
+    create(&app, order("A-1", json!({}))).await;
+    walk(&app, "A-1", &["confirmed", "prepare-for-delivery"]).await;
+    let items = json!([
+        { "sku": "TEA-001", "name": "Чай улун, 100 г", "qty": 3, "price": 45000 },
+        { "sku": "BOX-1", "name": "Коробка", "qty": 1, "price": 10000 }
+    ]);
+    let update = json!({ "type": "order.updated",
+        "data": { "order_id": "A-1", "items": items, "total": 145000 } });
+    assert_eq!(app.post_event(&evt(), &update).await.status, 200);
+
+    assert_eq!(
+        reservations(&app),
+        json!([
+            ["BOX-1", 1, "reserved"],
+            ["CUP-010", 1, "released"],
+            ["TEA-001", 3, "reserved"]
+        ])
+    );
+    move_to(&app, "A-1", "assembled", None).await;
+}
+
+#[tokio::test]
+async fn an_order_without_reserved_items_cannot_go_on_from_assembly() {
+    // A shop that switched the reserving trigger off (or, with stock, could not reserve).
+    let dir = crate::support::app_with_config(|config| {
+        let path = config.join("triggers.toml");
+        let text = std::fs::read_to_string(&path).expect("triggers");
+        let text = text.replacen(
+            "id = \"p4-reserve-items\"\n",
+            "id = \"p4-reserve-items\"\nenabled = false\n",
+            1,
+        );
+        std::fs::write(&path, text).expect("write");
+    });
+    let app = TestApp::start_from(&dir.path().join("spin.toml"), |b| b).await;
+    create(&app, order("A-1", json!({}))).await;
+    walk(&app, "A-1", &["confirmed", "prepare-for-delivery"]).await;
+
+    let event = json!({ "type": "order.status_changed",
+        "data": { "order_id": "A-1", "status": "assembled" } });
+    let refused = app.post_event(&evt(), &event).await;
+
+    assert_eq!(refused.status, 409, "{}", refused.text());
+    let body = json_of(&refused);
+    assert_eq!(body["error"]["code"], "items_not_reserved");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("CUP-010, TEA-001")),
+        "{body}"
+    );
+    assert_eq!(status_of(&app, "A-1"), "prepare-for-delivery");
+    assert_eq!(
+        rows(
+            &app,
+            "SELECT new_value, outcome FROM order_history WHERE field = 'status' ORDER BY id DESC LIMIT 1"
+        ),
+        json!([["\"assembled\"", "refused"]])
+    );
 }
 
 #[tokio::test]
@@ -210,6 +286,10 @@ async fn awaiting_stock_releases_what_preparing_reserved() {
             reservation("p4-reserve-items", "reserved"),
             reservation("p4-release-items", "released")
         ])
+    );
+    assert_eq!(
+        reservations(&app),
+        json!([["CUP-010", 1, "released"], ["TEA-001", 2, "released"]])
     );
 }
 

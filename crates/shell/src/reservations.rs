@@ -1,0 +1,94 @@
+//! Item reservations (P4): what the warehouse holds for each order, per article.
+//!
+//! Reserving holds every line of the order at its current quantity (lines of the same
+//! article add up); releasing lets all of them go. Stock levels arrive with the stock
+//! webhook; until then a reservation always succeeds, and what it records is what the
+//! warehouse must set aside.
+
+use std::collections::BTreeMap;
+
+use orderpath_core::event::Item;
+
+use crate::clock::Timestamp;
+use crate::db::{int, req_int, req_text, text, Db, DbError};
+
+/// Holds the order's items; an article no longer in the order is released.
+pub fn reserve(db: &Db, order_id: &str, items: &[Item], now: Timestamp) -> Result<(), DbError> {
+    let wanted = quantities(items);
+    release(db, order_id, now)?;
+    for (sku, qty) in &wanted {
+        db.execute(
+            "INSERT INTO reservations (order_id, sku, qty, status, changed_at)
+             VALUES (?, ?, ?, 'reserved', ?)
+             ON CONFLICT (order_id, sku) DO UPDATE SET
+                qty = excluded.qty, status = 'reserved', changed_at = excluded.changed_at",
+            &[
+                text(order_id),
+                text(sku.clone()),
+                int(*qty),
+                text(now.to_rfc3339()),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// Lets every reserved item of the order go.
+pub fn release(db: &Db, order_id: &str, now: Timestamp) -> Result<(), DbError> {
+    db.execute(
+        "UPDATE reservations SET status = 'released', changed_at = ?
+         WHERE order_id = ? AND status = 'reserved'",
+        &[text(now.to_rfc3339()), text(order_id)],
+    )?;
+    Ok(())
+}
+
+/// The articles of `items` not (fully) reserved for the order, in article order.
+pub fn missing(db: &Db, order_id: &str, items: &[Item]) -> Result<Vec<String>, DbError> {
+    let held: BTreeMap<String, i64> = db
+        .execute(
+            "SELECT sku, qty FROM reservations WHERE order_id = ? AND status = 'reserved'",
+            &[text(order_id)],
+        )?
+        .rows
+        .iter()
+        .map(|row| Ok((req_text(row, 0)?, req_int(row, 1)?)))
+        .collect::<Result<_, DbError>>()?;
+    Ok(quantities(items)
+        .into_iter()
+        .filter(|(sku, qty)| held.get(sku).is_none_or(|have| have < qty))
+        .map(|(sku, _)| sku)
+        .collect())
+}
+
+fn quantities(items: &[Item]) -> BTreeMap<String, i64> {
+    let mut wanted = BTreeMap::new();
+    for item in items {
+        *wanted.entry(item.sku.clone()).or_insert(0) += i64::from(item.qty);
+    }
+    wanted
+}
+
+/// P4: an order leaves a status of the `assembly` group for another one of `assembly` or
+/// `delivery` only with all its items reserved. Returns why the move is refused, if it is.
+pub fn assembly_guard(
+    db: &Db,
+    path: &orderpath_core::status::StatusPath,
+    order_id: &str,
+    items: &[Item],
+    (from, to): (&str, &str),
+) -> Result<Option<String>, DbError> {
+    let group = |code: &str| path.get(code).map(|s| s.group.as_str());
+    let leaving_assembly = group(from) == Some("assembly");
+    let onward = matches!(group(to), Some("assembly" | "delivery"));
+    if !(leaving_assembly && onward) {
+        return Ok(None);
+    }
+    let missing = missing(db, order_id, items)?;
+    Ok((!missing.is_empty()).then(|| {
+        format!(
+            "items not reserved: {}; an order goes on from assembly only with every item reserved",
+            missing.join(", ")
+        )
+    }))
+}

@@ -3,6 +3,7 @@
 
 mod cases;
 mod customer;
+mod docs;
 mod operator;
 mod path;
 mod support;

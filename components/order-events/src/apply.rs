@@ -27,7 +27,7 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
-    /// Runs the shop's triggers for an event about `order_id`; returns emails to send.
+    /// Runs the shop's triggers for an event about `order_id`; returns the messages to send.
     pub(crate) fn run_triggers(
         &self,
         db: &Db,
@@ -40,21 +40,21 @@ impl Context<'_> {
             now: self.now,
             cause: &self.cause,
         };
-        Ok(run.handle(order_id, event)?.emails)
+        Ok(run.handle(order_id, event)?.messages)
     }
 }
 
 /// The answer to store and send, and the outbox messages to send after answering.
 pub struct Applied {
     pub answer: Answer,
-    pub emails: Vec<i64>,
+    pub messages: Vec<i64>,
 }
 
 impl Applied {
     pub(crate) fn answer(status: u16, body: Value) -> Applied {
         Applied {
             answer: Answer::json(status, &body),
-            emails: Vec::new(),
+            messages: Vec::new(),
         }
     }
 }
@@ -106,7 +106,7 @@ fn created(db: &Db, order: &NewOrder, cx: &Context<'_>) -> Result<Applied, ApiEr
         },
         cx.now,
     )?;
-    let emails = cx.run_triggers(
+    let messages = cx.run_triggers(
         db,
         id,
         DomainEvent::OrderCreated {
@@ -120,7 +120,7 @@ fn created(db: &Db, order: &NewOrder, cx: &Context<'_>) -> Result<Applied, ApiEr
             201,
             &json!({ "order_id": id, "status": status, "customer_id": customer_id }),
         ),
-        emails,
+        messages,
     })
 }
 
@@ -147,7 +147,7 @@ fn updated(db: &Db, update: &OrderUpdate, cx: &Context<'_>) -> Result<Applied, A
     if changed.is_empty() {
         return Ok(Applied::answer(200, answer));
     }
-    let emails = cx.run_triggers(
+    let messages = cx.run_triggers(
         db,
         id,
         DomainEvent::OrderChanged {
@@ -157,7 +157,7 @@ fn updated(db: &Db, update: &OrderUpdate, cx: &Context<'_>) -> Result<Applied, A
     )?;
     Ok(Applied {
         answer: Answer::json(200, &answer),
-        emails,
+        messages,
     })
 }
 
@@ -223,7 +223,7 @@ fn flagged(db: &Db, flag: &OrderFlag, cx: &Context<'_>) -> Result<Applied, ApiEr
         to: json!(flag.flag),
     };
     record_changes(db, id, &[change], (&actor, actor_name), cx)?;
-    let emails = cx.run_triggers(
+    let messages = cx.run_triggers(
         db,
         id,
         DomainEvent::OperatorFlag {
@@ -235,7 +235,7 @@ fn flagged(db: &Db, flag: &OrderFlag, cx: &Context<'_>) -> Result<Applied, ApiEr
     )?;
     Ok(Applied {
         answer: Answer::json(200, &answer),
-        emails,
+        messages,
     })
 }
 
@@ -272,7 +272,7 @@ fn status_changed(db: &Db, change: &StatusChange, cx: &Context<'_>) -> Result<Ap
             let changes = set_fields(db, id, &change.fields)?;
             record_changes(db, id, &changes, (&actor, actor_name), cx)?;
             let answer = json!({ "order_id": id, "from": current.status, "to": current.status });
-            let emails = if changes.is_empty() {
+            let messages = if changes.is_empty() {
                 Vec::new()
             } else {
                 let fields = changes.iter().map(|c| c.field.clone()).collect();
@@ -284,7 +284,7 @@ fn status_changed(db: &Db, change: &StatusChange, cx: &Context<'_>) -> Result<Ap
             };
             Ok(Applied {
                 answer: Answer::json(200, &answer),
-                emails,
+                messages,
             })
         }
         StatusDecision::Apply { from, to } => {
@@ -306,7 +306,7 @@ fn status_changed(db: &Db, change: &StatusChange, cx: &Context<'_>) -> Result<Ap
             orders::set_status(db, id, &to, cx.now)?;
             orders::record_history(db, &entry, cx.now)?;
             let answer = json!({ "order_id": id, "from": from, "to": to });
-            let emails = cx.run_triggers(
+            let messages = cx.run_triggers(
                 db,
                 id,
                 DomainEvent::StatusChanged {
@@ -318,7 +318,7 @@ fn status_changed(db: &Db, change: &StatusChange, cx: &Context<'_>) -> Result<Ap
             )?;
             Ok(Applied {
                 answer: Answer::json(200, &answer),
-                emails,
+                messages,
             })
         }
         StatusDecision::Refuse { from, to, error } => {

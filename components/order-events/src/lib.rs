@@ -34,15 +34,15 @@ fn handle_order_event(request: IncomingRequest, out: ResponseOutparam) {
     }
 }
 
-/// Work left after answering: the emails this event queued.
+/// Work left after answering: the messages this event queued.
 struct FollowUp {
     db: Db,
-    emails: Vec<i64>,
+    messages: Vec<i64>,
 }
 
 impl FollowUp {
     fn send_queued(self) {
-        outbox::send_queued_emails(&self.db, &self.emails);
+        outbox::send_queued(&self.db, &self.messages);
     }
 }
 
@@ -83,7 +83,7 @@ fn process(request: IncomingRequest) -> Result<(Answer, Option<FollowUp>), ApiEr
                         body,
                         headers: vec![("idempotent-replayed".into(), "true".into())],
                     },
-                    emails: Vec::new(),
+                    messages: Vec::new(),
                 })
             }
             Claim::Reused => {
@@ -104,9 +104,9 @@ fn process(request: IncomingRequest) -> Result<(Answer, Option<FollowUp>), ApiEr
         )?;
         Ok(applied)
     })?;
-    let follow_up = (!applied.emails.is_empty()).then(|| FollowUp {
+    let follow_up = (!applied.messages.is_empty()).then(|| FollowUp {
         db,
-        emails: applied.emails,
+        messages: applied.messages,
     });
     Ok((applied.answer, follow_up))
 }

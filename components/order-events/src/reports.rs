@@ -85,7 +85,7 @@ pub fn payment(db: &Db, report: &PaymentUpdate, cx: &Context<'_>) -> Result<Appl
         PaymentOutcome::Refunded => DomainEvent::PaymentRefunded(body),
         PaymentOutcome::Authorised => DomainEvent::PaymentAuthorised(body),
     };
-    let emails = cx.run_triggers(db, id, event)?;
+    let messages = cx.run_triggers(db, id, event)?;
     let order = order_facts(db, id, cx.now)?;
     Ok(Applied {
         answer: Answer::json(
@@ -93,7 +93,7 @@ pub fn payment(db: &Db, report: &PaymentUpdate, cx: &Context<'_>) -> Result<Appl
             &json!({ "order_id": id, "payment": status, "status": order.status,
                      "payment_status": order.payment_status }),
         ),
-        emails,
+        messages,
     })
 }
 
@@ -104,14 +104,14 @@ pub fn delivery(db: &Db, report: &DeliveryUpdate, cx: &Context<'_>) -> Result<Ap
     let before = order_facts(db, id, cx.now)?;
     let changes = set_fields(db, id, &report.fields)?;
     record_changes(db, id, &changes, (WEBHOOK_ACTOR, None), cx)?;
-    let mut emails = Vec::new();
+    let mut messages = Vec::new();
     if !changes.is_empty() {
         let fields = changes.iter().map(|c| c.field.clone()).collect();
         let event = DomainEvent::OrderChanged {
             order_id: report.order_id.clone(),
             fields,
         };
-        emails.extend(cx.run_triggers(db, id, event)?);
+        messages.extend(cx.run_triggers(db, id, event)?);
     }
     let from = before.delivery_status.clone();
     if from.as_deref() != Some(report.status.as_str()) {
@@ -133,7 +133,7 @@ pub fn delivery(db: &Db, report: &DeliveryUpdate, cx: &Context<'_>) -> Result<Ap
             track_number: now.track_number,
             tracking_url: now.tracking_url,
         };
-        emails.extend(cx.run_triggers(db, id, event)?);
+        messages.extend(cx.run_triggers(db, id, event)?);
     }
     let order = order_facts(db, id, cx.now)?;
     Ok(Applied {
@@ -141,7 +141,7 @@ pub fn delivery(db: &Db, report: &DeliveryUpdate, cx: &Context<'_>) -> Result<Ap
             200,
             &json!({ "order_id": id, "delivery_status": report.status, "status": order.status }),
         ),
-        emails,
+        messages,
     })
 }
 
@@ -160,7 +160,7 @@ pub fn stock(db: &Db, report: &StockUpdate, cx: &Context<'_>) -> Result<Applied,
         json!({ "skus": report.skus, "available": report.available }),
         None,
     )?;
-    let emails = cx.run_triggers(
+    let messages = cx.run_triggers(
         db,
         id,
         DomainEvent::StockChanged {
@@ -174,7 +174,7 @@ pub fn stock(db: &Db, report: &StockUpdate, cx: &Context<'_>) -> Result<Applied,
             200,
             &json!({ "order_id": id, "available": report.available }),
         ),
-        emails,
+        messages,
     })
 }
 
@@ -234,10 +234,10 @@ pub fn call_ended(db: &Db, call: &CallEnded, cx: &Context<'_>) -> Result<Applied
         // An unanswered call of ours is an operator's attempt, kept in the history.
         (false, true) => return Ok(Applied::answer(200, answer)),
     };
-    let emails = cx.run_triggers(db, &id, event)?;
+    let messages = cx.run_triggers(db, &id, event)?;
     Ok(Applied {
         answer: Answer::json(200, &answer),
-        emails,
+        messages,
     })
 }
 

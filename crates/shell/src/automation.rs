@@ -26,7 +26,7 @@ use crate::clock::Timestamp;
 use crate::db::{opt_text, text, Db, DbError};
 use crate::http::ApiError;
 use crate::orders::{self, HistoryEntry, Outcome};
-use crate::outbox::{self, NewEmail};
+use crate::outbox::{self, NewMessage};
 use crate::{facts, tasks};
 
 /// Where Spin mounts the configuration.
@@ -85,8 +85,8 @@ fn read_tree(dir: &std::path::Path, prefix: &str, files: &mut ConfigFiles) -> st
 /// What a run left to do after the transaction commits.
 #[derive(Debug, Default)]
 pub struct Effects {
-    /// Emails queued (and held) by this run: send them after commit.
-    pub emails: Vec<i64>,
+    /// Messages queued (and held) by this run: send them after commit.
+    pub messages: Vec<i64>,
 }
 
 /// One run of the triggers for an event and everything it cascades into.
@@ -233,7 +233,7 @@ impl Run<'_> {
                     sms_parts: None,
                 };
                 if let Some(chat) = staff.telegram_chat_id.as_deref() {
-                    self.queue_other(step, "telegram", chat, &note)?;
+                    self.queue_other(step, "telegram", chat, &note, effects)?;
                 } else if !note.address.is_empty() {
                     self.queue_message(step, &note, effects)?;
                 } else {
@@ -395,7 +395,7 @@ impl Run<'_> {
     ) -> Result<(), DbError> {
         use orderpath_core::automation::config::MessageChannel;
         if message.channel != MessageChannel::Email {
-            return self.queue_other(step, "sms", &message.address, message);
+            return self.queue_other(step, "sms", &message.address, message, effects);
         }
         // Invalid contacts never reach a provider: the refusal is kept in the history.
         let Ok(address) = orderpath_core::contact::Email::parse(&message.address) else {
@@ -409,21 +409,23 @@ impl Run<'_> {
             Recipient::Staff { name, .. } => Some(name.clone()),
             Recipient::Supplier | Recipient::Carrier => None,
         };
-        let queued = outbox::enqueue_email(
+        let queued = outbox::enqueue(
             self.db,
-            &NewEmail {
+            &NewMessage {
                 dedupe_key: step.key(self.cause),
                 order_id: Some(step.order_id),
+                channel: "email",
                 template: &message.template,
                 to: address.as_str(),
                 to_name: to_name.as_deref(),
-                subject: message.subject.as_deref().unwrap_or_default(),
+                subject: Some(message.subject.as_deref().unwrap_or_default()),
                 text: &message.text,
                 html: message.html.as_deref(),
+                not_before: None,
             },
             self.now,
         )?;
-        effects.emails.extend(queued);
+        effects.messages.extend(queued);
         Ok(())
     }
 
@@ -445,36 +447,41 @@ impl Run<'_> {
         )
     }
 
-    /// SMS and Telegram notes wait in the outbox (`pending`) for their provider; a customer
-    /// SMS in quiet hours waits until the window opens (C11).
+    /// Queues an SMS (held until quiet hours end for a customer, C11) or a Telegram note;
+    /// one due now is sent right after the request commits.
     fn queue_other(
         &self,
         step: &Step<'_>,
         channel: &str,
         address: &str,
         message: &PlannedMessage,
+        effects: &mut Effects,
     ) -> Result<(), DbError> {
-        if channel == "sms" && orderpath_core::contact::Phone::parse(address).is_err() {
-            return self.refuse(step, &format!("not a phone number: {address:?}"));
-        }
-        let due = message.not_before.map_or(self.now, Timestamp::from_unix);
-        self.db.execute(
-            "INSERT INTO outbox (dedupe_key, order_id, channel, template, recipient, subject,
-                                 body_text, status, next_attempt_at, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
-             ON CONFLICT (dedupe_key) DO NOTHING",
-            &[
-                text(step.key(self.cause)),
-                text(step.order_id),
-                text(channel),
-                text(message.template.clone()),
-                text(address),
-                opt_text(message.subject.as_deref()),
-                text(message.text.clone()),
-                text(due.to_rfc3339()),
-                text(self.now.to_rfc3339()),
-            ],
+        let address = if channel == "sms" {
+            match orderpath_core::contact::Phone::parse(address) {
+                Ok(phone) => phone.as_str().to_owned(),
+                Err(_) => return self.refuse(step, &format!("not a phone number: {address:?}")),
+            }
+        } else {
+            address.to_owned()
+        };
+        let queued = outbox::enqueue(
+            self.db,
+            &NewMessage {
+                dedupe_key: step.key(self.cause),
+                order_id: Some(step.order_id),
+                channel,
+                template: &message.template,
+                to: &address,
+                to_name: None,
+                subject: message.subject.as_deref(),
+                text: &message.text,
+                html: None,
+                not_before: message.not_before.map(Timestamp::from_unix),
+            },
+            self.now,
         )?;
+        effects.messages.extend(queued);
         Ok(())
     }
 }

@@ -4,8 +4,6 @@
 //! deployment mistake: the error names the variable (never its value) and the request is
 //! answered 500 before anything is recorded, so the sender retries after the fix.
 
-use std::time::Duration;
-
 use orderpath_core::message::Language;
 
 use crate::db::Synchronous;
@@ -128,46 +126,6 @@ pub fn synchronous() -> Result<Synchronous, ConfigError> {
     }
 }
 
-/// The email API that carries customer email.
-#[derive(Debug, Clone)]
-pub enum EmailProvider {
-    /// Postmark: `POST {url}/email`.
-    Postmark {
-        /// Base URL, `scheme://host[:port]`.
-        url: String,
-        /// Server token.
-        token: Secret,
-    },
-    /// SendGrid v3: `POST {url}/v3/mail/send`.
-    SendGrid {
-        /// Base URL, `scheme://host[:port]`.
-        url: String,
-        /// API key.
-        api_key: Secret,
-    },
-}
-
-impl EmailProvider {
-    /// The provider's name as recorded with each attempt.
-    pub fn name(&self) -> &'static str {
-        match self {
-            EmailProvider::Postmark { .. } => "postmark",
-            EmailProvider::SendGrid { .. } => "sendgrid",
-        }
-    }
-}
-
-/// Everything needed to send customer email.
-#[derive(Debug, Clone)]
-pub struct EmailConfig {
-    /// The API to use.
-    pub provider: EmailProvider,
-    /// The sender, `Name <address>` or a bare address.
-    pub from: Mailbox,
-    /// Time limit for one API call.
-    pub timeout: Duration,
-}
-
 /// A parsed `Name <address>` mailbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mailbox {
@@ -207,45 +165,8 @@ impl Mailbox {
     }
 }
 
-/// Reads the email configuration.
-pub fn email() -> Result<EmailConfig, ConfigError> {
-    let provider = match var("email_provider")?.trim() {
-        "postmark" => EmailProvider::Postmark {
-            url: base_url("postmark_url")?,
-            token: non_empty_secret("postmark_token")?,
-        },
-        "sendgrid" => EmailProvider::SendGrid {
-            url: base_url("sendgrid_url")?,
-            api_key: non_empty_secret("sendgrid_api_key")?,
-        },
-        _ => {
-            return Err(ConfigError::Invalid {
-                name: "email_provider",
-                reason: "must be postmark or sendgrid".into(),
-            })
-        }
-    };
-    let from = Mailbox::parse(&var("email_from")?).ok_or_else(|| ConfigError::Invalid {
-        name: "email_from",
-        reason: "must be an address or Name <address>".into(),
-    })?;
-    let timeout_ms: u64 = var("email_timeout_ms")?
-        .trim()
-        .parse()
-        .ok()
-        .filter(|ms| (100..=60_000).contains(ms))
-        .ok_or_else(|| ConfigError::Invalid {
-            name: "email_timeout_ms",
-            reason: "must be a whole number of milliseconds from 100 to 60000".into(),
-        })?;
-    Ok(EmailConfig {
-        provider,
-        from,
-        timeout: Duration::from_millis(timeout_ms),
-    })
-}
-
-fn non_empty_secret(name: &'static str) -> Result<Secret, ConfigError> {
+/// A secret the selected provider cannot do without.
+pub fn non_empty_secret(name: &'static str) -> Result<Secret, ConfigError> {
     let value = secret(name)?;
     if value.expose().trim().is_empty() {
         return Err(ConfigError::Invalid {
@@ -256,7 +177,8 @@ fn non_empty_secret(name: &'static str) -> Result<Secret, ConfigError> {
     Ok(value)
 }
 
-fn base_url(name: &'static str) -> Result<String, ConfigError> {
+/// A provider base URL: `http(s)://host[:port]`, without a trailing slash.
+pub fn base_url(name: &'static str) -> Result<String, ConfigError> {
     let value = var(name)?;
     let value = value.trim().trim_end_matches('/');
     if !(value.starts_with("https://") || value.starts_with("http://")) {

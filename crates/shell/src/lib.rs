@@ -7,10 +7,10 @@
 
 pub mod auth;
 pub mod automation;
+pub mod channels;
 pub mod clock;
 pub mod config;
 pub mod db;
-pub mod email;
 pub mod facts;
 pub mod http;
 pub mod idempotency;

@@ -1,4 +1,4 @@
-//! The outbox: a message is a row before it is a request.
+//! The outbox: a message — email, SMS or Telegram note — is a row before it is a request.
 //!
 //! A message is inserted in the same transaction as the event that caused it, so it exists
 //! exactly when the event's effects do. It is born claimed by the request that queued it
@@ -11,73 +11,101 @@
 //! `dedupe_key` makes the same logical message (e.g. C1 for one order) impossible to queue
 //! twice.
 
+use orderpath_core::providers::Outcome;
+
+use crate::channels::{Channels, StoredMessage};
 use crate::clock::Timestamp;
-use crate::config::EmailConfig;
 use crate::db::{get_text, int, opt_text, req_int, req_text, text, Db, DbError};
-use crate::email::{self, EmailMessage, SendOutcome};
 
 /// How long a claimed message is reserved for its sender.
 const LEASE_SECS: i64 = 120;
 
-/// An email to queue.
+/// The longest wait a provider may ask for (`Retry-After`, Telegram's `retry_after`).
+const MAX_PROVIDER_WAIT_SECS: i64 = 6 * 3600;
+
+/// Messages to the same recipient on the same channel go out in the order they were queued:
+/// a message waits while an older one to that recipient is still pending or being sent.
+const NO_OLDER_UNSENT: &str = "NOT EXISTS (
+    SELECT 1 FROM outbox AS earlier
+    WHERE earlier.channel = outbox.channel AND earlier.recipient = outbox.recipient
+      AND earlier.id < outbox.id AND earlier.status IN ('pending', 'sending'))";
+
+/// A message to queue.
 #[derive(Debug, Clone)]
-pub struct NewEmail<'a> {
-    /// Makes the message unique, e.g. `order_created:A-1001`.
+pub struct NewMessage<'a> {
+    /// Makes the message unique, e.g. `orders:evt-1:A-1001:c1-thank-you:0`.
     pub dedupe_key: String,
     /// The order it belongs to.
     pub order_id: Option<&'a str>,
-    /// Template name, e.g. `order_created`.
+    /// `email`, `sms` or `telegram`.
+    pub channel: &'a str,
+    /// Template name, e.g. `order-created`.
     pub template: &'a str,
-    /// Recipient address.
+    /// Address, E.164 phone or chat id.
     pub to: &'a str,
     /// Recipient name.
     pub to_name: Option<&'a str>,
-    /// Subject line.
-    pub subject: &'a str,
+    /// Subject line (email).
+    pub subject: Option<&'a str>,
     /// Plain-text body.
     pub text: &'a str,
-    /// HTML body, if any.
+    /// HTML body (email), if any.
     pub html: Option<&'a str>,
+    /// Not before this time (C11 quiet hours); `None` means now.
+    pub not_before: Option<Timestamp>,
 }
 
-/// Queues an email, claimed by the caller, who must call [`send_claimed_email`] after the
-/// transaction commits. Returns its id, or `None` when a message with the same dedupe key
-/// exists.
-pub fn enqueue_email(
-    db: &Db,
-    email: &NewEmail<'_>,
-    now: Timestamp,
-) -> Result<Option<i64>, DbError> {
-    let lease = now.plus_secs(LEASE_SECS).to_rfc3339();
-    let now = now.to_rfc3339();
+/// Queues a message. One that is due now, with nothing older waiting for the same recipient,
+/// is born claimed by the caller, who must call [`send_queued`] with the returned id after the
+/// transaction commits; any other waits for the tick and `None` is returned. Nothing is
+/// queued when a message with the same dedupe key exists.
+pub fn enqueue(db: &Db, message: &NewMessage<'_>, now: Timestamp) -> Result<Option<i64>, DbError> {
+    let due = message.not_before.filter(|at| at.unix() > now.unix());
+    let waiting = db
+        .row(
+            "SELECT 1 FROM outbox WHERE channel = ? AND recipient = ? AND status = 'pending'",
+            &[text(message.channel), text(message.to)],
+        )?
+        .is_some();
+    let claim = due.is_none() && !waiting;
+    let next_attempt = due.unwrap_or(now).to_rfc3339();
     let row = db.row(
         "INSERT INTO outbox (dedupe_key, order_id, channel, template, recipient, recipient_name,
                              subject, body_text, body_html, status, attempts, lease_until,
                              next_attempt_at, created_at)
-         VALUES (?, ?, 'email', ?, ?, ?, ?, ?, ?, 'sending', 1, ?, ?, ?)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (dedupe_key) DO NOTHING
          RETURNING id",
         &[
-            text(email.dedupe_key.clone()),
-            opt_text(email.order_id),
-            text(email.template),
-            text(email.to),
-            opt_text(email.to_name),
-            text(email.subject),
-            text(email.text),
-            opt_text(email.html),
-            text(lease),
-            text(now.clone()),
-            text(now),
+            text(message.dedupe_key.clone()),
+            opt_text(message.order_id),
+            text(message.channel),
+            text(message.template),
+            text(message.to),
+            opt_text(message.to_name),
+            opt_text(message.subject),
+            text(message.text),
+            opt_text(message.html),
+            text(if claim { "sending" } else { "pending" }),
+            int(i64::from(claim)),
+            if claim {
+                text(now.plus_secs(LEASE_SECS).to_rfc3339())
+            } else {
+                spin_sdk::sqlite::Value::Null
+            },
+            text(next_attempt),
+            text(now.to_rfc3339()),
         ],
     )?;
-    row.map(|r| req_int(&r, 0)).transpose()
+    let id = row.map(|r| req_int(&r, 0)).transpose()?;
+    Ok(id.filter(|_| claim))
 }
 
 /// What happened to a message on a delivery attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Delivery {
-    /// Another sender holds it, or it is no longer pending.
+    /// Another sender holds it, it is no longer pending, or an older message to the same
+    /// recipient goes first.
     NotClaimed,
     /// Sent now.
     Sent,
@@ -109,16 +137,19 @@ pub struct RetryPolicy {
     pub max_attempts: i64,
 }
 
-/// Ids of emails due for an attempt: pending and due, or abandoned by a sender whose lease ran
-/// out. Oldest first, at most `limit`.
-pub fn due_emails(db: &Db, now: Timestamp, limit: i64) -> Result<Vec<i64>, DbError> {
+/// Ids of messages due for an attempt — pending and due, or abandoned by a sender whose lease
+/// ran out — that no older message to the same recipient holds back. Oldest first, at most
+/// `limit`.
+pub fn due_messages(db: &Db, now: Timestamp, limit: i64) -> Result<Vec<i64>, DbError> {
     let now = now.to_rfc3339();
     db.execute(
-        "SELECT id FROM outbox
-         WHERE channel = 'email'
-           AND ((status = 'pending' AND next_attempt_at <= ?1)
-                OR (status = 'sending' AND lease_until <= ?1))
-         ORDER BY next_attempt_at, id LIMIT ?2",
+        &format!(
+            "SELECT id FROM outbox
+             WHERE ((status = 'pending' AND next_attempt_at <= ?1)
+                    OR (status = 'sending' AND lease_until <= ?1))
+               AND {NO_OLDER_UNSENT}
+             ORDER BY next_attempt_at, id LIMIT ?2"
+        ),
         &[text(now), int(limit)],
     )?
     .rows
@@ -127,26 +158,24 @@ pub fn due_emails(db: &Db, now: Timestamp, limit: i64) -> Result<Vec<i64>, DbErr
     .collect()
 }
 
-/// Sends the emails this request queued (and so holds), right after its transaction
-/// committed. Returns how many the provider took. Without a usable email configuration they
-/// stay in the outbox: their lease runs out and the scheduler tick sends them once it is
-/// fixed.
-pub fn send_queued_emails(db: &Db, ids: &[i64]) -> usize {
+/// Sends the messages this request queued (and so holds), in order, right after its
+/// transaction committed. Returns how many the providers took. Without a usable
+/// configuration they stay in the outbox: their lease runs out and the tick sends them.
+pub fn send_queued(db: &Db, ids: &[i64]) -> usize {
     if ids.is_empty() {
         return 0;
     }
-    let settings =
-        crate::config::email().and_then(|email| Ok((email, crate::config::retry_policy()?)));
-    let (email, policy) = match settings {
-        Ok(settings) => settings,
+    let policy = match crate::config::retry_policy() {
+        Ok(policy) => policy,
         Err(error) => {
-            eprintln!("emails left in the outbox: {error}");
+            eprintln!("messages left in the outbox: {error}");
             return 0;
         }
     };
+    let channels = Channels::load();
     let mut sent = 0;
     for &id in ids {
-        match send_claimed_email(db, id, &email, policy) {
+        match send_claimed(db, id, &channels, policy) {
             Ok(Delivery::Sent) => sent += 1,
             Ok(other) => eprintln!("outbox message {id}: {other:?}"),
             Err(error) => eprintln!("outbox message {id} left pending: {error}"),
@@ -155,13 +184,13 @@ pub fn send_queued_emails(db: &Db, ids: &[i64]) -> usize {
     sent
 }
 
-/// Claims one due email (pending, or abandoned by a sender whose lease ran out), sends it and
-/// records the outcome. The claim is one conditional UPDATE, so of two ticks racing for the
-/// same row exactly one gets it.
-pub fn deliver_email(
+/// Claims one due message (pending, or abandoned by a sender whose lease ran out), sends it
+/// and records the outcome. The claim is one conditional UPDATE, so of two ticks racing for
+/// the same row exactly one gets it.
+pub fn deliver(
     db: &Db,
     id: i64,
-    config: &EmailConfig,
+    channels: &Channels,
     policy: RetryPolicy,
     now: Timestamp,
 ) -> Result<Delivery, DbError> {
@@ -169,9 +198,10 @@ pub fn deliver_email(
     let claimed = db.row(
         &format!(
             "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1
-             WHERE id = ? AND channel = 'email'
+             WHERE id = ?
                AND ((status = 'pending' AND next_attempt_at <= ?)
                     OR (status = 'sending' AND lease_until <= ?))
+               AND {NO_OLDER_UNSENT}
              RETURNING {MESSAGE_COLUMNS}"
         ),
         &[
@@ -182,16 +212,16 @@ pub fn deliver_email(
         ],
     )?;
     match claimed {
-        Some(row) => send_row(db, id, &row, config, policy),
+        Some(row) => send_row(db, id, &row, channels, policy),
         None => Ok(Delivery::NotClaimed),
     }
 }
 
-/// Sends an email this request queued with [`enqueue_email`] (and so already holds).
-pub fn send_claimed_email(
+/// Sends a message this request queued with [`enqueue`] (and so already holds).
+pub fn send_claimed(
     db: &Db,
     id: i64,
-    config: &EmailConfig,
+    channels: &Channels,
     policy: RetryPolicy,
 ) -> Result<Delivery, DbError> {
     let row = db.row(
@@ -199,50 +229,50 @@ pub fn send_claimed_email(
         &[int(id)],
     )?;
     match row {
-        Some(row) => send_row(db, id, &row, config, policy),
+        Some(row) => send_row(db, id, &row, channels, policy),
         None => Ok(Delivery::NotClaimed),
     }
 }
 
-const MESSAGE_COLUMNS: &str =
-    "recipient, recipient_name, subject, body_text, body_html, attempts, order_id";
+const MESSAGE_COLUMNS: &str = "recipient, recipient_name, subject, body_text, body_html, \
+                               attempts, order_id, channel, template";
 
 fn send_row(
     db: &Db,
     id: i64,
     row: &spin_sdk::sqlite::RowResult,
-    config: &EmailConfig,
+    channels: &Channels,
     policy: RetryPolicy,
 ) -> Result<Delivery, DbError> {
-    let recipient = req_text(row, 0)?;
-    let recipient_name = get_text(row, 1)?;
-    let subject = get_text(row, 2)?.unwrap_or_default();
-    let body_text = req_text(row, 3)?;
-    let body_html = get_text(row, 4)?;
+    let message = StoredMessage {
+        id,
+        recipient: req_text(row, 0)?,
+        recipient_name: get_text(row, 1)?,
+        subject: get_text(row, 2)?.unwrap_or_default(),
+        text: req_text(row, 3)?,
+        html: get_text(row, 4)?,
+        channel: req_text(row, 7)?,
+    };
     let attempts = req_int(row, 5)?;
     let order_id = get_text(row, 6)?;
-
-    let outcome = email::send(
-        config,
-        &EmailMessage {
-            to: &recipient,
-            to_name: recipient_name.as_deref(),
-            subject: &subject,
-            text: &body_text,
-            html: body_html.as_deref(),
-        },
-    );
+    let template = req_text(row, 8)?;
+    let (provider, outcome) = channels.send(&message);
     let attempt = Attempt {
         id,
-        provider: config.provider.name(),
+        provider,
         attempts,
         exhausted: attempts >= policy.max_attempts,
-        recipient: &recipient,
+        channel: &message.channel,
+        recipient: &message.recipient,
         order_id: order_id.as_deref(),
+        for_staff: template == STAFF_NOTE_TEMPLATE,
     };
     let finished = Timestamp::now();
     db.transaction(|db| record_outcome(db, &attempt, &outcome, finished))
 }
+
+/// The template of notes to staff: a failed one makes no customer-contact task.
+const STAFF_NOTE_TEMPLATE: &str = "staff-note";
 
 /// One finished attempt, as recorded.
 struct Attempt<'a> {
@@ -250,21 +280,23 @@ struct Attempt<'a> {
     provider: &'a str,
     attempts: i64,
     exhausted: bool,
+    channel: &'a str,
     recipient: &'a str,
     order_id: Option<&'a str>,
+    for_staff: bool,
 }
 
 fn record_outcome(
     db: &Db,
     attempt: &Attempt<'_>,
-    outcome: &SendOutcome,
+    outcome: &Outcome,
     now: Timestamp,
 ) -> Result<Delivery, DbError> {
     let id = attempt.id;
     let provider = attempt.provider;
     let at = now.to_rfc3339();
     let (label, status, error, delivery) = match outcome {
-        SendOutcome::Sent { provider_id } => {
+        Outcome::Sent { provider_id } => {
             db.execute(
                 "UPDATE outbox SET status = 'sent', sent_at = ?, provider = ?,
                         provider_message_id = ?, lease_until = NULL, last_error = NULL
@@ -278,8 +310,14 @@ fn record_outcome(
             )?;
             ("sent", None, None, Delivery::Sent)
         }
-        SendOutcome::Retryable { status, error } if !attempt.exhausted => {
-            let delay = jittered_backoff_secs(attempt.attempts, random_u64());
+        Outcome::Retryable {
+            status,
+            error,
+            retry_after,
+        } if !attempt.exhausted => {
+            let asked = retry_after.map_or(0, |s| i64::try_from(s).unwrap_or(i64::MAX));
+            let delay = jittered_backoff_secs(attempt.attempts, random_u64())
+                .max(asked.min(MAX_PROVIDER_WAIT_SECS));
             db.execute(
                 "UPDATE outbox SET status = 'pending', next_attempt_at = ?, provider = ?,
                         lease_until = NULL, last_error = ?
@@ -293,22 +331,23 @@ fn record_outcome(
             )?;
             ("retryable", *status, Some(error), Delivery::Retrying)
         }
-        SendOutcome::Retryable { status, error } | SendOutcome::Permanent { status, error } => {
-            let final_error =
-                if attempt.exhausted && matches!(outcome, SendOutcome::Retryable { .. }) {
-                    format!("gave up after {} attempts: {error}", attempt.attempts)
-                } else {
-                    error.clone()
-                };
+        Outcome::Retryable { status, error, .. } | Outcome::Permanent { status, error } => {
+            let final_error = if attempt.exhausted && matches!(outcome, Outcome::Retryable { .. }) {
+                format!("gave up after {} attempts: {error}", attempt.attempts)
+            } else {
+                error.clone()
+            };
             db.execute(
                 "UPDATE outbox SET status = 'failed', provider = ?, lease_until = NULL,
                         last_error = ?
                  WHERE id = ?",
                 &[text(provider), text(final_error.clone()), int(id)],
             )?;
-            operator_task(db, attempt, &final_error, now)?;
+            if !attempt.for_staff {
+                operator_task(db, attempt, &final_error, now)?;
+            }
             let label = match outcome {
-                SendOutcome::Permanent { .. } => "permanent",
+                Outcome::Permanent { .. } => "permanent",
                 _ => "retryable",
             };
             (label, *status, Some(error), Delivery::Failed)
@@ -346,8 +385,13 @@ fn operator_task(
         None => None,
     };
     let assignee = manager.map_or_else(|| "role:manager".to_owned(), |m| format!("staff:{m}"));
+    let what = match attempt.channel {
+        "sms" => "SMS",
+        "telegram" => "Telegram note",
+        _ => "Email",
+    };
     let title = format!(
-        "Email to {} was not delivered ({error}); contact the customer another way",
+        "{what} to {} was not delivered ({error}); contact the customer another way",
         attempt.recipient
     );
     crate::tasks::create(

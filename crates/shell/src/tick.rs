@@ -10,6 +10,7 @@ use orderpath_core::automation::config::Config;
 use serde_json::{json, Value};
 
 use crate::automation::{self, Effects};
+use crate::channels::Channels;
 use crate::clock::Timestamp;
 use crate::db::Db;
 use crate::http::ApiError;
@@ -29,14 +30,14 @@ pub fn run(now: Timestamp) -> Result<Value, ApiError> {
     let mut queued = Effects::default();
     let fired = fire_timers(&db, &automation, now, &mut queued)?;
     let overdue = check_time_limits(&db, &automation, now, &mut queued)?;
-    let fresh = outbox::send_queued_emails(&db, &queued.emails);
-    let emails = retry_emails(&db, now)?;
+    let fresh = outbox::send_queued(&db, &queued.messages);
+    let messages = retry_messages(&db, now)?;
     Ok(json!({
         "at": now.to_rfc3339(),
         "timers_fired": fired,
         "overdue_reminders": overdue,
-        "emails_from_triggers": fresh,
-        "emails": emails,
+        "messages_from_triggers": fresh,
+        "messages": messages,
     }))
 }
 
@@ -50,7 +51,7 @@ fn fire_timers(
     for id in timers::due_timers(db, now, TIMERS_PER_TICK)? {
         if let Some(effects) = timers::fire(db, config, id, now)? {
             fired += 1;
-            queued.emails.extend(effects.emails);
+            queued.messages.extend(effects.messages);
         }
     }
     Ok(fired)
@@ -66,21 +67,21 @@ fn check_time_limits(
     for candidate in timers::time_limit_candidates(db, config, OVERDUE_CHECKS_PER_TICK)? {
         if let Some(effects) = timers::remind_if_overdue(db, config, &candidate, now)? {
             reminded += 1;
-            queued.emails.extend(effects.emails);
+            queued.messages.extend(effects.messages);
         }
     }
     Ok(reminded)
 }
 
-/// Sends the emails that are due again; a provider still down only moves them further out.
-fn retry_emails(db: &Db, now: Timestamp) -> Result<Value, ApiError> {
-    let due = outbox::due_emails(db, now, MESSAGES_PER_TICK)?;
+/// Sends the messages that are due again; a provider still down only moves them further out.
+fn retry_messages(db: &Db, now: Timestamp) -> Result<Value, ApiError> {
+    let due = outbox::due_messages(db, now, MESSAGES_PER_TICK)?;
     let (mut sent, mut retrying, mut failed, mut skipped) = (0, 0, 0, 0);
     if !due.is_empty() {
-        let email = config::email()?;
+        let channels = Channels::load();
         let policy = config::retry_policy()?;
         for id in due {
-            match outbox::deliver_email(db, id, &email, policy, Timestamp::now())? {
+            match outbox::deliver(db, id, &channels, policy, Timestamp::now())? {
                 Delivery::Sent => sent += 1,
                 Delivery::Retrying => retrying += 1,
                 Delivery::Failed => failed += 1,

@@ -57,7 +57,10 @@ pub struct Responder {
     kind: Kind,
 }
 
-#[derive(Debug, Clone)]
+/// Builds the answer from the request, as a provider that echoes its input does.
+type Compute = Arc<dyn Fn(&RecordedRequest) -> Responder + Send + Sync>;
+
+#[derive(Clone)]
 enum Kind {
     Answer {
         status: u16,
@@ -66,6 +69,18 @@ enum Kind {
     },
     Hang,
     Close,
+    Computed(Compute),
+}
+
+impl std::fmt::Debug for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Kind::Answer { status, .. } => write!(f, "Answer({status})"),
+            Kind::Hang => f.write_str("Hang"),
+            Kind::Close => f.write_str("Close"),
+            Kind::Computed(_) => f.write_str("Computed"),
+        }
+    }
 }
 
 impl Responder {
@@ -110,6 +125,16 @@ impl Responder {
     /// Drops the connection without answering.
     pub fn close() -> Self {
         Self { kind: Kind::Close }
+    }
+
+    /// Answers with what `compute` makes of the request (e.g. an answer keyed by the phone
+    /// number that was sent).
+    pub fn computed(
+        compute: impl Fn(&RecordedRequest) -> Responder + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            kind: Kind::Computed(Arc::new(compute)),
+        }
     }
 }
 
@@ -267,23 +292,28 @@ async fn answer(
         .path_and_query()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "/".into());
+    let recorded = RecordedRequest {
+        method: parts.method,
+        path,
+        headers: parts.headers,
+        body,
+    };
     let responder = {
         let mut s = script.lock().unwrap_or_else(|e| e.into_inner());
-        let r = s.choose(&parts.method, &path);
-        s.requests.push(RecordedRequest {
-            method: parts.method,
-            path,
-            headers: parts.headers,
-            body,
-        });
+        let r = s.choose(&recorded.method, &recorded.path);
+        s.requests.push(recorded.clone());
         r
+    };
+    let responder = match responder.kind {
+        Kind::Computed(compute) => compute(&recorded),
+        _ => responder,
     };
     match responder.kind {
         Kind::Hang => {
             std::future::pending::<Infallible>().await;
             Err(CloseConnection)
         }
-        Kind::Close => Err(CloseConnection),
+        Kind::Close | Kind::Computed(_) => Err(CloseConnection),
         Kind::Answer {
             status,
             headers,

@@ -18,7 +18,7 @@ pub mod telegram;
 pub struct Request {
     /// `POST` (all providers here send with POST).
     pub method: &'static str,
-    /// Absolute URL: the configured base URL (scheme://host[:port], no trailing slash) + path.
+    /// Absolute URL: the configured base URL (`scheme://host[:port]`, no trailing slash) + path.
     pub url: String,
     /// Header names in lower case.
     pub headers: Vec<(String, String)>,

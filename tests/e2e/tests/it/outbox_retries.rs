@@ -56,7 +56,7 @@ async fn message_is_not_retried_before_its_time() {
 
     let report = app.tick_after(30).await;
 
-    assert_eq!(report["emails"]["sent"], 0);
+    assert_eq!(report["messages"]["sent"], 0);
     assert_eq!(
         app.email_requests().len(),
         1,
@@ -69,12 +69,12 @@ async fn outage_then_recovery_delivers_the_email_once() {
     let app = app_with_undelivered_email(&[]).await;
     // Still down at the first retry.
     let report = app.tick_after(75).await;
-    assert_eq!(report["emails"]["retrying"], 1);
+    assert_eq!(report["messages"]["retrying"], 1);
     app.email_api.respond(postmark_ok("pm-after-outage"));
 
     // The second backoff is two minutes ± 20 %.
     let report = app.tick_after(150).await;
-    assert_eq!(report["emails"]["sent"], 1);
+    assert_eq!(report["messages"]["sent"], 1);
     app.tick_after(3600).await;
 
     assert_eq!(app.email_requests().len(), 3);
@@ -88,7 +88,10 @@ async fn outage_then_recovery_delivers_the_email_once() {
         ]]
     );
     assert_eq!(
-        app.query("SELECT outcome FROM outbox_attempts ORDER BY id"),
+        app.query(
+            "SELECT a.outcome FROM outbox_attempts a JOIN outbox o ON o.id = a.message_id
+             WHERE o.channel = 'email' ORDER BY a.id"
+        ),
         vec![
             vec![json!("retryable")],
             vec![json!("retryable")],
@@ -135,7 +138,7 @@ async fn last_attempt_marks_the_email_failed_and_creates_an_operator_task() {
 
     let report = app.tick_after(600).await;
 
-    assert_eq!(report["emails"]["failed"], 1);
+    assert_eq!(report["messages"]["failed"], 1);
     assert_eq!(
         app.query("SELECT status, attempts FROM outbox WHERE channel = 'email'"),
         vec![vec![json!("failed"), json!(2)]]
@@ -177,11 +180,11 @@ async fn message_abandoned_by_a_dead_sender_is_sent_when_its_lease_ends() {
     app.email_api.respond(postmark_ok("pm-rescued"));
 
     assert_eq!(
-        app.tick_after(60).await["emails"]["sent"],
+        app.tick_after(60).await["messages"]["sent"],
         0,
         "lease still running"
     );
-    assert_eq!(app.tick_after(120).await["emails"]["sent"], 1);
+    assert_eq!(app.tick_after(120).await["messages"]["sent"], 1);
     assert_eq!(
         app.query("SELECT status, provider_message_id FROM outbox WHERE channel = 'email'"),
         vec![vec![json!("sent"), json!("pm-rescued")]]

@@ -502,7 +502,7 @@ async fn track_number_known_at_hand_over_sends_email_and_sms_instead() {
             "track-number-sms",
             ANNA_PHONE,
             "Заказ A-1 в пути. Трек: 10012345678",
-            "pending",
+            "sent",
             "2026-11-24T07:00:00Z"
         ]])
     );
@@ -560,7 +560,7 @@ async fn first_no_answer_makes_a_callback_task_in_an_hour_and_queues_an_sms() {
             "no-answer-sms",
             ANNA_PHONE,
             NO_ANSWER_SMS,
-            "pending",
+            "sent",
             "2026-11-24T07:00:00Z"
         ]])
     );
@@ -762,7 +762,7 @@ async fn thinking_customer_gets_a_call_on_the_agreed_date_then_a_discount_sms() 
             "thinking-discount-sms",
             ANNA_PHONE,
             "Скидка 5% на заказ A-1 ещё 3 дн. Звоните: +7 495 123-45-67",
-            "pending",
+            "sent",
             "2026-11-26T12:00:00Z"
         ]])
     );
@@ -849,7 +849,7 @@ async fn large_order_queues_a_note_for_the_head_of_sales() {
         text.contains("BIG-1") && text.contains("50 000,00 ₽"),
         "{text}"
     );
-    assert_eq!(notes[0][4], "pending");
+    assert_eq!(notes[0][4], "sent");
     assert_eq!(app.sent_emails().len(), 1, "the customer's thank-you only");
 }
 

@@ -38,6 +38,10 @@ pub struct TestApp {
     pub app: App,
     pub clock: Clock,
     pub email_api: MockServer,
+    /// SMS.ru, accepting every number.
+    pub sms_api: MockServer,
+    /// The Telegram Bot API, accepting every note.
+    pub telegram_api: MockServer,
     _state: tempfile::TempDir,
 }
 
@@ -59,6 +63,12 @@ impl TestApp {
     ) -> TestApp {
         let email_api = MockServer::start().await;
         email_api.respond(postmark_ok("pm-msg-1"));
+        let sms_api = MockServer::start().await;
+        sms_api.respond(smsru_ok());
+        let telegram_api = MockServer::start().await;
+        telegram_api.respond(Responder::status(200).json(
+            serde_json::json!({ "ok": true, "result": { "message_id": 1, "chat": { "id": 1 } } }),
+        ));
         let state = tempfile::tempdir().expect("temp dir");
         let clock = Clock::fixed(START);
         let builder = App::builder(manifest)
@@ -68,7 +78,12 @@ impl TestApp {
             .variable("postmark_url", email_api.url())
             .variable("postmark_token", POSTMARK_TOKEN)
             .variable("email_from", "Чайная лавка <orders@tea.example>")
-            .variable("email_timeout_ms", "500")
+            .variable("provider_timeout_ms", "500")
+            .variable("sms_provider", "smsru")
+            .variable("smsru_url", sms_api.url())
+            .variable("smsru_api_id", SMSRU_API_ID)
+            .variable("telegram_url", telegram_api.url())
+            .variable("telegram_bot_token", TELEGRAM_TOKEN)
             .variable("shop_name", "Чайная лавка")
             .variable("shop_phone", "+7 495 123-45-67")
             .variable("shop_email", "hello@tea.example")
@@ -84,6 +99,8 @@ impl TestApp {
             app,
             clock,
             email_api,
+            sms_api,
+            telegram_api,
             _state: state,
         }
     }
@@ -239,6 +256,64 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), dest).expect("copy");
         }
     }
+}
+
+/// The test SMS.ru key.
+pub const SMSRU_API_ID: &str = "smsru-test-api-id";
+/// The test Telegram bot token.
+pub const TELEGRAM_TOKEN: &str = "123456:telegram-test-token";
+
+/// The fields of a form body.
+pub fn form_fields(body: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(body).into_owned().collect()
+}
+
+/// One field of a form body.
+pub fn form_field(body: &[u8], name: &str) -> Option<String> {
+    form_fields(body)
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
+/// SMS.ru's success answer for whatever number was sent (`json=1`): the top-level status
+/// and the number's own entry.
+pub fn smsru_ok() -> Responder {
+    Responder::computed(|request| {
+        let to = form_field(&request.body, "to").unwrap_or_default();
+        Responder::status(200).json(serde_json::json!({
+            "status": "OK", "status_code": 100,
+            "sms": { to.clone(): { "status": "OK", "status_code": 100,
+                                   "sms_id": format!("000000-{to}") } },
+            "balance": 4122.56
+        }))
+    })
+}
+
+/// SMS.ru's per-number refusal (HTTP 200, top-level OK) with `code`.
+pub fn smsru_refused(code: u16, text: &'static str) -> Responder {
+    Responder::computed(move |request| {
+        let to = form_field(&request.body, "to").unwrap_or_default();
+        Responder::status(200).json(serde_json::json!({
+            "status": "OK", "status_code": 100,
+            "sms": { to: { "status": "ERROR", "status_code": code, "status_text": text } },
+            "balance": 4122.56
+        }))
+    })
+}
+
+/// The SMS texts SMS.ru received, with their numbers.
+pub fn sms_sent(app: &TestApp) -> Vec<(String, String)> {
+    app.sms_api
+        .requests()
+        .iter()
+        .map(|r| {
+            (
+                form_field(&r.body, "to").unwrap_or_default(),
+                form_field(&r.body, "msg").unwrap_or_default(),
+            )
+        })
+        .collect()
 }
 
 /// Postmark's success answer.

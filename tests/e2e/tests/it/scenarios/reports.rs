@@ -75,7 +75,7 @@ async fn paid_order_gets_the_payment_email_and_sms_and_goes_to_assembly() {
             "payment-received-sms",
             ANNA_PHONE,
             PAYMENT_SMS,
-            "pending",
+            "sent",
             "2026-11-24T07:00:00Z"
         ]])
     );
@@ -134,7 +134,7 @@ async fn prepayment_of_a_new_order_is_confirmed_by_sms_and_waits_for_the_manager
             "payment-received-sms",
             ANNA_PHONE,
             PAYMENT_SMS,
-            "pending",
+            "sent",
             "2026-11-24T07:00:00Z"
         ]])
     );
@@ -336,7 +336,7 @@ async fn parcel_at_the_pickup_point_sends_address_phone_and_hours_by_email_and_s
             "at-pickup-point-sms",
             ANNA_PHONE,
             format!("Заказ A-1 ждёт в пункте выдачи: {POINT}, 10:00–21:00"),
-            "pending",
+            "sent",
             "2026-11-24T07:00:00Z"
         ])
     );
@@ -395,7 +395,7 @@ async fn uncollected_parcel_gets_a_reminder_after_three_days_and_a_call_task_aft
             "pickup-reminder-sms",
             ANNA_PHONE,
             "Заказ A-1 ждёт вас 3 дн., через 4 дн. вернётся на склад",
-            "pending",
+            "sent",
             "2026-11-27T07:00:00Z"
         ]))
     );
@@ -514,7 +514,7 @@ async fn missed_call_from_a_customer_gives_their_manager_a_callback_task_and_one
             "operators-busy-sms",
             ANNA_PHONE,
             BUSY_SMS,
-            "pending",
+            "sent",
             "2026-11-24T07:00:00Z"
         ]])
     );
@@ -547,7 +547,7 @@ async fn missed_call_from_an_unknown_number_becomes_a_lead_order() {
             "operators-busy-sms",
             "+79001112233",
             BUSY_SMS,
-            "pending",
+            "sent",
             "2026-11-24T07:00:00Z"
         ]])
     );

@@ -1,0 +1,364 @@
+//! The providers that carry each channel — email, SMS and Telegram — chosen and configured
+//! by Spin variables, and one call to send a stored message through them.
+//!
+//! The protocols live in `orderpath_core::providers`; here the variables become provider
+//! settings (credentials stay [`Secret`]s until the request is built) and the HTTP call is
+//! made. Each channel is configured on its own: a missing SMS key leaves SMS waiting in the
+//! outbox with the reason, and email still goes out.
+
+use std::time::Duration;
+
+use orderpath_core::providers::email::{Email, EmailProvider};
+use orderpath_core::providers::sms::{Sms, SmsProvider};
+use orderpath_core::providers::telegram::TelegramBot;
+use orderpath_core::providers::{Mailbox, Outcome, Request, Response};
+
+use crate::config::{self, ConfigError, Secret};
+use crate::outbound::{self, HttpError, HttpRequest};
+
+/// A message as stored in the outbox.
+#[derive(Debug, Clone)]
+pub struct StoredMessage {
+    /// The outbox row id (SMSC takes it as the client's message id).
+    pub id: i64,
+    /// `email`, `sms` or `telegram`.
+    pub channel: String,
+    /// Address, E.164 phone or chat id.
+    pub recipient: String,
+    /// The recipient's name (email).
+    pub recipient_name: Option<String>,
+    /// Subject (email).
+    pub subject: String,
+    /// Plain text.
+    pub text: String,
+    /// HTML part (email).
+    pub html: Option<String>,
+}
+
+/// The configured providers, read once per request.
+pub struct Channels {
+    email: Result<EmailSettings, ConfigError>,
+    sms: Result<SmsSettings, ConfigError>,
+    telegram: Result<TelegramSettings, ConfigError>,
+    timeout: Result<Duration, ConfigError>,
+}
+
+struct EmailSettings {
+    provider: &'static str,
+    url: String,
+    key: Secret,
+    /// Mailgun's domain or Unisender's list id.
+    extra: String,
+    from: Mailbox,
+}
+
+struct SmsSettings {
+    provider: &'static str,
+    url: String,
+    user: String,
+    key: Secret,
+    sender: Option<String>,
+    /// Twilio's messaging service, used instead of a sender number when set.
+    service: Option<String>,
+}
+
+struct TelegramSettings {
+    url: String,
+    token: Secret,
+}
+
+impl Channels {
+    /// Reads the variables of every channel.
+    pub fn load() -> Channels {
+        Channels {
+            email: email_settings(),
+            sms: sms_settings(),
+            telegram: telegram_settings(),
+            timeout: timeout(),
+        }
+    }
+
+    /// The provider name recorded with an attempt on `channel`, if it is configured.
+    pub fn provider(&self, channel: &str) -> Option<&'static str> {
+        match channel {
+            "email" => self.email.as_ref().ok().map(|e| e.provider),
+            "sms" => self.sms.as_ref().ok().map(|s| s.provider),
+            "telegram" => self.telegram.as_ref().ok().map(|_| "telegram"),
+            _ => None,
+        }
+    }
+
+    /// Sends one message; returns the provider's name (or `none`) and the outcome. A channel
+    /// that is not configured is a retryable outcome naming the variable, so its messages
+    /// wait in the outbox until it is set (and, after the last attempt, become a task).
+    pub fn send(&self, message: &StoredMessage) -> (&'static str, Outcome) {
+        let timeout = match &self.timeout {
+            Ok(timeout) => *timeout,
+            Err(error) => return ("none", Outcome::retryable(None, error.to_string())),
+        };
+        let prepared = match message.channel.as_str() {
+            "email" => self.email.as_ref().map(|s| {
+                let provider = s.core();
+                let to = Mailbox {
+                    name: message.recipient_name.clone(),
+                    address: message.recipient.clone(),
+                };
+                let email = Email {
+                    from: &s.from,
+                    to: &to,
+                    subject: &message.subject,
+                    text: &message.text,
+                    html: message.html.as_deref(),
+                };
+                let request = provider.request(&email);
+                (s.provider, request, Classifier::Email(provider))
+            }),
+            "sms" => self.sms.as_ref().map(|s| {
+                let provider = s.core();
+                let sms = Sms {
+                    to: &message.recipient,
+                    text: &message.text,
+                };
+                let request = provider.request(&sms, message.id);
+                (s.provider, request, Classifier::Sms(provider))
+            }),
+            "telegram" => self.telegram.as_ref().map(|s| {
+                let bot = TelegramBot {
+                    base_url: s.url.clone(),
+                    token: s.token.expose().to_owned(),
+                };
+                let request = bot.request(&message.recipient, &message.text);
+                ("telegram", request, Classifier::Telegram(bot))
+            }),
+            other => {
+                return (
+                    "none",
+                    Outcome::permanent(None, format!("unknown channel {other:?}")),
+                )
+            }
+        };
+        let (provider, request, classifier) = match prepared {
+            Ok(prepared) => prepared,
+            Err(error) => return ("none", Outcome::retryable(None, error.to_string())),
+        };
+        let outcome = match call(request, timeout) {
+            Ok(response) => match &classifier {
+                Classifier::Email(p) => p.outcome(&response),
+                Classifier::Sms(p) => p.outcome(
+                    &Sms {
+                        to: &message.recipient,
+                        text: &message.text,
+                    },
+                    &response,
+                ),
+                Classifier::Telegram(bot) => bot.outcome(&response),
+            },
+            Err(HttpError::Denied) => {
+                Outcome::permanent(None, "the provider's host is not in allowed_outbound_hosts")
+            }
+            Err(HttpError::InvalidUrl(url)) => {
+                Outcome::permanent(None, format!("invalid provider url {url}"))
+            }
+            Err(error) => Outcome::retryable(None, error.to_string()),
+        };
+        (provider, outcome)
+    }
+}
+
+/// Reads the provider's answer for the request that was built.
+enum Classifier {
+    Email(EmailProvider),
+    Sms(SmsProvider),
+    Telegram(TelegramBot),
+}
+
+impl EmailSettings {
+    fn core(&self) -> EmailProvider {
+        let (base_url, key) = (self.url.clone(), self.key.expose().to_owned());
+        match self.provider {
+            "postmark" => EmailProvider::Postmark {
+                base_url,
+                token: key,
+            },
+            "sendgrid" => EmailProvider::SendGrid {
+                base_url,
+                api_key: key,
+            },
+            "mailgun" => EmailProvider::Mailgun {
+                base_url,
+                domain: self.extra.clone(),
+                api_key: key,
+            },
+            _ => EmailProvider::Unisender {
+                base_url,
+                api_key: key,
+                list_id: self.extra.clone(),
+            },
+        }
+    }
+}
+
+impl SmsSettings {
+    fn core(&self) -> SmsProvider {
+        let (base_url, key) = (self.url.clone(), self.key.expose().to_owned());
+        match self.provider {
+            "smsru" => SmsProvider::SmsRu {
+                base_url,
+                api_id: key,
+                from: self.sender.clone(),
+            },
+            "smsc" => SmsProvider::Smsc {
+                base_url,
+                login: self.user.clone(),
+                password: key,
+                sender: self.sender.clone(),
+            },
+            _ => SmsProvider::Twilio {
+                base_url,
+                account_sid: self.user.clone(),
+                auth_token: key,
+                from: self.sender.clone(),
+                messaging_service_sid: self.service.clone(),
+            },
+        }
+    }
+}
+
+fn call(request: Request, timeout: Duration) -> Result<Response, HttpError> {
+    let response = outbound::send(&HttpRequest {
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        body: request.body,
+        timeout,
+    })?;
+    Ok(Response {
+        status: response.status,
+        headers: response.headers,
+        body: response.body,
+    })
+}
+
+fn email_settings() -> Result<EmailSettings, ConfigError> {
+    let (provider, url, key, extra): (&'static str, _, _, _) =
+        match config::var("email_provider")?.trim() {
+            "postmark" => ("postmark", "postmark_url", "postmark_token", None),
+            "sendgrid" => ("sendgrid", "sendgrid_url", "sendgrid_api_key", None),
+            "mailgun" => (
+                "mailgun",
+                "mailgun_url",
+                "mailgun_api_key",
+                Some("mailgun_domain"),
+            ),
+            "unisender" => (
+                "unisender",
+                "unisender_url",
+                "unisender_api_key",
+                Some("unisender_list_id"),
+            ),
+            _ => {
+                return Err(ConfigError::Invalid {
+                    name: "email_provider",
+                    reason: "must be postmark, sendgrid, mailgun or unisender".into(),
+                })
+            }
+        };
+    let from = config::Mailbox::parse(&config::var("email_from")?).ok_or_else(|| {
+        ConfigError::Invalid {
+            name: "email_from",
+            reason: "must be an address or Name <address>".into(),
+        }
+    })?;
+    Ok(EmailSettings {
+        provider,
+        url: config::base_url(url)?,
+        key: config::non_empty_secret(key)?,
+        extra: extra.map(required).transpose()?.unwrap_or_default(),
+        from: Mailbox {
+            name: from.name,
+            address: from.address,
+        },
+    })
+}
+
+fn sms_settings() -> Result<SmsSettings, ConfigError> {
+    let sender = optional("sms_sender")?;
+    match config::var("sms_provider")?.trim() {
+        "smsru" => Ok(SmsSettings {
+            provider: "smsru",
+            url: config::base_url("smsru_url")?,
+            user: String::new(),
+            key: config::non_empty_secret("smsru_api_id")?,
+            sender,
+            service: None,
+        }),
+        "smsc" => Ok(SmsSettings {
+            provider: "smsc",
+            url: config::base_url("smsc_url")?,
+            user: config::var("smsc_login")?.trim().to_owned(),
+            key: config::non_empty_secret("smsc_password")?,
+            sender,
+            service: None,
+        }),
+        "twilio" => {
+            let service = optional("twilio_messaging_service_sid")?;
+            if sender.is_none() && service.is_none() {
+                return Err(ConfigError::Invalid {
+                    name: "sms_sender",
+                    reason: "Twilio needs a sender number (sms_sender) or \
+                             twilio_messaging_service_sid"
+                        .into(),
+                });
+            }
+            Ok(SmsSettings {
+                provider: "twilio",
+                url: config::base_url("twilio_url")?,
+                user: required("twilio_account_sid")?,
+                key: config::non_empty_secret("twilio_auth_token")?,
+                sender,
+                service,
+            })
+        }
+        "" => Err(ConfigError::Invalid {
+            name: "sms_provider",
+            reason: "no SMS provider is configured (smsru, smsc or twilio)".into(),
+        }),
+        _ => Err(ConfigError::Invalid {
+            name: "sms_provider",
+            reason: "must be smsru, smsc or twilio".into(),
+        }),
+    }
+}
+
+fn telegram_settings() -> Result<TelegramSettings, ConfigError> {
+    Ok(TelegramSettings {
+        url: config::base_url("telegram_url")?,
+        token: config::non_empty_secret("telegram_bot_token")?,
+    })
+}
+
+fn timeout() -> Result<Duration, ConfigError> {
+    config::var("provider_timeout_ms")?
+        .trim()
+        .parse()
+        .ok()
+        .filter(|ms| (100..=60_000).contains(ms))
+        .map(Duration::from_millis)
+        .ok_or_else(|| ConfigError::Invalid {
+            name: "provider_timeout_ms",
+            reason: "must be a whole number of milliseconds from 100 to 60000".into(),
+        })
+}
+
+fn required(name: &'static str) -> Result<String, ConfigError> {
+    optional(name)?.ok_or(ConfigError::Invalid {
+        name,
+        reason: "is empty but the selected provider needs it".into(),
+    })
+}
+
+fn optional(name: &'static str) -> Result<Option<String>, ConfigError> {
+    let value = config::var(name)?;
+    let value = value.trim();
+    Ok((!value.is_empty()).then(|| value.to_owned()))
+}

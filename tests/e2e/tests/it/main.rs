@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod idempotency;
+mod messaging;
 mod migrations;
 mod orders;
 mod outbox_retries;

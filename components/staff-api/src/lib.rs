@@ -2,10 +2,14 @@
 //!
 //! - `GET /api/tasks?assignee=&status=&due_before=&order=` — tasks by due time.
 //! - `POST /api/tasks/{id}/done` — mark a task done (optional body `{"by": "<staff id>"}`).
+//! - `GET /api/messages?status=&order=&channel=` — the outbox, newest first, with attempts.
+//! - `POST /api/messages/{id}/resend` — a failed message goes back in the queue; the next
+//!   tick sends it.
 
 use orderpath_shell::clock::Timestamp;
 use orderpath_shell::db::Db;
 use orderpath_shell::http::{self, Answer, ApiError, Inbound};
+use orderpath_shell::outbox::{self, MessageFilter, ResendError};
 use orderpath_shell::tasks::{self, TaskFilter};
 use orderpath_shell::{auth, config};
 use serde_json::{json, Value};
@@ -14,6 +18,8 @@ use spin_sdk::http_component;
 
 /// The most tasks one listing returns.
 const MAX_TASKS: i64 = 500;
+/// The most messages one listing returns.
+const MAX_MESSAGES: i64 = 500;
 
 #[http_component]
 fn handle_api(request: IncomingRequest, out: ResponseOutparam) {
@@ -38,6 +44,14 @@ fn route(request: IncomingRequest) -> Result<Answer, ApiError> {
         ["tasks", id, "done"] => {
             inbound.require_method("POST")?;
             complete_task(&inbound, id)
+        }
+        ["messages"] => {
+            inbound.require_method("GET")?;
+            list_messages(&inbound)
+        }
+        ["messages", id, "resend"] => {
+            inbound.require_method("POST")?;
+            resend_message(id)
         }
         _ => Err(ApiError::new(
             404,
@@ -104,6 +118,41 @@ fn complete_task(inbound: &Inbound, id: &str) -> Result<Answer, ApiError> {
     match done {
         Some(task) => Ok(Answer::json(200, &task)),
         None => Err(ApiError::new(404, "not_found", format!("no task {id}"))),
+    }
+}
+
+fn list_messages(inbound: &Inbound) -> Result<Answer, ApiError> {
+    let one_of = |name: &str, allowed: &[&str]| -> Result<Option<String>, ApiError> {
+        match inbound.param(name) {
+            Some(value) if allowed.contains(&value) => Ok(Some(value.to_owned())),
+            Some(_) => Err(bad_param(
+                name,
+                &format!("must be one of: {}", allowed.join(", ")),
+            )),
+            None => Ok(None),
+        }
+    };
+    let filter = MessageFilter {
+        status: one_of("status", &["pending", "sending", "sent", "failed"])?,
+        order_id: inbound.param("order").map(str::to_owned),
+        channel: one_of("channel", &["email", "sms", "telegram"])?,
+    };
+    let db = Db::open(config::synchronous()?)?;
+    let list = outbox::list(&db, &filter, MAX_MESSAGES)?;
+    Ok(Answer::json(200, &json!({ "messages": list })))
+}
+
+fn resend_message(id: &str) -> Result<Answer, ApiError> {
+    let not_found = || ApiError::new(404, "not_found", format!("no message {id}"));
+    let id: i64 = id.parse().map_err(|_| not_found())?;
+    let db = Db::open(config::synchronous()?)?;
+    match db.transaction(|db| outbox::resend(db, id, Timestamp::now())) {
+        Ok(message) => Ok(Answer::json(200, &message)),
+        Err(ResendError::NotFound(_)) => Err(not_found()),
+        Err(error @ ResendError::NotFailed { .. }) => {
+            Err(ApiError::new(409, "not_failed", error.to_string()))
+        }
+        Err(ResendError::Db(error)) => Err(error.into()),
     }
 }
 

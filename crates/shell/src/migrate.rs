@@ -220,6 +220,14 @@ const MIGRATIONS: &[Migration] = &[
                 PRIMARY KEY (order_id, sku)
             )"],
     },
+    Migration {
+        version: 7,
+        name: "outbox: order per recipient, resends",
+        statements: &[
+            "CREATE INDEX outbox_recipient ON outbox(channel, recipient, status)",
+            "ALTER TABLE outbox ADD COLUMN resends INTEGER NOT NULL DEFAULT 0",
+        ],
+    },
 ];
 
 /// The newest schema version this build knows.

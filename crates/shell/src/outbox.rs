@@ -410,6 +410,127 @@ fn operator_task(
     Ok(())
 }
 
+/// Which messages to list.
+#[derive(Debug, Clone, Default)]
+pub struct MessageFilter {
+    /// `pending`, `sending`, `sent` or `failed`.
+    pub status: Option<String>,
+    /// The order's id.
+    pub order_id: Option<String>,
+    /// `email`, `sms` or `telegram`.
+    pub channel: Option<String>,
+}
+
+const LIST_COLUMNS: &str = "id, order_id, channel, template, recipient, subject, status, \
+    attempts, next_attempt_at, last_error, provider, provider_message_id, created_at, sent_at, \
+    resends";
+
+/// Messages, newest first, at most `limit`; each with its attempts.
+pub fn list(
+    db: &Db,
+    filter: &MessageFilter,
+    limit: i64,
+) -> Result<Vec<serde_json::Value>, DbError> {
+    let rows = db.execute(
+        &format!(
+            "SELECT {LIST_COLUMNS} FROM outbox
+             WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR order_id = ?2)
+               AND (?3 IS NULL OR channel = ?3)
+             ORDER BY id DESC LIMIT ?4"
+        ),
+        &[
+            opt_text(filter.status.as_deref()),
+            opt_text(filter.order_id.as_deref()),
+            opt_text(filter.channel.as_deref()),
+            int(limit),
+        ],
+    )?;
+    rows.rows.iter().map(|row| message_json(db, row)).collect()
+}
+
+/// Why a message cannot be sent again.
+#[derive(Debug, thiserror::Error)]
+pub enum ResendError {
+    /// No such message.
+    #[error("no message {0}")]
+    NotFound(i64),
+    /// Only a failed message is sent again; others are sent or on their way.
+    #[error("message {id} is {status}; only a failed message can be sent again")]
+    NotFailed {
+        /// The message.
+        id: i64,
+        /// Its status.
+        status: String,
+    },
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// Puts a failed message back in the queue with a fresh set of attempts; the next tick
+/// sends it (after any older message to the same recipient). Returns it as listed.
+pub fn resend(db: &Db, id: i64, now: Timestamp) -> Result<serde_json::Value, ResendError> {
+    let updated = db.row(
+        "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?,
+                lease_until = NULL, resends = resends + 1
+         WHERE id = ? AND status = 'failed' RETURNING id",
+        &[text(now.to_rfc3339()), int(id)],
+    )?;
+    let row = db
+        .row(
+            &format!("SELECT {LIST_COLUMNS} FROM outbox WHERE id = ?"),
+            &[int(id)],
+        )?
+        .ok_or(ResendError::NotFound(id))?;
+    if updated.is_none() {
+        return Err(ResendError::NotFailed {
+            id,
+            status: req_text(&row, 6)?,
+        });
+    }
+    Ok(message_json(db, &row)?)
+}
+
+fn message_json(db: &Db, row: &spin_sdk::sqlite::RowResult) -> Result<serde_json::Value, DbError> {
+    let id = req_int(row, 0)?;
+    let attempts: Vec<serde_json::Value> = db
+        .execute(
+            "SELECT at, provider, outcome, http_status, error FROM outbox_attempts
+             WHERE message_id = ? ORDER BY id",
+            &[int(id)],
+        )?
+        .rows
+        .iter()
+        .map(|a| {
+            Ok(serde_json::json!({
+                "at": req_text(a, 0)?,
+                "provider": req_text(a, 1)?,
+                "outcome": req_text(a, 2)?,
+                "http_status": crate::db::get_int(a, 3)?,
+                "error": get_text(a, 4)?,
+            }))
+        })
+        .collect::<Result<_, DbError>>()?;
+    Ok(serde_json::json!({
+        "id": id,
+        "order_id": get_text(row, 1)?,
+        "channel": req_text(row, 2)?,
+        "template": req_text(row, 3)?,
+        "recipient": req_text(row, 4)?,
+        "subject": get_text(row, 5)?,
+        "status": req_text(row, 6)?,
+        "attempts": req_int(row, 7)?,
+        "next_attempt_at": req_text(row, 8)?,
+        "last_error": get_text(row, 9)?,
+        "provider": get_text(row, 10)?,
+        "provider_message_id": get_text(row, 11)?,
+        "created_at": req_text(row, 12)?,
+        "sent_at": get_text(row, 13)?,
+        "resends": req_int(row, 14)?,
+        "history": attempts,
+    }))
+}
+
 /// Randomness from the host (WASI `random`); only used to spread retries.
 fn random_u64() -> u64 {
     #[cfg(target_arch = "wasm32")]

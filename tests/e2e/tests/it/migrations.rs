@@ -29,7 +29,8 @@ async fn concurrent_first_requests_migrate_once_and_all_succeed() {
             vec![json!(3)],
             vec![json!(4)],
             vec![json!(5)],
-            vec![json!(6)]
+            vec![json!(6)],
+            vec![json!(7)]
         ],
         "each migration applied exactly once"
     );

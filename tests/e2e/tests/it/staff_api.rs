@@ -139,3 +139,72 @@ async fn bad_requests_are_named() {
         1
     );
 }
+
+// ── the outbox: GET /api/messages, POST /api/messages/{id}/resend ──────────────────────
+
+#[tokio::test]
+async fn messages_are_listed_with_their_attempts_and_filtered() {
+    let app = app_with_a_task().await;
+
+    let failed = json_of(&app.api("GET", "/api/messages?status=failed", None).await);
+    let sent = json_of(
+        &app.api("GET", "/api/messages?status=sent&order=A-1001", None)
+            .await,
+    );
+    let sms = json_of(&app.api("GET", "/api/messages?channel=sms", None).await);
+
+    let failed = failed["messages"].as_array().expect("messages");
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["channel"], "email");
+    assert_eq!(failed[0]["order_id"], "A-1001");
+    assert_eq!(failed[0]["provider"], "postmark");
+    assert_eq!(failed[0]["history"][0]["outcome"], "permanent");
+    assert_eq!(failed[0]["history"][0]["http_status"], 422);
+    assert!(failed[0]["last_error"]
+        .as_str()
+        .is_some_and(|e| e.contains("Invalid 'To' address")));
+    assert_eq!(sent["messages"], json!([]));
+    assert_eq!(sms["messages"], json!([]));
+    let bad = app.api("GET", "/api/messages?status=lost", None).await;
+    assert_eq!(bad.status, 400);
+}
+
+#[tokio::test]
+async fn a_failed_message_is_resent_by_the_next_tick_once() {
+    let app = app_with_a_task().await;
+    let id = app.query("SELECT id FROM outbox WHERE status = 'failed'")[0][0]
+        .as_i64()
+        .expect("id");
+    app.email_api
+        .respond(crate::support::postmark_ok("pm-resent"));
+
+    let response = app
+        .api("POST", &format!("/api/messages/{id}/resend"), None)
+        .await;
+    let again = app
+        .api("POST", &format!("/api/messages/{id}/resend"), None)
+        .await;
+
+    assert_eq!(response.status, 200, "{}", response.text());
+    assert_eq!(json_of(&response)["status"], "pending");
+    assert_eq!(json_of(&response)["resends"], 1);
+    assert_eq!(again.status, 409, "already queued: {}", again.text());
+    assert_eq!(
+        app.email_requests().len(),
+        1,
+        "the tick sends it, not the API"
+    );
+    app.tick_after(60).await;
+    app.tick_after(60).await;
+    assert_eq!(app.email_requests().len(), 2);
+    assert_eq!(
+        app.query("SELECT status, provider_message_id FROM outbox"),
+        vec![vec![json!("sent"), json!("pm-resent")]]
+    );
+    let missing = app.api("POST", "/api/messages/999/resend", None).await;
+    assert_eq!(missing.status, 404);
+    let sent = app
+        .api("POST", &format!("/api/messages/{id}/resend"), None)
+        .await;
+    assert_eq!(sent.status, 409, "a sent message is not sent twice");
+}

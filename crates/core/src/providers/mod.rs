@@ -51,6 +51,15 @@ impl Response {
         serde_json::from_slice(&self.body).ok()
     }
 
+    /// The start of the raw answer, quoted (or `empty body`), for error texts.
+    pub fn excerpt(&self) -> String {
+        if self.body.is_empty() {
+            "empty body".to_owned()
+        } else {
+            crate::text::echo(&String::from_utf8_lossy(&self.body))
+        }
+    }
+
     /// `Retry-After` in seconds, when given as a number of seconds.
     pub fn retry_after(&self) -> Option<u64> {
         self.header("retry-after")?.trim().parse().ok()

@@ -66,7 +66,7 @@ impl TelegramBot {
     pub fn outcome(&self, response: &Response) -> Outcome {
         let status = response.status;
         let Some(body) = response.json().filter(|body| body.get("ok").is_some()) else {
-            let error = format!("telegram {status}: {}", excerpt(response));
+            let error = format!("telegram {status}: {}", response.excerpt());
             return if (200..300).contains(&status) {
                 Outcome::permanent(Some(status), error)
             } else {
@@ -109,15 +109,6 @@ impl TelegramBot {
             },
             _ => Outcome::permanent(Some(status), error),
         }
-    }
-}
-
-/// The start of the raw answer, quoted, for error texts.
-fn excerpt(response: &Response) -> String {
-    if response.body.is_empty() {
-        "empty body".to_owned()
-    } else {
-        crate::text::echo(&String::from_utf8_lossy(&response.body))
     }
 }
 

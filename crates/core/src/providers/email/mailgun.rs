@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::{excerpt, multipart, reason, url, Email};
+use super::{multipart, reason, url, Email};
 use crate::providers::{basic_auth, Outcome, Request, Response};
 
 /// The request for one email. `from` and `to` are RFC 5322 mailboxes (`"Name" <address>`);
@@ -49,7 +49,7 @@ pub(super) fn outcome(response: &Response) -> Outcome {
                 Some(status),
                 format!(
                     "mailgun {status}: answer without a message id: {}",
-                    excerpt(response)
+                    response.excerpt()
                 ),
             ),
         };

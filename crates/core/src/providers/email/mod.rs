@@ -171,16 +171,7 @@ fn display_name(mailbox: &Mailbox) -> Option<&str> {
 fn reason(said: Option<String>, response: &Response) -> String {
     match said {
         Some(said) if !said.trim().is_empty() => said,
-        _ => excerpt(response),
-    }
-}
-
-/// The start of the raw answer, quoted, for error texts.
-fn excerpt(response: &Response) -> String {
-    if response.body.is_empty() {
-        "empty body".to_owned()
-    } else {
-        crate::text::echo(&String::from_utf8_lossy(&response.body))
+        _ => response.excerpt(),
     }
 }
 

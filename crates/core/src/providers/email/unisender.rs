@@ -9,7 +9,7 @@
 
 use serde_json::Value;
 
-use super::{display_name, excerpt, reason, url, Email};
+use super::{display_name, reason, url, Email};
 use crate::providers::{form, Mailbox, Outcome, Request, Response};
 
 /// Codes that no retry fixes: credentials, API access, a bad argument (an invalid address
@@ -81,28 +81,15 @@ fn recipient(to: &Mailbox) -> String {
     }
 }
 
-/// Plain text as HTML: `& < > " '` escaped, each line break (CRLF, CR or LF) as `<br>`
-/// followed by a newline (which keeps the lines of the HTML source short).
+/// Plain text as HTML: escaped, each line break (CRLF, CR or LF) as `<br>` followed by a
+/// newline (which keeps the lines of the HTML source short).
 fn text_to_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\r' | '\n' => {
-                if c == '\r' && chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                out.push_str("<br>\n");
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    let lines: Vec<String> = text
+        .split("\r\n")
+        .flat_map(|part| part.split(['\r', '\n']))
+        .map(crate::message::escape_html)
+        .collect();
+    lines.join("<br>\n")
 }
 
 /// A 200 with `result.email_id` is sent; a 200 with `error` is classified by its `code`:
@@ -134,7 +121,7 @@ pub(super) fn outcome(response: &Response) -> Outcome {
             Some(status),
             format!(
                 "unisender {status}: unreadable answer {}",
-                excerpt(response)
+                response.excerpt()
             ),
         );
     };
@@ -218,7 +205,7 @@ fn sent_or_missing_id(status: u16, id: Option<&Value>, response: &Response) -> O
             Some(status),
             format!(
                 "unisender {status}: answer without an email_id: {}",
-                excerpt(response)
+                response.excerpt()
             ),
         ),
     }

@@ -220,7 +220,7 @@ fn unreadable(provider: &str, response: &Response, expected: &str) -> Outcome {
         format!(
             "{provider}: unexpected answer (HTTP {}, expected {expected}): {}",
             response.status,
-            body_excerpt(response)
+            response.excerpt()
         ),
     )
 }
@@ -233,14 +233,9 @@ fn http_error(provider: &str, response: &Response) -> Outcome {
         format!(
             "{provider}: HTTP {}: {}",
             response.status,
-            body_excerpt(response)
+            response.excerpt()
         ),
     )
-}
-
-/// The start of the body, quoted, for error texts.
-fn body_excerpt(response: &Response) -> String {
-    crate::text::echo(&String::from_utf8_lossy(&response.body))
 }
 
 /// An integer given as a JSON number or a numeric string (SMS.ru and SMSC use both).

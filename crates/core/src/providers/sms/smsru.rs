@@ -5,10 +5,7 @@
 //! (the whole request, e.g. a bad `api_id`) or as the number's entry in `sms`. Both levels are
 //! checked. Facts: providers.md §4.1.
 
-use super::{
-    body_excerpt, form_post, http_error, json_id, json_int, json_str, refusal, unreadable, Class,
-    Sms,
-};
+use super::{form_post, http_error, json_id, json_int, json_str, refusal, unreadable, Class, Sms};
 use crate::providers::{Outcome, Request, Response};
 
 const PROVIDER: &str = "SMS.ru";
@@ -48,7 +45,7 @@ pub(super) fn outcome(sms: &Sms<'_>, response: &Response) -> Outcome {
             Some(status),
             format!(
                 "{PROVIDER}: the answer has no entry for {number} in `sms`: {}",
-                body_excerpt(response)
+                response.excerpt()
             ),
         );
     };

@@ -12,7 +12,7 @@
 
 use std::collections::VecDeque;
 
-use orderpath_core::automation::config::{Config, ConfigError, ConfigFiles};
+use orderpath_core::automation::config::Config;
 use orderpath_core::automation::engine::{
     evaluate, evaluate_delayed, Assignee, Decision, PlannedAction, PlannedMessage, Recipient,
     MAX_CASCADE_DEPTH,
@@ -24,63 +24,11 @@ use serde_json::{json, Value};
 
 use crate::clock::Timestamp;
 use crate::db::{opt_text, text, Db, DbError};
-use crate::http::ApiError;
 use crate::orders::{self, HistoryEntry, Outcome};
 use crate::outbox::{self, NewMessage};
 use crate::{facts, tasks};
 
-/// Where Spin mounts the configuration.
-pub const CONFIG_ROOT: &str = "/config";
-
-/// Reads and validates the configuration, with the deployment's `shop_*` variables (when
-/// set) taking precedence over `shop.toml`.
-pub fn load_config() -> Result<Config, ApiError> {
-    let mut files = ConfigFiles::new("config");
-    read_tree(std::path::Path::new(CONFIG_ROOT), "", &mut files)
-        .map_err(|error| config_unavailable(format!("cannot read {CONFIG_ROOT}: {error}")))?;
-    let mut config = Config::load(&files).map_err(|error| match error {
-        ConfigError::Invalid(problems) => {
-            for problem in &problems {
-                eprintln!("configuration problem: {problem}");
-            }
-            let first = problems
-                .first()
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            config_unavailable(format!(
-                "the configuration has {} problem(s); first: {first}",
-                problems.len()
-            ))
-        }
-    })?;
-    crate::config::overlay_shop(&mut config.shop)?;
-    Ok(config)
-}
-
-fn config_unavailable(message: String) -> ApiError {
-    eprintln!("refusing to process: {message}");
-    let mut error = ApiError::new(503, "configuration_invalid", message);
-    error.headers.push(("retry-after".into(), "300".into()));
-    error
-}
-
-fn read_tree(dir: &std::path::Path, prefix: &str, files: &mut ConfigFiles) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let relative = if prefix.is_empty() {
-            name
-        } else {
-            format!("{prefix}/{name}")
-        };
-        if entry.file_type()?.is_dir() {
-            read_tree(&entry.path(), &relative, files)?;
-        } else if relative.ends_with(".toml") {
-            files.insert(&relative, std::fs::read_to_string(entry.path())?);
-        }
-    }
-    Ok(())
-}
+pub use crate::config_source::{load_config, CONFIG_ROOT};
 
 /// What a run left to do after the transaction commits.
 #[derive(Debug, Default)]

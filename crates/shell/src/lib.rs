@@ -10,6 +10,7 @@ pub mod automation;
 pub mod channels;
 pub mod clock;
 pub mod config;
+mod config_source;
 pub mod db;
 pub mod facts;
 pub mod http;

@@ -256,3 +256,48 @@ async fn a_broken_configuration_refuses_to_process_and_says_why() {
     assert_eq!(app.footprint(), (0, 0, 0), "nothing recorded, nothing sent");
     assert_eq!(app.send(tick_request(Some(CRON_TOKEN))).await.status, 503);
 }
+
+/// The order webhook's answer to a new order under a configuration that `edit` changes.
+async fn answer_under(edit: impl FnOnce(&std::path::Path)) -> (u16, String) {
+    let dir = crate::support::app_with_config(edit);
+    let app = TestApp::start_from(&dir.path().join("spin.toml"), |b| b).await;
+    let response = app
+        .post_event("evt-1", &fixture("orders/created.json"))
+        .await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM orders"),
+        0,
+        "nothing stored"
+    );
+    (response.status.as_u16(), response.text())
+}
+
+#[tokio::test]
+async fn a_missing_or_unreadable_configuration_file_is_named_in_the_refusal() {
+    let (status, text) = answer_under(|config| {
+        std::fs::remove_file(config.join("statuses.toml")).expect("remove");
+    })
+    .await;
+    assert_eq!(status, 503, "{text}");
+    assert!(text.contains("statuses.toml"), "{text}");
+
+    let (status, text) = answer_under(|config| {
+        std::fs::write(config.join("templates/en.toml"), b"x = \"\xff\"\n").expect("write");
+    })
+    .await;
+    assert_eq!(status, 503, "{text}");
+    assert!(text.contains("en.toml"), "{text}");
+}
+
+#[tokio::test]
+async fn a_broken_single_template_file_is_named_too() {
+    let (status, text) = answer_under(|config| {
+        let dir = config.join("templates/ru");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let broken = "kind = \"email\"\nsubject = \"Заказ\"\ntext = \"{% if order.id %}\"\n";
+        std::fs::write(dir.join("order-created.toml"), broken).expect("write");
+    })
+    .await;
+    assert_eq!(status, 503, "{text}");
+    assert!(text.contains("order-created"), "{text}");
+}

@@ -23,6 +23,14 @@ pub use shop::{Role, Shop, ShopContacts, StaffMember};
 pub use statuses::{StatusConfig, StatusTiming};
 pub use templates::{sample_context, MessageTemplate, TemplateKind, Templates, TEMPLATE_ROOTS};
 
+/// The files read from the top of the configuration directory. Other `*.toml` files there
+/// are not part of the configuration ([`check`] warns about them).
+pub const MAIN_FILES: [&str; 3] = ["shop.toml", "statuses.toml", "triggers.toml"];
+
+/// The directory of message templates: `templates/<lang>.toml` bundles and
+/// `templates/<lang>/<name>.toml` files.
+pub const TEMPLATES_DIR: &str = "templates";
+
 /// Configuration files by path relative to the configuration directory
 /// (`shop.toml`, `templates/ru/order-created.toml`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -115,9 +123,10 @@ pub struct Config {
 }
 
 impl Config {
-    /// Loads and checks; any problem refuses the whole configuration.
+    /// Loads and checks; any problem refuses the whole configuration. Warnings are not
+    /// looked for: [`check`] reports them.
     pub fn load(files: &ConfigFiles) -> Result<Config, ConfigError> {
-        let report = check(files);
+        let report = run(files, false);
         match report.config {
             Some(config) if report.problems.is_empty() => Ok(config),
             _ => Err(ConfigError::Invalid(report.problems)),
@@ -151,6 +160,9 @@ pub struct CheckReport {
 pub(crate) struct Report {
     pub problems: Vec<ConfigProblem>,
     pub warnings: Vec<ConfigProblem>,
+    /// False when only the verdict matters (a component loading its configuration on every
+    /// request): warnings are dropped and the work of finding them is skipped.
+    pub wants_warnings: bool,
 }
 
 impl Report {
@@ -159,7 +171,9 @@ impl Report {
     }
 
     pub fn warning(&mut self, file: &str, trigger: Option<&str>, field: &str, message: String) {
-        self.warnings.push(make(file, trigger, field, message));
+        if self.wants_warnings {
+            self.warnings.push(make(file, trigger, field, message));
+        }
     }
 }
 
@@ -198,9 +212,16 @@ pub(crate) fn parse_toml<T: DeserializeOwned>(
 
 /// Loads every file and reports all problems and warnings.
 pub fn check(files: &ConfigFiles) -> CheckReport {
-    let mut report = Report::default();
+    run(files, true)
+}
+
+fn run(files: &ConfigFiles, wants_warnings: bool) -> CheckReport {
+    let mut report = Report {
+        wants_warnings,
+        ..Report::default()
+    };
     for path in files.paths() {
-        let known = matches!(path, "shop.toml" | "statuses.toml" | "triggers.toml")
+        let known = MAIN_FILES.contains(&path)
             || path.starts_with("templates/")
             || !path.ends_with(".toml");
         if !known {

@@ -249,7 +249,9 @@ fn add(
         text,
         html,
     };
-    warn_about(&template, file, report);
+    if report.wants_warnings {
+        warn_about(&template, file, report);
+    }
     templates
         .by_key
         .insert((language.as_str(), name.to_owned()), template);

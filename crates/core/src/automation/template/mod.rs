@@ -38,36 +38,29 @@ pub enum Filter {
     DateTime,
 }
 
-/// One piece of a parsed template.
+/// A byte range of the template's source.
+type Span = std::ops::Range<usize>;
+
+/// One piece of a parsed template. Text, paths and names are ranges of the source rather
+/// than strings of their own, which saves allocations: components parse every template on
+/// every request.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Node {
+enum Node {
     /// Literal text.
-    Text(String),
-    /// `{{ path | filter }}`.
-    Value {
-        /// Dotted path, split.
-        path: Vec<String>,
-        /// Filters in order.
-        filters: Vec<Filter>,
-    },
+    Text(Span),
+    /// `{{ path | filter }}`; the path is dotted (`order.id`).
+    Value { path: Span, filters: Vec<Filter> },
     /// `{% if [not] path %}`.
     If {
-        /// `if not`.
         negate: bool,
-        /// The tested path.
-        path: Vec<String>,
-        /// Rendered when the test holds.
+        path: Span,
         then: Vec<Node>,
-        /// Rendered otherwise.
         otherwise: Vec<Node>,
     },
     /// `{% for var in path %}`.
     For {
-        /// The loop variable.
-        var: String,
-        /// The list.
-        path: Vec<String>,
-        /// Rendered per element.
+        var: Span,
+        path: Span,
         body: Vec<Node>,
     },
 }
@@ -75,107 +68,125 @@ pub enum Node {
 /// A parsed template.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Template {
+    source: String,
     nodes: Vec<Node>,
 }
 
-enum Token {
-    Text(String),
-    Value(String, usize),
-    Tag(String, usize),
+/// A piece of the source: literal text, or the trimmed inside of `{{ }}` / `{% %}` with
+/// the offset of its opening braces (for the line in errors).
+enum Token<'a> {
+    Text(&'a str),
+    Value(&'a str, usize),
+    Tag(&'a str, usize),
 }
 
 impl Template {
     /// Parses template text.
     pub fn parse(src: &str) -> Result<Template, TemplateError> {
-        let tokens = tokenize(src)?;
-        let mut iter = tokens.into_iter();
-        let (nodes, end) = block(&mut iter)?;
+        let mut parser = Parser {
+            src,
+            tokens: tokenize(src)?.into_iter(),
+        };
+        let (nodes, end) = parser.block()?;
         match end {
-            None => Ok(Template { nodes }),
-            Some((tag, line)) => Err(err(line, format!("{{% {tag} %}} without an opening tag"))),
+            None => Ok(Template {
+                source: src.to_owned(),
+                nodes,
+            }),
+            Some((tag, at)) => Err(err(
+                src,
+                at,
+                format!("{{% {tag} %}} without an opening tag"),
+            )),
         }
-    }
-
-    /// The parsed nodes.
-    pub fn nodes(&self) -> &[Node] {
-        &self.nodes
     }
 
     /// The first segments of every path used, loop variables excluded: `order`, `customer`, …
     pub fn roots(&self) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
-        collect_roots(&self.nodes, &mut Vec::new(), &mut out);
+        self.collect_roots(&self.nodes, &mut Vec::new(), &mut out);
         out
     }
-}
 
-fn collect_roots(nodes: &[Node], bound: &mut Vec<String>, out: &mut BTreeSet<String>) {
-    fn add(path: &[String], bound: &[String], out: &mut BTreeSet<String>) {
-        if let Some(first) = path.first() {
-            if !bound.contains(first) {
-                out.insert(first.clone());
+    fn collect_roots<'s>(
+        &'s self,
+        nodes: &[Node],
+        bound: &mut Vec<&'s str>,
+        out: &mut BTreeSet<String>,
+    ) {
+        let add = |path: &Span, bound: &[&str], out: &mut BTreeSet<String>| {
+            let first = self.source[path.clone()]
+                .split('.')
+                .next()
+                .unwrap_or_default();
+            if !bound.contains(&first) {
+                out.insert(first.to_owned());
+            }
+        };
+        for node in nodes {
+            match node {
+                Node::Text(_) => {}
+                Node::Value { path, .. } => add(path, bound, out),
+                Node::If {
+                    path,
+                    then,
+                    otherwise,
+                    ..
+                } => {
+                    add(path, bound, out);
+                    self.collect_roots(then, bound, out);
+                    self.collect_roots(otherwise, bound, out);
+                }
+                Node::For { var, path, body } => {
+                    add(path, bound, out);
+                    bound.push(&self.source[var.clone()]);
+                    self.collect_roots(body, bound, out);
+                    bound.pop();
+                }
             }
         }
     }
-    for node in nodes {
-        match node {
-            Node::Text(_) => {}
-            Node::Value { path, .. } => add(path, bound, out),
-            Node::If {
-                path,
-                then,
-                otherwise,
-                ..
-            } => {
-                add(path, bound, out);
-                collect_roots(then, bound, out);
-                collect_roots(otherwise, bound, out);
-            }
-            Node::For { var, path, body } => {
-                add(path, bound, out);
-                bound.push(var.clone());
-                collect_roots(body, bound, out);
-                bound.pop();
-            }
-        }
+}
+
+/// An error about the tag or value whose opening braces are at byte `at` of `src`. Lines are
+/// counted only here, so parsing a good template never scans for them.
+fn err(src: &str, at: usize, message: String) -> TemplateError {
+    TemplateError {
+        line: 1 + src.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count(),
+        message,
     }
 }
 
-fn err(line: usize, message: String) -> TemplateError {
-    TemplateError { line, message }
-}
-
-fn tokenize(src: &str) -> Result<Vec<Token>, TemplateError> {
+fn tokenize(src: &str) -> Result<Vec<Token<'_>>, TemplateError> {
     let mut tokens = Vec::new();
     let mut i = 0;
     while i < src.len() {
-        let next = [src[i..].find("{{"), src[i..].find("{%")]
-            .into_iter()
-            .flatten()
-            .min();
-        let Some(rel) = next else {
-            tokens.push(Token::Text(src[i..].to_owned()));
+        let Some(pos) = next_opening(src, i) else {
+            tokens.push(Token::Text(&src[i..]));
             break;
         };
-        let pos = i + rel;
-        let mut text = src[i..pos].to_owned();
+        let mut text = &src[i..pos];
         let is_tag = src[pos..].starts_with("{%");
-        let line = 1 + src[..pos].matches('\n').count();
         let close = if is_tag { "%}" } else { "}}" };
-        let Some(len) = src[pos + 2..].find(close) else {
+        // Tags are short: a plain scan beats setting up a substring search.
+        let Some(len) = src.as_bytes()[pos + 2..]
+            .windows(2)
+            .position(|pair| pair == close.as_bytes())
+        else {
             return Err(err(
-                line,
+                src,
+                pos,
                 format!("{} is never closed with {close}", &src[pos..pos + 2]),
             ));
         };
-        let inner = src[pos + 2..pos + 2 + len].trim().to_owned();
+        let inner = src[pos + 2..pos + 2 + len].trim();
         let mut after = pos + 2 + len + 2;
         if is_tag {
             let line_start = src[..pos].rfind('\n').map_or(0, |n| n + 1);
             let rest_end = src[after..].find('\n').map_or(src.len(), |n| after + n);
-            let blank = |s: &str| s.chars().all(|c| c == ' ' || c == '\t' || c == '\r');
+            let blank = |s: &str| s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r'));
             if blank(&src[line_start..pos]) && blank(&src[after..rest_end]) {
-                text.truncate(text.trim_end_matches([' ', '\t']).len());
+                text = text.trim_end_matches([' ', '\t']);
                 after = (rest_end + 1).min(src.len());
             }
         }
@@ -183,120 +194,166 @@ fn tokenize(src: &str) -> Result<Vec<Token>, TemplateError> {
             tokens.push(Token::Text(text));
         }
         tokens.push(if is_tag {
-            Token::Tag(inner, line)
+            Token::Tag(inner, pos)
         } else {
-            Token::Value(inner, line)
+            Token::Value(inner, pos)
         });
         i = after;
     }
     Ok(tokens)
 }
 
-type End = Option<(String, usize)>;
+/// Where the next `{{` or `{%` starts, at or after `from`.
+fn next_opening(src: &str, from: usize) -> Option<usize> {
+    let bytes = src.as_bytes();
+    let mut at = from;
+    while let Some(rel) = src[at..].find('{') {
+        let pos = at + rel;
+        if matches!(bytes.get(pos + 1), Some(b'{' | b'%')) {
+            return Some(pos);
+        }
+        at = pos + 1;
+    }
+    None
+}
 
-/// Reads nodes until a closing tag (`else`, `endif`, `endfor`) or the end.
-fn block(tokens: &mut std::vec::IntoIter<Token>) -> Result<(Vec<Node>, End), TemplateError> {
-    let mut nodes = Vec::new();
-    while let Some(token) = tokens.next() {
-        match token {
-            Token::Text(t) => nodes.push(Node::Text(t)),
-            Token::Value(expr, line) => {
-                let mut parts = expr.split('|');
-                let path = parse_path(parts.next().unwrap_or_default(), line)?;
-                let filters = parts
-                    .map(|f| match f.trim() {
-                        "money" => Ok(Filter::Money),
-                        "date" => Ok(Filter::Date),
-                        "time" => Ok(Filter::Time),
-                        "datetime" => Ok(Filter::DateTime),
-                        other => Err(err(
-                            line,
-                            format!(
-                                "unknown filter {other:?} (known: money, date, time, datetime)"
-                            ),
-                        )),
-                    })
-                    .collect::<Result<_, _>>()?;
-                nodes.push(Node::Value { path, filters });
-            }
-            Token::Tag(tag, line) => {
-                let words: Vec<&str> = tag.split_whitespace().collect();
-                match words.as_slice() {
-                    ["if", "not", path] | ["if", path] => {
-                        let negate = words.len() == 3;
-                        let path = parse_path(path, line)?;
-                        let (then, end) = block(tokens)?;
-                        let otherwise = match end.as_ref().map(|(t, _)| t.as_str()) {
-                            Some("else") => match block(tokens)? {
-                                (nodes, Some((t, _))) if t == "endif" => nodes,
-                                _ => {
-                                    return Err(err(
-                                        line,
-                                        "{% if %} is never closed with {% endif %}".into(),
-                                    ))
-                                }
-                            },
-                            Some("endif") => Vec::new(),
-                            _ => {
-                                return Err(err(
-                                    line,
-                                    "{% if %} is never closed with {% endif %}".into(),
-                                ))
+type End<'a> = Option<(&'a str, usize)>;
+
+/// Builds nodes from tokens; `src` is what the tokens are slices of.
+struct Parser<'a> {
+    src: &'a str,
+    tokens: std::vec::IntoIter<Token<'a>>,
+}
+
+impl<'a> Parser<'a> {
+    /// Reads nodes until a closing tag (`else`, `endif`, `endfor`) or the end.
+    fn block(&mut self) -> Result<(Vec<Node>, End<'a>), TemplateError> {
+        let mut nodes = Vec::new();
+        while let Some(token) = self.tokens.next() {
+            match token {
+                Token::Text(t) => nodes.push(Node::Text(self.span(t))),
+                Token::Value(expr, at) => {
+                    let mut parts = expr.split('|');
+                    let path = self.path(parts.next().unwrap_or_default(), at)?;
+                    let filters = parts
+                        .map(|f| match f.trim() {
+                            "money" => Ok(Filter::Money),
+                            "date" => Ok(Filter::Date),
+                            "time" => Ok(Filter::Time),
+                            "datetime" => Ok(Filter::DateTime),
+                            other => Err(self.err(
+                                at,
+                                format!(
+                                    "unknown filter {other:?} (known: money, date, time, datetime)"
+                                ),
+                            )),
+                        })
+                        .collect::<Result<_, _>>()?;
+                    nodes.push(Node::Value { path, filters });
+                }
+                Token::Tag(tag, at) => {
+                    let words: Vec<&str> = tag.split_whitespace().collect();
+                    match words.as_slice() {
+                        ["if", "not", path] | ["if", path] => {
+                            let negate = words.len() == 3;
+                            let path = self.path(path, at)?;
+                            let (then, end) = self.block()?;
+                            let otherwise = match end.map(|(t, _)| t) {
+                                Some("else") => match self.block()? {
+                                    (nodes, Some(("endif", _))) => nodes,
+                                    _ => return Err(self.never_closed("if", "endif", at)),
+                                },
+                                Some("endif") => Vec::new(),
+                                _ => return Err(self.never_closed("if", "endif", at)),
+                            };
+                            nodes.push(Node::If {
+                                negate,
+                                path,
+                                then,
+                                otherwise,
+                            });
+                        }
+                        ["for", var, "in", path] => {
+                            if !is_name(var) {
+                                return Err(
+                                    self.err(at, format!("{var:?} is not a loop variable name"))
+                                );
                             }
-                        };
-                        nodes.push(Node::If {
-                            negate,
-                            path,
-                            then,
-                            otherwise,
-                        });
-                    }
-                    ["for", var, "in", path] => {
-                        let var = (*var).to_owned();
-                        if !is_name(&var) {
-                            return Err(err(line, format!("{var:?} is not a loop variable name")));
+                            let var = self.span(var);
+                            let path = self.path(path, at)?;
+                            let (body, end) = self.block()?;
+                            if end.map(|(t, _)| t) != Some("endfor") {
+                                return Err(self.never_closed("for", "endfor", at));
+                            }
+                            nodes.push(Node::For { var, path, body });
                         }
-                        let path = parse_path(path, line)?;
-                        let (body, end) = block(tokens)?;
-                        if end.as_ref().map(|(t, _)| t.as_str()) != Some("endfor") {
-                            return Err(err(
-                                line,
-                                "{% for %} is never closed with {% endfor %}".into(),
-                            ));
-                        }
-                        nodes.push(Node::For { var, path, body });
-                    }
-                    ["else"] | ["endif"] | ["endfor"] => return Ok((nodes, Some((tag, line)))),
-                    _ => {
-                        return Err(err(
-                            line,
-                            format!(
+                        ["else" | "endif" | "endfor"] => return Ok((nodes, Some((tag, at)))),
+                        _ => {
+                            return Err(self.err(
+                                at,
+                                format!(
                                 "unknown tag {{% {tag} %}} (known: if, else, endif, for, endfor)"
                             ),
-                        ))
+                            ))
+                        }
                     }
                 }
             }
         }
+        Ok((nodes, None))
     }
-    Ok((nodes, None))
+
+    fn err(&self, at: usize, message: String) -> TemplateError {
+        err(self.src, at, message)
+    }
+
+    fn never_closed(&self, tag: &str, end: &str, at: usize) -> TemplateError {
+        self.err(
+            at,
+            format!("{{% {tag} %}} is never closed with {{% {end} %}}"),
+        )
+    }
+
+    /// Where `part`, a slice of the source, lies in it.
+    fn span(&self, part: &str) -> Span {
+        let start = part.as_ptr() as usize - self.src.as_ptr() as usize;
+        start..start + part.len()
+    }
+
+    /// A dotted value path (`order.pickup_point.phone`).
+    fn path(&self, text: &str, at: usize) -> Result<Span, TemplateError> {
+        let text = text.trim();
+        if is_path(text) {
+            Ok(self.span(text))
+        } else {
+            Err(self.err(
+                at,
+                format!("{text:?} is not a value path (write e.g. order.id)"),
+            ))
+        }
+    }
 }
 
 fn is_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    !s.is_empty() && s.bytes().all(is_name_byte)
 }
 
-fn parse_path(text: &str, line: usize) -> Result<Vec<String>, TemplateError> {
-    let text = text.trim();
-    let path: Vec<String> = text.split('.').map(str::to_owned).collect();
-    if path.iter().all(|s| is_name(s)) {
-        Ok(path)
-    } else {
-        Err(err(
-            line,
-            format!("{text:?} is not a value path (write e.g. order.id)"),
-        ))
-    }
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+}
+
+/// Names joined by single dots (`order.pickup_point.phone`), checked in one pass over the
+/// bytes: every path of every template is checked on each request.
+fn is_path(s: &str) -> bool {
+    let mut previous = b'.';
+    let valid = s.bytes().all(|b| {
+        let ok = if b == b'.' {
+            previous != b'.'
+        } else {
+            is_name_byte(b)
+        };
+        previous = b;
+        ok
+    });
+    valid && previous != b'.'
 }

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::{Filter, Node, Template};
+use super::{Filter, Node, Span, Template};
 use crate::automation::time::TimeZone;
 use crate::message::{escape_html, Language};
 use crate::money::{format_amount, Currency};
@@ -28,6 +28,7 @@ impl Template {
             .unwrap_or_else(Currency::rub);
         let mut out = String::new();
         let r = Renderer {
+            source: &self.source,
             context,
             env,
             currency,
@@ -38,6 +39,7 @@ impl Template {
 }
 
 struct Renderer<'a> {
+    source: &'a str,
     context: &'a Value,
     env: &'a RenderEnv<'a>,
     currency: Currency,
@@ -52,7 +54,7 @@ impl<'a> Renderer<'a> {
     {
         for node in nodes {
             match node {
-                Node::Text(t) => out.push_str(t),
+                Node::Text(t) => out.push_str(&self.source[t.clone()]),
                 Node::Value { path, filters } => {
                     let value = self.lookup(path, scope);
                     let text = self.format(value, filters);
@@ -74,7 +76,7 @@ impl<'a> Renderer<'a> {
                 Node::For { var, path, body } => {
                     if let Some(Value::Array(items)) = self.lookup(path, scope) {
                         for item in items {
-                            scope.push((var.as_str(), item));
+                            scope.push((&self.source[var.clone()], item));
                             self.nodes(body, scope, out);
                             scope.pop();
                         }
@@ -84,18 +86,20 @@ impl<'a> Renderer<'a> {
         }
     }
 
-    fn lookup<'v>(&self, path: &[String], scope: &Scope<'v>) -> Option<&'v Value>
+    /// The value at a dotted path: the first segment is a loop variable or a context key.
+    fn lookup<'v>(&self, path: &Span, scope: &Scope<'v>) -> Option<&'v Value>
     where
         'a: 'v,
     {
-        let (first, rest) = path.split_first()?;
-        let mut value: &'v Value = match scope.iter().rev().find(|(n, _)| n == first) {
+        let mut segments = self.source[path.clone()].split('.');
+        let first = segments.next()?;
+        let mut value: &'v Value = match scope.iter().rev().find(|(n, _)| *n == first) {
             Some((_, v)) => v,
-            None => self.context.get(first.as_str())?,
+            None => self.context.get(first)?,
         };
-        for seg in rest {
+        for seg in segments {
             value = match value {
-                Value::Object(map) => map.get(seg.as_str())?,
+                Value::Object(map) => map.get(seg)?,
                 Value::Array(list) => list.get(seg.parse::<usize>().ok()?)?,
                 _ => return None,
             };

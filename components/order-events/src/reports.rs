@@ -2,13 +2,9 @@
 //! statuses, stock and phone calls. Each is recorded with the order, then raises the domain
 //! event the triggers react to — the same events the acquirer, carrier and PBX webhooks raise.
 
-use orderpath_core::automation::event::{Call, DomainEvent, Payment};
-use orderpath_core::automation::time;
-use orderpath_core::event::{
-    CallDirection, CallEnded, CallOutcome, CustomerContact, Delivery, DeliveryUpdate, NewOrder,
-    OrderId, PaymentOutcome, PaymentUpdate, StockUpdate, Utm,
-};
-use orderpath_core::money::Currency;
+use orderpath_core::automation::event::DomainEvent;
+use orderpath_core::event::{CallEnded, DeliveryUpdate, OrderId, PaymentUpdate, StockUpdate};
+use orderpath_core::report;
 use orderpath_shell::clock::Timestamp;
 use orderpath_shell::db::Db;
 use orderpath_shell::facts;
@@ -19,28 +15,13 @@ use serde_json::{json, Value};
 
 use crate::apply::{record_changes, set_fields, unknown_order, Applied, Context, WEBHOOK_ACTOR};
 
-/// Status groups of orders that are over: a call is never about them.
-const FINISHED_GROUPS: [&str; 2] = ["done", "cancel"];
-
-/// `order_method` of an order made from a missed call (O4).
-const LEAD_METHOD: &str = "missed-call";
-
 /// `order.payment`: keeps the payment once per payment id and outcome, then runs the
 /// payment triggers (V2, C7, O5).
 pub fn payment(db: &Db, report: &PaymentUpdate, cx: &Context<'_>) -> Result<Applied, ApiError> {
     let id = report.order_id.as_str();
     let order = order_facts(db, id, cx.now)?;
-    if order.currency != report.currency.as_str() {
-        return Err(ApiError::new(
-            422,
-            "invalid_event",
-            format!(
-                "data.currency: the order is in {}, the payment in {}",
-                order.currency,
-                report.currency.as_str()
-            ),
-        ));
-    }
+    let event = report::payment_event(report, &order.currency)
+        .map_err(|message| ApiError::new(422, "invalid_event", message))?;
     let status = report.status.as_str();
     let fresh = payments::record(
         db,
@@ -57,7 +38,6 @@ pub fn payment(db: &Db, report: &PaymentUpdate, cx: &Context<'_>) -> Result<Appl
         cx.now,
     )?;
     if !fresh {
-        let order = order_facts(db, id, cx.now)?;
         return Ok(Applied::answer(
             200,
             json!({ "order_id": id, "payment": status, "duplicate": true,
@@ -74,17 +54,6 @@ pub fn payment(db: &Db, report: &PaymentUpdate, cx: &Context<'_>) -> Result<Appl
                 "currency": report.currency.as_str(), "payment_id": report.payment_id }),
         report.reason.as_deref(),
     )?;
-    let body = Payment {
-        order_id: report.order_id.clone(),
-        amount: report.amount,
-        currency: report.currency.as_str().to_owned(),
-    };
-    let event = match report.status {
-        PaymentOutcome::Succeeded => DomainEvent::PaymentSucceeded(body),
-        PaymentOutcome::Failed => DomainEvent::PaymentFailed(body),
-        PaymentOutcome::Refunded => DomainEvent::PaymentRefunded(body),
-        PaymentOutcome::Authorised => DomainEvent::PaymentAuthorised(body),
-    };
     let messages = cx.run_triggers(db, id, event)?;
     let order = order_facts(db, id, cx.now)?;
     Ok(Applied {
@@ -125,13 +94,21 @@ pub fn delivery(db: &Db, report: &DeliveryUpdate, cx: &Context<'_>) -> Result<Ap
             json!(report.status),
             None,
         )?;
-        let now = order_facts(db, id, cx.now)?;
+        // The fields just set win over the stored ones (`null` cleared them).
+        let field = |name: &str, stored: &Option<String>| match report
+            .fields
+            .iter()
+            .find(|(n, _)| n == name)
+        {
+            Some((_, value)) => value.as_str().map(str::to_owned),
+            None => stored.clone(),
+        };
         let event = DomainEvent::DeliveryStatusChanged {
             order_id: report.order_id.clone(),
             from,
             to: report.status.clone(),
-            track_number: now.track_number,
-            tracking_url: now.tracking_url,
+            track_number: field("track_number", &before.track_number),
+            tracking_url: field("tracking_url", &before.tracking_url),
         };
         messages.extend(cx.run_triggers(db, id, event)?);
     }
@@ -193,21 +170,19 @@ pub fn call_ended(db: &Db, call: &CallEnded, cx: &Context<'_>) -> Result<Applied
         None => cx.now,
     };
     let shop = &cx.config.shop;
-    let after_hours = !time::is_open(started.unix(), &shop.working_hours, &shop.time_zone);
-    let missed = call.outcome != CallOutcome::Answered;
-    let inbound = call.direction == CallDirection::Inbound;
+    let decision = report::on_call(call, started.unix(), (&shop.working_hours, &shop.time_zone));
+    let finished = cx.config.statuses.path.finished();
     let mut order_id = match &call.order_id {
         Some(id) if orders::exists(db, id.as_str())? => Some(id.as_str().to_owned()),
         Some(id) => return Err(unknown_order(id.as_str())),
-        None => orders::active_order_by_phone(db, call.phone.as_str(), &finished_statuses(cx))?,
+        None => orders::active_order_by_phone(db, call.phone.as_str(), &finished)?,
     };
-    let mut lead = false;
-    if order_id.is_none() && inbound && missed {
+    let lead = order_id.is_none() && decision.lead_if_unknown;
+    if lead {
         order_id = Some(create_lead(db, call, started, cx)?);
-        lead = true;
     }
-    let answer = json!({ "order_id": order_id, "lead": lead, "after_hours": after_hours,
-                         "outcome": call.outcome.as_str() });
+    let answer = json!({ "order_id": order_id, "lead": lead,
+                         "after_hours": decision.after_hours, "outcome": call.outcome.as_str() });
     let Some(id) = order_id else {
         // An answered call or our own call to a number we do not know: nothing to react to.
         return Ok(Applied::answer(200, answer));
@@ -222,17 +197,9 @@ pub fn call_ended(db: &Db, call: &CallEnded, cx: &Context<'_>) -> Result<Applied
                 "phone": call.phone.as_str(), "started_at": started.to_rfc3339() }),
         None,
     )?;
-    let event_call = Call {
-        order_id: Some(parse_id(&id)?),
-        direction: call.direction.as_str().to_owned(),
-        phone: call.phone.as_str().to_owned(),
-        after_hours,
-    };
-    let event = match (inbound, missed) {
-        (true, true) => DomainEvent::CallMissed(event_call),
-        (_, false) => DomainEvent::CallAnswered(event_call),
+    let Some(event) = decision.event(call, parse_id(&id)?) else {
         // An unanswered call of ours is an operator's attempt, kept in the history.
-        (false, true) => return Ok(Applied::answer(200, answer)),
+        return Ok(Applied::answer(200, answer));
     };
     let messages = cx.run_triggers(db, &id, event)?;
     Ok(Applied {
@@ -241,51 +208,17 @@ pub fn call_ended(db: &Db, call: &CallEnded, cx: &Context<'_>) -> Result<Applied
     })
 }
 
-/// The statuses of the configured path whose group means the order is over.
-fn finished_statuses<'a>(cx: &'a Context<'_>) -> Vec<&'a str> {
-    cx.config
-        .statuses
-        .path
-        .statuses()
-        .iter()
-        .filter(|s| FINISHED_GROUPS.contains(&s.group.as_str()))
-        .map(|s| s.code.as_str())
-        .collect()
-}
-
-/// A new order in `new` for a caller nobody answered: channel `phone`, method
-/// `missed-call`, no items yet. Its id says where it came from: `call-<phone>-<unix time>`.
+/// Stores the lead order the core makes for a caller nobody answered (O4), in `new`.
 fn create_lead(
     db: &Db,
     call: &CallEnded,
     started: Timestamp,
     cx: &Context<'_>,
 ) -> Result<String, ApiError> {
-    let digits = call.phone.as_str().trim_start_matches('+');
-    let id = parse_id(&format!("call-{digits}-{}", started.unix()))?;
-    let contact = CustomerContact {
-        name: call.name.clone(),
-        phone: Some(call.phone.clone()),
-        email: None,
-    };
-    let customer_id = orders::find_or_create_customer(db, &contact, None, cx.now)?;
-    let lead = NewOrder {
-        order_id: id.clone(),
-        created_at: Some(started.to_rfc3339()),
-        currency: Currency::rub(),
-        channel: "phone".to_owned(),
-        order_method: LEAD_METHOD.to_owned(),
-        customer_type: "person".to_owned(),
-        customer: contact,
-        items: Vec::new(),
-        delivery: Delivery::default(),
-        discount: 0,
-        total: 0,
-        utm: Utm::default(),
-        comment: None,
-        manager: None,
-        customer_language: None,
-    };
+    let lead = report::lead_order(call, started.unix())
+        .map_err(|e| ApiError::internal(&format!("lead order id: {e}")))?;
+    let id = lead.order_id.clone();
+    let customer_id = orders::find_or_create_customer(db, &lead.customer, None, cx.now)?;
     let status = orderpath_core::order::INITIAL_STATUS;
     orders::insert(db, &lead, status, customer_id, cx.now)?;
     history(

@@ -16,6 +16,7 @@ pub mod message;
 pub mod money;
 pub mod order;
 pub mod providers;
+pub mod report;
 pub mod status;
 
 mod text;

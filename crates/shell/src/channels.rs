@@ -6,6 +6,7 @@
 //! made. Each channel is configured on its own: a missing SMS key leaves SMS waiting in the
 //! outbox with the reason, and email still goes out.
 
+use std::cell::OnceCell;
 use std::time::Duration;
 
 use orderpath_core::providers::email::{Email, EmailProvider};
@@ -35,12 +36,14 @@ pub struct StoredMessage {
     pub html: Option<String>,
 }
 
-/// The configured providers, read once per request.
+/// The configured providers. Each channel's variables are read when a message first needs
+/// them (every variable is a host call), then kept for the rest of the request.
+#[derive(Default)]
 pub struct Channels {
-    email: Result<EmailSettings, ConfigError>,
-    sms: Result<SmsSettings, ConfigError>,
-    telegram: Result<TelegramSettings, ConfigError>,
-    timeout: Result<Duration, ConfigError>,
+    email: OnceCell<Result<EmailSettings, ConfigError>>,
+    sms: OnceCell<Result<SmsSettings, ConfigError>>,
+    telegram: OnceCell<Result<TelegramSettings, ConfigError>>,
+    timeout: OnceCell<Result<Duration, ConfigError>>,
 }
 
 struct EmailSettings {
@@ -68,36 +71,21 @@ struct TelegramSettings {
 }
 
 impl Channels {
-    /// Reads the variables of every channel.
+    /// Nothing read yet.
     pub fn load() -> Channels {
-        Channels {
-            email: email_settings(),
-            sms: sms_settings(),
-            telegram: telegram_settings(),
-            timeout: timeout(),
-        }
-    }
-
-    /// The provider name recorded with an attempt on `channel`, if it is configured.
-    pub fn provider(&self, channel: &str) -> Option<&'static str> {
-        match channel {
-            "email" => self.email.as_ref().ok().map(|e| e.provider),
-            "sms" => self.sms.as_ref().ok().map(|s| s.provider),
-            "telegram" => self.telegram.as_ref().ok().map(|_| "telegram"),
-            _ => None,
-        }
+        Channels::default()
     }
 
     /// Sends one message; returns the provider's name (or `none`) and the outcome. A channel
     /// that is not configured is a retryable outcome naming the variable, so its messages
     /// wait in the outbox until it is set (and, after the last attempt, become a task).
     pub fn send(&self, message: &StoredMessage) -> (&'static str, Outcome) {
-        let timeout = match &self.timeout {
+        let timeout = match self.timeout.get_or_init(timeout) {
             Ok(timeout) => *timeout,
             Err(error) => return ("none", Outcome::retryable(None, error.to_string())),
         };
         let prepared = match message.channel.as_str() {
-            "email" => self.email.as_ref().map(|s| {
+            "email" => self.email.get_or_init(email_settings).as_ref().map(|s| {
                 let provider = s.core();
                 let to = Mailbox {
                     name: message.recipient_name.clone(),
@@ -113,7 +101,7 @@ impl Channels {
                 let request = provider.request(&email);
                 (s.provider, request, Classifier::Email(provider))
             }),
-            "sms" => self.sms.as_ref().map(|s| {
+            "sms" => self.sms.get_or_init(sms_settings).as_ref().map(|s| {
                 let provider = s.core();
                 let sms = Sms {
                     to: &message.recipient,
@@ -122,14 +110,18 @@ impl Channels {
                 let request = provider.request(&sms, message.id);
                 (s.provider, request, Classifier::Sms(provider))
             }),
-            "telegram" => self.telegram.as_ref().map(|s| {
-                let bot = TelegramBot {
-                    base_url: s.url.clone(),
-                    token: s.token.expose().to_owned(),
-                };
-                let request = bot.request(&message.recipient, &message.text);
-                ("telegram", request, Classifier::Telegram(bot))
-            }),
+            "telegram" => self
+                .telegram
+                .get_or_init(telegram_settings)
+                .as_ref()
+                .map(|s| {
+                    let bot = TelegramBot {
+                        base_url: s.url.clone(),
+                        token: s.token.expose().to_owned(),
+                    };
+                    let request = bot.request(&message.recipient, &message.text);
+                    ("telegram", request, Classifier::Telegram(bot))
+                }),
             other => {
                 return (
                     "none",

@@ -69,8 +69,10 @@ fn quantities(items: &[Item]) -> BTreeMap<String, i64> {
     wanted
 }
 
-/// P4: an order leaves a status of the `assembly` group for another one of `assembly` or
-/// `delivery` only with all its items reserved. Returns why the move is refused, if it is.
+/// P4 ([`StatusPath::needs_reserved_items`]): why moving `from` → `to` is refused, if the
+/// move needs every item reserved and some are not.
+///
+/// [`StatusPath::needs_reserved_items`]: orderpath_core::status::StatusPath::needs_reserved_items
 pub fn assembly_guard(
     db: &Db,
     path: &orderpath_core::status::StatusPath,
@@ -78,10 +80,7 @@ pub fn assembly_guard(
     items: &[Item],
     (from, to): (&str, &str),
 ) -> Result<Option<String>, DbError> {
-    let group = |code: &str| path.get(code).map(|s| s.group.as_str());
-    let leaving_assembly = group(from) == Some("assembly");
-    let onward = matches!(group(to), Some("assembly" | "delivery"));
-    if !(leaving_assembly && onward) {
+    if !path.needs_reserved_items(from, to) {
         return Ok(None);
     }
     let missing = missing(db, order_id, items)?;

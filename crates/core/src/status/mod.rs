@@ -73,6 +73,9 @@ pub enum StatusPathError {
     },
 }
 
+/// Status groups of orders that are over.
+const FINISHED_GROUPS: [&str; 2] = ["done", "cancel"];
+
 /// Statuses and the transitions allowed between them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusPath {
@@ -128,6 +131,23 @@ impl StatusPath {
     /// All statuses in path order.
     pub fn statuses(&self) -> &[StatusDef] {
         &self.statuses
+    }
+
+    /// Statuses whose group means the order is over (`done`, `cancel`): a call is never
+    /// about them.
+    pub fn finished(&self) -> Vec<&str> {
+        self.statuses
+            .iter()
+            .filter(|s| FINISHED_GROUPS.contains(&s.group.as_str()))
+            .map(|s| s.code.as_str())
+            .collect()
+    }
+
+    /// P4: an order leaves a status of the `assembly` group for another `assembly` or a
+    /// `delivery` status only with every item reserved.
+    pub fn needs_reserved_items(&self, from: &str, to: &str) -> bool {
+        let group = |code: &str| self.get(code).map(|s| s.group.as_str());
+        group(from) == Some("assembly") && matches!(group(to), Some("assembly" | "delivery"))
     }
 
     /// The statuses an order in `code` may move to (empty for unknown and final statuses).

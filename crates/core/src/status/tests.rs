@@ -215,3 +215,21 @@ fn custom_path_must_name_only_its_statuses() {
     assert_eq!(ok.check("a", "b"), Ok(Transition::Changed));
     assert!(ok.check("b", "a").is_err());
 }
+
+#[test]
+fn finished_statuses_are_the_done_and_cancel_groups() {
+    assert_eq!(
+        path().finished(),
+        ["completed", "cancelled", "not-bought-out", "returned"]
+    );
+}
+
+#[test]
+fn only_moving_on_from_assembly_needs_reserved_items() {
+    let path = path();
+    assert!(path.needs_reserved_items("prepare-for-delivery", "assembled"));
+    assert!(path.needs_reserved_items("assembled", "handed-to-carrier"));
+    assert!(!path.needs_reserved_items("confirmed", "prepare-for-delivery"));
+    assert!(!path.needs_reserved_items("prepare-for-delivery", "awaiting-stock"));
+    assert!(!path.needs_reserved_items("assembled", "cancelled"));
+}

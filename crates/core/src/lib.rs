@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod acquirer;
 pub mod automation;
 pub mod contact;
 pub mod decide;

@@ -11,7 +11,7 @@ use orderpath_shell::db::Db;
 use orderpath_shell::facts;
 use orderpath_shell::http::{Answer, ApiError};
 use orderpath_shell::orders::{self, HistoryEntry, Outcome};
-use orderpath_shell::reservations;
+use orderpath_shell::{payments, reservations};
 use serde_json::{json, Value};
 
 /// Who is acting when the event names nobody.
@@ -34,13 +34,17 @@ impl Context<'_> {
         order_id: &str,
         event: DomainEvent,
     ) -> Result<Vec<i64>, ApiError> {
-        let run = Run {
+        Ok(self.run(db).handle(order_id, event)?.messages)
+    }
+
+    /// A trigger run inside this request's transaction.
+    pub(crate) fn run<'a>(&'a self, db: &'a Db) -> Run<'a> {
+        Run {
             db,
             config: self.config,
             now: self.now,
             cause: &self.cause,
-        };
-        Ok(run.handle(order_id, event)?.messages)
+        }
     }
 }
 
@@ -106,13 +110,15 @@ fn created(db: &Db, order: &NewOrder, cx: &Context<'_>) -> Result<Applied, ApiEr
         },
         cx.now,
     )?;
-    let messages = cx.run_triggers(
+    let mut messages = cx.run_triggers(
         db,
         id,
         DomainEvent::OrderCreated {
             order_id: order.order_id.clone(),
         },
     )?;
+    // Payments that arrived before the order (issue: "nothing is dropped") settle now.
+    messages.extend(payments::link_waiting(&cx.run(db), id)?);
     // Triggers may have moved it already (P6: marketplace orders go straight to assembly).
     let status = orders::load(db, id)?.map_or(status, |order| order.status);
     Ok(Applied {

@@ -2,6 +2,7 @@
 //! statuses, stock and phone calls. Each is recorded with the order, then raises the domain
 //! event the triggers react to — the same events the acquirer, carrier and PBX webhooks raise.
 
+use orderpath_core::acquirer::ReportedPayment;
 use orderpath_core::automation::event::DomainEvent;
 use orderpath_core::event::{CallEnded, DeliveryUpdate, OrderId, PaymentUpdate, StockUpdate};
 use orderpath_core::report;
@@ -10,56 +11,71 @@ use orderpath_shell::db::Db;
 use orderpath_shell::facts;
 use orderpath_shell::http::{Answer, ApiError};
 use orderpath_shell::orders::{self, HistoryEntry, Outcome};
-use orderpath_shell::payments::{self, NewPayment};
+use orderpath_shell::payments::{self, Receipt, Received};
 use serde_json::{json, Value};
 
 use crate::apply::{record_changes, set_fields, unknown_order, Applied, Context, WEBHOOK_ACTOR};
 
-/// `order.payment`: keeps the payment once per payment id and outcome, then runs the
-/// payment triggers (V2, C7, O5).
+/// `order.payment`: kept once per payment id and outcome and settled like an acquirer's
+/// report (see `orderpath_shell::payments`): the payment triggers run (V2, C7, O5), another
+/// amount is held for the manager, a late failure after the success changes nothing.
 pub fn payment(db: &Db, report: &PaymentUpdate, cx: &Context<'_>) -> Result<Applied, ApiError> {
     let id = report.order_id.as_str();
     let order = order_facts(db, id, cx.now)?;
-    let event = report::payment_event(report, &order.currency)
-        .map_err(|message| ApiError::new(422, "invalid_event", message))?;
-    let status = report.status.as_str();
-    let fresh = payments::record(
-        db,
-        &NewPayment {
-            source: "orders",
-            payment_id: report.payment_id.as_deref(),
-            order_id: id,
-            status,
-            amount: report.amount,
-            currency: report.currency.as_str(),
-            reason: report.reason.as_deref(),
-            event_id: cx.event_id,
-        },
-        cx.now,
-    )?;
-    if !fresh {
-        return Ok(Applied::answer(
-            200,
-            json!({ "order_id": id, "payment": status, "duplicate": true,
-                    "status": order.status, "payment_status": order.payment_status }),
+    if report.currency.as_str() != order.currency {
+        return Err(ApiError::new(
+            422,
+            "invalid_event",
+            format!(
+                "data.currency: the order is in {}, the payment in {}",
+                order.currency,
+                report.currency.as_str()
+            ),
         ));
     }
-    history(
-        db,
-        cx,
-        id,
-        "payment",
-        None,
-        json!({ "status": status, "amount": report.amount,
-                "currency": report.currency.as_str(), "payment_id": report.payment_id }),
-        report.reason.as_deref(),
+    let status = report.status.as_str();
+    let reported = ReportedPayment {
+        order_ref: Some(id.to_owned()),
+        // Without the acquirer's id, the webhook's own id makes it one payment of its own.
+        payment_id: report
+            .payment_id
+            .clone()
+            .unwrap_or_else(|| format!("event:{}", cx.event_id)),
+        operation_id: None,
+        outcome: report.status,
+        amount: Some(report.amount),
+        currency: Some(report.currency.as_str().to_owned()),
+        reason: report.reason.clone(),
+        test: false,
+    };
+    let receipt = payments::receive(
+        &cx.run(db),
+        &Received {
+            source: "orders",
+            event_id: cx.event_id,
+            what: "order.payment",
+            payment: &reported,
+            raw: None,
+        },
     )?;
-    let messages = cx.run_triggers(db, id, event)?;
+    let (state, messages) = match receipt {
+        Receipt::Settled {
+            state, messages, ..
+        } => (state, messages),
+        Receipt::Duplicate => {
+            return Ok(Applied::answer(
+                200,
+                json!({ "order_id": id, "payment": status, "duplicate": true,
+                        "status": order.status, "payment_status": order.payment_status }),
+            ))
+        }
+        Receipt::UnknownOrder => return Err(unknown_order(id)),
+    };
     let order = order_facts(db, id, cx.now)?;
     Ok(Applied {
         answer: Answer::json(
             200,
-            &json!({ "order_id": id, "payment": status, "status": order.status,
+            &json!({ "order_id": id, "payment": status, "state": state, "status": order.status,
                      "payment_status": order.payment_status }),
         ),
         messages,

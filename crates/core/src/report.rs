@@ -6,33 +6,137 @@ use crate::automation::event::{Call, DomainEvent, Payment};
 use crate::automation::time::{self, rfc3339_utc, TimeZone, WorkingHours};
 use crate::event::{
     CallDirection, CallEnded, CallOutcome, CustomerContact, Delivery, NewOrder, OrderId,
-    OrderIdError, PaymentOutcome, PaymentUpdate, Utm,
+    OrderIdError, PaymentOutcome, Utm,
 };
 use crate::money::Currency;
 
 /// `order_method` of an order made from a missed call (O4).
 pub const LEAD_METHOD: &str = "missed-call";
 
-/// The domain event of a reported payment; refused when the payment is in another currency
-/// than the order.
-pub fn payment_event(report: &PaymentUpdate, order_currency: &str) -> Result<DomainEvent, String> {
-    let currency = report.currency.as_str();
-    if currency != order_currency {
-        return Err(format!(
-            "data.currency: the order is in {order_currency}, the payment in {currency}"
-        ));
+/// The order a payment is for, as much as a payment needs to know of it.
+#[derive(Debug, Clone, Copy)]
+pub struct PaidOrder<'a> {
+    /// The order's id.
+    pub id: &'a OrderId,
+    /// Its currency.
+    pub currency: &'a str,
+    /// What the customer owes, minor units.
+    pub total: i64,
+}
+
+/// A payment outcome as reported, in the terms the decision needs.
+#[derive(Debug, Clone, Copy)]
+pub struct PaymentReport<'a> {
+    /// What happened.
+    pub outcome: PaymentOutcome,
+    /// Minor units, when reported.
+    pub amount: Option<i64>,
+    /// ISO code, when reported.
+    pub currency: Option<&'a str>,
+}
+
+/// What a reported payment does to its order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaymentVerdict {
+    /// Raise this event: the triggers react to it.
+    Apply(DomainEvent),
+    /// Keep it and ask a person: it does not match the order.
+    Hold(PaymentProblem),
+    /// Keep it in the history only: the payment already reached a later outcome (a failure
+    /// reported after the success, a success after the refund), so the order never moves
+    /// backwards and no message is repeated.
+    Superseded(PaymentOutcome),
+}
+
+/// Why a payment cannot be applied to its order without a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaymentProblem {
+    /// Paid in another currency than the order's.
+    CurrencyMismatch {
+        /// The order's currency.
+        order: String,
+        /// The payment's.
+        paid: String,
+    },
+    /// The money taken (or held) is not the order's total.
+    AmountMismatch {
+        /// The order's total.
+        total: i64,
+        /// The payment's amount.
+        paid: i64,
+    },
+}
+
+impl PaymentProblem {
+    /// `currency_mismatch` or `amount_mismatch`, as stored with the payment.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PaymentProblem::CurrencyMismatch { .. } => "currency_mismatch",
+            PaymentProblem::AmountMismatch { .. } => "amount_mismatch",
+        }
+    }
+}
+
+/// Decides what a payment does to `order`, given the outcomes already recorded for the same
+/// payment (in any order of arrival). The currency must be the order's; money taken or held
+/// must be the order's total (refunds and failures may be any amount). A failure after the
+/// money arrived, a success or hold reported again, or anything but a refund after the
+/// refund, is [`PaymentVerdict::Superseded`].
+pub fn judge_payment(
+    report: PaymentReport<'_>,
+    order: PaidOrder<'_>,
+    earlier: &[PaymentOutcome],
+) -> PaymentVerdict {
+    use PaymentOutcome::{Authorised, Failed, Refunded, Succeeded};
+    let later_than = |outcomes: &[PaymentOutcome]| earlier.iter().find(|e| outcomes.contains(e));
+    let superseded_by = match report.outcome {
+        Failed | Succeeded => later_than(&[Refunded, Succeeded]),
+        Authorised => later_than(&[Refunded, Succeeded, Authorised]),
+        Refunded => None,
+    };
+    if let Some(by) = superseded_by {
+        return PaymentVerdict::Superseded(*by);
+    }
+    if let Err(problem) = check_payment(report, order) {
+        return PaymentVerdict::Hold(problem);
     }
     let body = Payment {
-        order_id: report.order_id.clone(),
-        amount: report.amount,
-        currency: currency.to_owned(),
+        order_id: order.id.clone(),
+        amount: report.amount.unwrap_or(order.total),
+        currency: order.currency.to_owned(),
     };
-    Ok(match report.status {
-        PaymentOutcome::Succeeded => DomainEvent::PaymentSucceeded(body),
-        PaymentOutcome::Failed => DomainEvent::PaymentFailed(body),
-        PaymentOutcome::Refunded => DomainEvent::PaymentRefunded(body),
-        PaymentOutcome::Authorised => DomainEvent::PaymentAuthorised(body),
+    PaymentVerdict::Apply(match report.outcome {
+        Succeeded => DomainEvent::PaymentSucceeded(body),
+        Failed => DomainEvent::PaymentFailed(body),
+        Refunded => DomainEvent::PaymentRefunded(body),
+        Authorised => DomainEvent::PaymentAuthorised(body),
     })
+}
+
+/// Whether a payment matches its order: the same currency (when reported) and, for money
+/// taken or held, the order's total (when reported). Also answers an acquirer's "may this
+/// payment go ahead?" (CloudPayments `Check`).
+pub fn check_payment(
+    report: PaymentReport<'_>,
+    order: PaidOrder<'_>,
+) -> Result<(), PaymentProblem> {
+    if let Some(paid) = report.currency.filter(|c| *c != order.currency) {
+        return Err(PaymentProblem::CurrencyMismatch {
+            order: order.currency.to_owned(),
+            paid: paid.to_owned(),
+        });
+    }
+    let takes_money = matches!(
+        report.outcome,
+        PaymentOutcome::Succeeded | PaymentOutcome::Authorised
+    );
+    match report.amount {
+        Some(paid) if takes_money && paid != order.total => Err(PaymentProblem::AmountMismatch {
+            total: order.total,
+            paid,
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// What a finished call means.
@@ -190,5 +294,108 @@ mod tests {
             ("phone", LEAD_METHOD)
         );
         assert!(lead.items.is_empty());
+    }
+
+    fn paid(outcome: PaymentOutcome, amount: i64, currency: &str) -> PaymentReport<'_> {
+        PaymentReport {
+            outcome,
+            amount: Some(amount),
+            currency: Some(currency),
+        }
+    }
+
+    fn judge(report: PaymentReport<'_>, earlier: &[PaymentOutcome]) -> PaymentVerdict {
+        let id = OrderId::parse("A-1").expect("id");
+        let order = PaidOrder {
+            id: &id,
+            currency: "RUB",
+            total: 1_290_000,
+        };
+        judge_payment(report, order, earlier)
+    }
+
+    #[test]
+    fn full_payment_in_the_order_currency_is_applied() {
+        let verdict = judge(paid(PaymentOutcome::Succeeded, 1_290_000, "RUB"), &[]);
+        assert!(matches!(
+            verdict,
+            PaymentVerdict::Apply(DomainEvent::PaymentSucceeded(ref p)) if p.amount == 1_290_000
+        ));
+    }
+
+    #[test]
+    fn payment_without_amount_or_currency_is_taken_as_the_order_total() {
+        let report = PaymentReport {
+            outcome: PaymentOutcome::Succeeded,
+            amount: None,
+            currency: None,
+        };
+        assert!(matches!(
+            judge(report, &[]),
+            PaymentVerdict::Apply(DomainEvent::PaymentSucceeded(ref p))
+                if p.amount == 1_290_000 && p.currency == "RUB"
+        ));
+    }
+
+    #[test]
+    fn other_amount_or_currency_is_held_for_a_person() {
+        assert_eq!(
+            judge(paid(PaymentOutcome::Succeeded, 100_000, "RUB"), &[]),
+            PaymentVerdict::Hold(PaymentProblem::AmountMismatch {
+                total: 1_290_000,
+                paid: 100_000
+            })
+        );
+        assert_eq!(
+            judge(paid(PaymentOutcome::Authorised, 1_290_000, "USD"), &[]),
+            PaymentVerdict::Hold(PaymentProblem::CurrencyMismatch {
+                order: "RUB".into(),
+                paid: "USD".into()
+            })
+        );
+    }
+
+    #[test]
+    fn partial_refunds_and_failures_may_be_any_amount() {
+        assert!(matches!(
+            judge(
+                paid(PaymentOutcome::Refunded, 500, "RUB"),
+                &[PaymentOutcome::Succeeded]
+            ),
+            PaymentVerdict::Apply(DomainEvent::PaymentRefunded(_))
+        ));
+        assert!(matches!(
+            judge(
+                paid(PaymentOutcome::Failed, 1, "RUB"),
+                &[PaymentOutcome::Authorised]
+            ),
+            PaymentVerdict::Apply(DomainEvent::PaymentFailed(_))
+        ));
+    }
+
+    #[test]
+    fn a_payment_never_moves_backwards() {
+        use PaymentOutcome::{Authorised, Failed, Refunded, Succeeded};
+        let full = |o| paid(o, 1_290_000, "RUB");
+        assert_eq!(
+            judge(full(Failed), &[Succeeded]),
+            PaymentVerdict::Superseded(Succeeded)
+        );
+        assert_eq!(
+            judge(full(Succeeded), &[Refunded]),
+            PaymentVerdict::Superseded(Refunded)
+        );
+        assert_eq!(
+            judge(full(Authorised), &[Succeeded]),
+            PaymentVerdict::Superseded(Succeeded)
+        );
+        assert_eq!(
+            judge(full(Succeeded), &[Authorised, Succeeded]),
+            PaymentVerdict::Superseded(Succeeded)
+        );
+        assert!(matches!(
+            judge(full(Succeeded), &[Failed, Authorised]),
+            PaymentVerdict::Apply(_)
+        ));
     }
 }

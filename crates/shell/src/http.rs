@@ -120,6 +120,8 @@ pub struct Inbound {
     pub path: String,
     /// Query parameters, percent-decoded, in order.
     pub query: Vec<(String, String)>,
+    /// The query as it came, without the `?` (what a GET callback signs and we keep).
+    pub raw_query: String,
     /// Headers, names lower-case, values as UTF-8 text (others dropped).
     pub headers: Vec<(String, String)>,
     /// The raw body.
@@ -201,6 +203,7 @@ fn head(request: &IncomingRequest) -> Inbound {
         query: form_urlencoded::parse(query.as_bytes())
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect(),
+        raw_query: query.to_owned(),
         headers: request
             .headers()
             .entries()
@@ -257,10 +260,18 @@ fn read_body(request: IncomingRequest) -> Result<Vec<u8>, ApiError> {
 }
 
 /// Sends an answer and finishes the response, so the caller has it before any follow-up work
-/// the component does afterwards.
+/// the component does afterwards. The body is JSON unless the answer names another
+/// `content-type` (T-Bank's plain `OK`).
 pub fn respond(out: ResponseOutparam, answer: &Answer) {
-    let mut headers: Vec<(String, Vec<u8>)> =
-        vec![("content-type".into(), b"application/json".to_vec())];
+    let typed = answer
+        .headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
+    let mut headers: Vec<(String, Vec<u8>)> = if typed {
+        Vec::new()
+    } else {
+        vec![("content-type".into(), b"application/json".to_vec())]
+    };
     headers.extend(
         answer
             .headers

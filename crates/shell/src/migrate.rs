@@ -228,6 +228,47 @@ const MIGRATIONS: &[Migration] = &[
             "ALTER TABLE outbox ADD COLUMN resends INTEGER NOT NULL DEFAULT 0",
         ],
     },
+    Migration {
+        version: 8,
+        name: "payments from acquirers: kept as they came, held until they match an order",
+        statements: &[
+            // Rebuilt: order and amount may be unknown (a refund naming only its payment, a
+            // callback without an amount), and a refund is an operation of its own.
+            "CREATE TABLE payments_v8 (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                source TEXT NOT NULL,
+                payment_id TEXT,
+                operation_id TEXT NOT NULL DEFAULT '',
+                order_ref TEXT,
+                order_id TEXT,
+                status TEXT NOT NULL,
+                amount INTEGER,
+                currency TEXT,
+                reason TEXT,
+                state TEXT NOT NULL DEFAULT 'applied' CHECK (state IN
+                    ('applied', 'superseded', 'unknown_order', 'amount_mismatch',
+                     'currency_mismatch')),
+                test INTEGER NOT NULL DEFAULT 0,
+                what TEXT,
+                raw TEXT,
+                event_id TEXT NOT NULL,
+                received_at TEXT NOT NULL,
+                linked_at TEXT
+            )",
+            "INSERT INTO payments_v8 (id, source, payment_id, order_ref, order_id, status, amount,
+                                      currency, reason, event_id, received_at)
+             SELECT id, source, payment_id, order_id, order_id, status, amount, currency, reason,
+                    event_id, received_at FROM payments",
+            "DROP TABLE payments",
+            "ALTER TABLE payments_v8 RENAME TO payments",
+            // One row per payment, outcome and operation: a report repeated under another
+            // event id (Stripe's session and intent events, a CRM's copy) is processed once.
+            "CREATE UNIQUE INDEX payments_once ON payments(source, payment_id, status, operation_id)
+                WHERE payment_id IS NOT NULL",
+            "CREATE INDEX payments_order ON payments(order_id)",
+            "CREATE INDEX payments_waiting ON payments(order_ref) WHERE state = 'unknown_order'",
+        ],
+    },
 ];
 
 /// The newest schema version this build knows.

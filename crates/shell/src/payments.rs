@@ -1,48 +1,424 @@
-//! Payments as they were reported, one row per payment and outcome.
+//! Payments as they were reported, and what they do to their orders.
+//!
+//! Every report is kept as it came (the raw notification, the provider's name for it), once
+//! per payment, outcome and operation: a report repeated under another event id is a
+//! [`Receipt::Duplicate`] and changes nothing. A report finds its order by the order id the
+//! provider carried or, for a refund that names only its payment, through the payment's other
+//! reports. The core then decides ([`report::judge_payment`]): apply it (the payment triggers
+//! run), hold it for a person (another amount or currency → a task for the order's manager),
+//! or keep it in the history only (a failure after the success: an order never moves back).
+//!
+//! Nothing is dropped: a report for an order we do not know yet waits as `unknown_order` with
+//! a task; when the order arrives ([`link_waiting`], from `order.created`), it is settled like
+//! a fresh report and its task is closed.
 
-use crate::clock::Timestamp;
-use crate::db::{int, opt_text, text, Db, DbError};
+use orderpath_core::acquirer::ReportedPayment;
+use orderpath_core::event::{OrderId, PaymentOutcome};
+use orderpath_core::message::Language;
+use orderpath_core::money::{format_amount, Currency};
+use orderpath_core::report::{self, PaidOrder, PaymentProblem, PaymentReport, PaymentVerdict};
+use serde_json::json;
+use spin_sdk::sqlite::RowResult;
 
-/// A payment report to keep.
-pub struct NewPayment<'a> {
-    /// Who reported it (`orders`, later an acquirer's name).
+use crate::automation::Run;
+use crate::db::{get_int, get_text, int, opt_text, req_int, req_text, text, Db, DbError};
+use crate::orders::{self, HistoryEntry, Outcome};
+use crate::tasks::{self, NewTask};
+
+/// Who closes a payment's task when its order turns up.
+const SYSTEM_ACTOR: &str = "orderpath";
+
+/// A payment report to keep and act on.
+#[derive(Debug, Clone, Copy)]
+pub struct Received<'a> {
+    /// Who reported it: the acquirer's name, or `orders` for the shop's own webhook.
     pub source: &'a str,
-    /// The acquirer's payment id, when known.
-    pub payment_id: Option<&'a str>,
-    /// Our order.
-    pub order_id: &'a str,
-    /// `succeeded`, `failed`, `refunded`, `authorised`.
-    pub status: &'a str,
-    /// Minor units.
-    pub amount: i64,
-    /// ISO 4217 code.
-    pub currency: &'a str,
-    /// Why it failed, as reported.
-    pub reason: Option<&'a str>,
-    /// The inbound event behind it.
+    /// The inbound event behind it (the provider's idempotency key).
     pub event_id: &'a str,
+    /// The provider's own name for what happened (`payment.succeeded`, `CONFIRMED`).
+    pub what: &'a str,
+    /// The payment, in our terms.
+    pub payment: &'a ReportedPayment,
+    /// The notification as it came (body or query), kept for people to read.
+    pub raw: Option<&'a str>,
 }
 
-/// Stores the report; `false` when this payment already has this outcome (a duplicate
-/// report under another event id), so its effects must not run again.
-pub fn record(db: &Db, payment: &NewPayment<'_>, now: Timestamp) -> Result<bool, DbError> {
-    let inserted = db.execute(
-        "INSERT INTO payments (source, payment_id, order_id, status, amount, currency, reason,
-                               event_id, received_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (source, payment_id, status) WHERE payment_id IS NOT NULL DO NOTHING
+/// What became of a report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Receipt {
+    /// This payment, outcome and operation were already recorded: nothing changed.
+    Duplicate,
+    /// Kept and settled against its order.
+    Settled {
+        /// The order.
+        order_id: String,
+        /// `applied`, `superseded`, `amount_mismatch` or `currency_mismatch`.
+        state: &'static str,
+        /// Messages the payment triggers queued: send them after commit.
+        messages: Vec<i64>,
+    },
+    /// Kept until its order is known; a task asks a person to look.
+    UnknownOrder,
+}
+
+/// Keeps a payment report and settles it when its order is known. Runs inside the request's
+/// transaction (`run.db`).
+pub fn receive(run: &Run<'_>, received: &Received<'_>) -> Result<Receipt, DbError> {
+    let db = run.db;
+    let payment = received.payment;
+    let order_id = find_order(db, received.source, payment)?;
+    let state = if order_id.is_some() {
+        "applied"
+    } else {
+        "unknown_order"
+    };
+    let inserted = db.row(
+        "INSERT INTO payments (source, payment_id, operation_id, order_ref, order_id, status,
+                               amount, currency, reason, state, test, what, raw, event_id,
+                               received_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (source, payment_id, status, operation_id) WHERE payment_id IS NOT NULL
+         DO NOTHING
          RETURNING id",
         &[
-            text(payment.source),
-            opt_text(payment.payment_id),
-            text(payment.order_id),
-            text(payment.status),
-            int(payment.amount),
-            text(payment.currency),
-            opt_text(payment.reason),
-            text(payment.event_id),
-            text(now.to_rfc3339()),
+            text(received.source),
+            text(payment.payment_id.as_str()),
+            text(payment.operation_id.as_deref().unwrap_or("")),
+            opt_text(payment.order_ref.as_deref()),
+            opt_text(order_id.as_deref()),
+            text(payment.outcome.as_str()),
+            payment.amount.map_or(spin_sdk::sqlite::Value::Null, int),
+            opt_text(payment.currency.as_deref()),
+            opt_text(payment.reason.as_deref()),
+            text(state),
+            int(i64::from(payment.test)),
+            text(received.what),
+            opt_text(received.raw),
+            text(received.event_id),
+            text(run.now.to_rfc3339()),
         ],
     )?;
-    Ok(!inserted.rows.is_empty())
+    let Some(row) = inserted else {
+        return Ok(Receipt::Duplicate);
+    };
+    let stored = Stored::from_received(req_int(&row, 0)?, received);
+    match order_id {
+        Some(order_id) => {
+            let mut messages = Vec::new();
+            let state = settle(run, &stored, &order_id, &mut messages)?;
+            Ok(Receipt::Settled {
+                order_id,
+                state,
+                messages,
+            })
+        }
+        None => {
+            unknown_order_task(run, &stored)?;
+            Ok(Receipt::UnknownOrder)
+        }
+    }
+}
+
+/// Settles the payments that waited for `order_id` (it was just created); returns the
+/// messages their triggers queued.
+pub fn link_waiting(run: &Run<'_>, order_id: &str) -> Result<Vec<i64>, DbError> {
+    let rows = run.db.execute(
+        &format!(
+            "SELECT {STORED_COLUMNS} FROM payments
+             WHERE order_ref = ? AND state = 'unknown_order' ORDER BY id"
+        ),
+        &[text(order_id)],
+    )?;
+    let mut messages = Vec::new();
+    for row in &rows.rows {
+        let stored = Stored::from_row(row)?;
+        settle(run, &stored, order_id, &mut messages)?;
+    }
+    Ok(messages)
+}
+
+/// The order a report is for: the one it names, if we have it; otherwise the order its
+/// payment's other reports were settled with.
+fn find_order(db: &Db, source: &str, payment: &ReportedPayment) -> Result<Option<String>, DbError> {
+    if let Some(reference) = payment.order_ref.as_deref() {
+        if orders::exists(db, reference)? {
+            return Ok(Some(reference.to_owned()));
+        }
+        return Ok(None);
+    }
+    let row = db.row(
+        "SELECT order_id FROM payments
+         WHERE source = ? AND payment_id = ? AND order_id IS NOT NULL LIMIT 1",
+        &[text(source), text(payment.payment_id.as_str())],
+    )?;
+    row.map(|r| req_text(&r, 0)).transpose()
+}
+
+/// A kept report, as settling needs it.
+struct Stored {
+    id: i64,
+    source: String,
+    payment_id: String,
+    outcome: PaymentOutcome,
+    amount: Option<i64>,
+    currency: Option<String>,
+    reason: Option<String>,
+    event_id: String,
+    order_ref: Option<String>,
+}
+
+const STORED_COLUMNS: &str =
+    "id, source, payment_id, status, amount, currency, reason, event_id, order_ref";
+
+impl Stored {
+    fn from_received(id: i64, received: &Received<'_>) -> Stored {
+        let p = received.payment;
+        Stored {
+            id,
+            source: received.source.to_owned(),
+            payment_id: p.payment_id.clone(),
+            outcome: p.outcome,
+            amount: p.amount,
+            currency: p.currency.clone(),
+            reason: p.reason.clone(),
+            event_id: received.event_id.to_owned(),
+            order_ref: p.order_ref.clone(),
+        }
+    }
+
+    fn from_row(row: &RowResult) -> Result<Stored, DbError> {
+        let status = req_text(row, 3)?;
+        Ok(Stored {
+            id: req_int(row, 0)?,
+            source: req_text(row, 1)?,
+            payment_id: get_text(row, 2)?.unwrap_or_default(),
+            outcome: PaymentOutcome::parse(&status)
+                .ok_or(DbError::Shape("payments.status is not an outcome"))?,
+            amount: get_int(row, 4)?,
+            currency: get_text(row, 5)?,
+            reason: get_text(row, 6)?,
+            event_id: req_text(row, 7)?,
+            order_ref: get_text(row, 8)?,
+        })
+    }
+
+    fn report(&self) -> PaymentReport<'_> {
+        PaymentReport {
+            outcome: self.outcome,
+            amount: self.amount,
+            currency: self.currency.as_deref(),
+        }
+    }
+
+    /// `₽12,900.00`, or `an unknown amount`.
+    fn amount_text(&self) -> String {
+        let currency = self
+            .currency
+            .as_deref()
+            .and_then(|c| Currency::parse(c).ok());
+        match (self.amount, currency) {
+            (Some(amount), Some(currency)) => format_amount(amount, &currency, Language::En),
+            (Some(amount), None) => format!("{amount} (minor units)"),
+            (None, _) => "an unknown amount".to_owned(),
+        }
+    }
+}
+
+/// Decides and executes what a kept report does to `order_id`; records the state.
+fn settle(
+    run: &Run<'_>,
+    stored: &Stored,
+    order_id: &str,
+    messages: &mut Vec<i64>,
+) -> Result<&'static str, DbError> {
+    let db = run.db;
+    let order = db
+        .row(
+            "SELECT currency, total, manager FROM orders WHERE id = ?",
+            &[text(order_id)],
+        )?
+        .ok_or(DbError::Shape(
+            "a payment's order vanished while settling it",
+        ))?;
+    let (currency, total, manager) = (
+        req_text(&order, 0)?,
+        req_int(&order, 1)?,
+        get_text(&order, 2)?,
+    );
+    let id = OrderId::parse(order_id).map_err(|_| DbError::Shape("stored order id is invalid"))?;
+    let earlier = earlier_outcomes(db, stored)?;
+    let verdict = report::judge_payment(
+        stored.report(),
+        PaidOrder {
+            id: &id,
+            currency: &currency,
+            total,
+        },
+        &earlier,
+    );
+    let (state, reason) = match &verdict {
+        PaymentVerdict::Apply(_) => ("applied", None),
+        PaymentVerdict::Superseded(by) => ("superseded", Some(format!("already {}", by.as_str()))),
+        PaymentVerdict::Hold(problem) => (problem.code(), Some(describe(problem, &currency))),
+    };
+    db.execute(
+        "UPDATE payments SET order_id = ?, state = ?, linked_at = ? WHERE id = ?",
+        &[
+            text(order_id),
+            text(state),
+            text(run.now.to_rfc3339()),
+            int(stored.id),
+        ],
+    )?;
+    close_unknown_order_task(run, stored.id)?;
+    orders::record_history(
+        db,
+        &HistoryEntry {
+            order_id,
+            actor: &format!("webhook:{}", stored.source),
+            actor_name: None,
+            field: "payment",
+            old_value: None,
+            new_value: Some(
+                json!({ "status": stored.outcome.as_str(), "amount": stored.amount,
+                        "currency": stored.currency, "payment_id": stored.payment_id,
+                        "source": stored.source, "state": state })
+                .to_string(),
+            ),
+            outcome: if state == "applied" {
+                Outcome::Applied
+            } else {
+                Outcome::Refused
+            },
+            reason: reason.as_deref().or(stored.reason.as_deref()),
+            event_id: Some(&stored.event_id),
+        },
+        run.now,
+    )?;
+    match verdict {
+        PaymentVerdict::Apply(event) => {
+            messages.extend(run.handle(order_id, event)?.messages);
+            // Reports of the same payment that named no order (a refund) follow it.
+            let siblings = db.execute(
+                &format!(
+                    "SELECT {STORED_COLUMNS} FROM payments
+                     WHERE source = ? AND payment_id = ? AND state = 'unknown_order'
+                       AND order_ref IS NULL ORDER BY id"
+                ),
+                &[
+                    text(stored.source.as_str()),
+                    text(stored.payment_id.as_str()),
+                ],
+            )?;
+            for row in &siblings.rows {
+                settle(run, &Stored::from_row(row)?, order_id, messages)?;
+            }
+        }
+        PaymentVerdict::Hold(problem) => {
+            let assignee =
+                manager.map_or_else(|| "role:manager".to_owned(), |m| format!("staff:{m}"));
+            let title = format!(
+                "Payment for order №{order_id} needs checking: {} ({} payment {})",
+                describe(&problem, &currency),
+                stored.source,
+                stored.payment_id
+            );
+            tasks::create(
+                db,
+                &NewTask {
+                    dedupe_key: Some(format!("payment-held:{}", stored.id)),
+                    order_id: Some(order_id),
+                    kind: "payment_check",
+                    title: &title,
+                    reason: &format!("payments:{}", problem.code()),
+                    assignee: &assignee,
+                    due_at: run.now,
+                },
+                run.now,
+            )?;
+        }
+        PaymentVerdict::Superseded(_) => {}
+    }
+    Ok(state)
+}
+
+/// The outcomes of the same payment's other reports, whatever their state.
+fn earlier_outcomes(db: &Db, stored: &Stored) -> Result<Vec<PaymentOutcome>, DbError> {
+    let rows = db.execute(
+        "SELECT status FROM payments WHERE source = ? AND payment_id = ? AND id <> ?",
+        &[
+            text(stored.source.as_str()),
+            text(stored.payment_id.as_str()),
+            int(stored.id),
+        ],
+    )?;
+    rows.rows
+        .iter()
+        .map(|row| {
+            PaymentOutcome::parse(&req_text(row, 0)?)
+                .ok_or(DbError::Shape("payments.status is not an outcome"))
+        })
+        .collect()
+}
+
+/// What is wrong, for a person; amounts in the order's currency.
+fn describe(problem: &PaymentProblem, currency: &str) -> String {
+    let money = |minor: i64| match Currency::parse(currency) {
+        Ok(currency) => format_amount(minor, &currency, Language::En),
+        Err(_) => format!("{minor} (minor units)"),
+    };
+    match problem {
+        PaymentProblem::CurrencyMismatch { order, paid } => {
+            format!("paid in {paid}, the order is in {order}")
+        }
+        PaymentProblem::AmountMismatch { total, paid } => {
+            format!(
+                "paid {}, the order total is {}",
+                money(*paid),
+                money(*total)
+            )
+        }
+    }
+}
+
+/// A task to find the order of a payment nobody can match yet.
+fn unknown_order_task(run: &Run<'_>, stored: &Stored) -> Result<(), DbError> {
+    let named = match stored.order_ref.as_deref() {
+        Some(reference) => format!("for order №{reference}, which is not in Orderpath yet"),
+        None => "naming no order".to_owned(),
+    };
+    let title = format!(
+        "{} payment {} ({}, {}) {named}: find the order",
+        stored.source,
+        stored.payment_id,
+        stored.outcome.as_str(),
+        stored.amount_text(),
+    );
+    tasks::create(
+        run.db,
+        &NewTask {
+            dedupe_key: Some(unknown_order_key(stored.id)),
+            order_id: None,
+            kind: "payment_check",
+            title: &title,
+            reason: "payments:unknown_order",
+            assignee: "role:manager",
+            due_at: run.now,
+        },
+        run.now,
+    )?;
+    Ok(())
+}
+
+fn unknown_order_key(payment_row: i64) -> String {
+    format!("payment-unknown-order:{payment_row}")
+}
+
+fn close_unknown_order_task(run: &Run<'_>, payment_row: i64) -> Result<(), DbError> {
+    tasks::complete_by_key(
+        run.db,
+        &unknown_order_key(payment_row),
+        SYSTEM_ACTOR,
+        run.now,
+    )
 }

@@ -103,6 +103,16 @@ pub fn complete(
     row.as_ref().map(to_json).transpose()
 }
 
+/// Marks the open task with this dedupe key done (nothing when there is none).
+pub fn complete_by_key(db: &Db, key: &str, by: &str, now: Timestamp) -> Result<(), DbError> {
+    db.execute(
+        "UPDATE tasks SET status = 'done', done_at = ?, done_by = ?
+         WHERE dedupe_key = ? AND status = 'open'",
+        &[text(now.to_rfc3339()), text(by), text(key)],
+    )?;
+    Ok(())
+}
+
 fn to_json(row: &spin_sdk::sqlite::RowResult) -> Result<Value, DbError> {
     Ok(json!({
         "id": req_int(row, 0)?,

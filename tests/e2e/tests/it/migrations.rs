@@ -30,7 +30,8 @@ async fn concurrent_first_requests_migrate_once_and_all_succeed() {
             vec![json!(4)],
             vec![json!(5)],
             vec![json!(6)],
-            vec![json!(7)]
+            vec![json!(7)],
+            vec![json!(8)]
         ],
         "each migration applied exactly once"
     );

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use crate::support::{json_of, TestApp, START};
 
+mod payments;
 mod reports;
 
 const ANNA_PHONE: &str = "+79123456789";

@@ -21,6 +21,13 @@ pub const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 pub const POSTMARK_TOKEN: &str = "pm-server-token-e2e";
 pub const CRON_TOKEN: &str = "cron-token-e2e";
 pub const ADMIN_TOKEN: &str = "admin-token-e2e";
+/// The acquirers' secrets (the fixtures in `tests/fixtures/<provider>/` are made with them).
+pub const PAYMENTS_SECRET: &str = "whsec_cGF5bWVudHMtZ2VuZXJpYy1zZWNyZXQtZTJl";
+pub const YOOKASSA_TOKEN: &str = "yk-test-token-5f1c2e";
+pub const CLOUDPAYMENTS_SECRET: &str = "cp-test-api-secret";
+pub const TBANK_PASSWORD: &str = "tbank-test-password";
+pub const STRIPE_SECRET: &str = "whsec_test_stripe_secret";
+pub const SBER_KEY: &str = "sber-test-callback-key";
 
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -90,7 +97,13 @@ impl TestApp {
             .variable("shop_hours", "Пн–Пт 09:00–18:00")
             .variable("shop_url", "https://tea.example")
             .variable("cron_token", CRON_TOKEN)
-            .variable("admin_token", ADMIN_TOKEN);
+            .variable("admin_token", ADMIN_TOKEN)
+            .variable("payments_webhook_secret", PAYMENTS_SECRET)
+            .variable("yookassa_webhook_token", YOOKASSA_TOKEN)
+            .variable("cloudpayments_api_secret", CLOUDPAYMENTS_SECRET)
+            .variable("tbank_password", TBANK_PASSWORD)
+            .variable("stripe_webhook_secret", STRIPE_SECRET)
+            .variable("sber_callback_key", SBER_KEY);
         let app = configure(builder)
             .build()
             .await
@@ -328,8 +341,13 @@ pub fn postmark_ok(message_id: &str) -> Responder {
 }
 
 pub fn signature(webhook_id: &str, ts: i64, body: &[u8]) -> String {
+    signature_with(SECRET, webhook_id, ts, body)
+}
+
+/// A Standard Webhooks `v1,` signature with another `whsec_` secret.
+pub fn signature_with(secret: &str, webhook_id: &str, ts: i64, body: &[u8]) -> String {
     let key = BASE64
-        .decode(SECRET.trim_start_matches("whsec_"))
+        .decode(secret.trim_start_matches("whsec_"))
         .expect("secret is base64");
     let mut mac = <Hmac<Sha256>>::new_from_slice(&key).expect("key");
     mac.update(format!("{webhook_id}.{ts}.").as_bytes());

@@ -41,8 +41,8 @@ async fn paid_order_gets_the_payment_email_and_sms_and_goes_to_assembly() {
 
     assert_eq!(
         answer,
-        json!({ "order_id": "A-1", "payment": "succeeded", "status": "prepare-for-delivery",
-                "payment_status": "paid" })
+        json!({ "order_id": "A-1", "payment": "succeeded", "state": "applied",
+                "status": "prepare-for-delivery", "payment_status": "paid" })
     );
     let history = status_history(&app);
     assert_eq!(

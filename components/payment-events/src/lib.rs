@@ -1,0 +1,227 @@
+//! `/webhooks/payments/{provider}`: payment acquirers' notifications.
+//!
+//! Check the request the provider's way and read it into a notice (`orderpath_core::acquirer`)
+//! → in one transaction: claim the provider's idempotency key, keep the payment and settle it
+//! against its order (`orderpath_shell::payments`) → answer with the provider's own
+//! acknowledgement → send the messages the payment triggers queued. A re-delivery finds the
+//! key claimed and is acknowledged again without doing anything.
+//!
+//! A provider whose secret is not configured gets 503 with the variable to set: unsigned
+//! notifications are never accepted, and the provider keeps retrying until the shop fixes it.
+
+mod verify;
+
+use orderpath_core::acquirer::{self, NoticeError, NoticeKind, Provider};
+use orderpath_core::automation::config::Config;
+use orderpath_core::report::{self, PaidOrder, PaymentReport};
+use orderpath_shell::automation::{self, Run};
+use orderpath_shell::clock::Timestamp;
+use orderpath_shell::db::{req_int, req_text, text, Db};
+use orderpath_shell::http::{self, Answer, ApiError, Inbound};
+use orderpath_shell::idempotency::{self, Claim};
+use orderpath_shell::payments::{self, Receipt, Received};
+use orderpath_shell::{config, outbox};
+use serde_json::json;
+use spin_sdk::http::{IncomingRequest, ResponseOutparam};
+use spin_sdk::http_component;
+
+#[http_component]
+fn handle_payment_event(request: IncomingRequest, out: ResponseOutparam) {
+    match process(request) {
+        Ok((answer, queued)) => {
+            http::respond(out, &answer);
+            if let Some((db, messages)) = queued {
+                outbox::send_queued(&db, &messages);
+            }
+        }
+        Err(error) => http::respond(out, &error.to_answer()),
+    }
+}
+
+type Processed = (Answer, Option<(Db, Vec<i64>)>);
+
+fn process(request: IncomingRequest) -> Result<Processed, ApiError> {
+    let inbound = http::read_request(request)?;
+    let (provider, rest) = route(&inbound)?;
+    let allowed = if provider == Provider::Sber {
+        "GET, POST"
+    } else {
+        "POST"
+    };
+    if !allowed.split(", ").any(|m| m == inbound.method) {
+        let mut error = ApiError::new(405, "method_not_allowed", format!("use {allowed}"));
+        error.headers.push(("allow".into(), allowed.into()));
+        return Err(error);
+    }
+    let now = Timestamp::now();
+    let notice = verify::read(provider, &inbound, rest, now).map_err(|e| match e {
+        verify::Refusal::Notice(error) => notice_error(error),
+        verify::Refusal::Api(error) => error,
+    })?;
+    let automation = automation::load_config()?;
+    let db = Db::open(config::synchronous()?)?;
+    let source = provider.as_str();
+    let claim_source = format!("payments:{source}");
+    let signed_bytes = if inbound.body.is_empty() {
+        inbound.raw_query.clone().into_bytes()
+    } else {
+        inbound.body.clone()
+    };
+    let digest = idempotency::body_digest(&signed_bytes);
+    let cause = format!("{claim_source}:{}", notice.key);
+    let (answer, messages) = db.transaction(|db| -> Result<(Answer, Vec<i64>), ApiError> {
+        if let Claim::Replay { .. } | Claim::Reused =
+            idempotency::claim(db, &claim_source, &notice.key, &digest, now)?
+        {
+            // The provider re-sent it (its retries keep the key): acknowledge, do nothing.
+            return Ok((ack(provider, json!({ "duplicate": true })), Vec::new()));
+        }
+        let (answer, messages) = match &notice.kind {
+            NoticeKind::Ignored => (ack(provider, json!({ "ignored": notice.what })), Vec::new()),
+            NoticeKind::Check(payment) => (check(db, payment, &automation)?, Vec::new()),
+            NoticeKind::Payment(payment) => {
+                let raw = String::from_utf8_lossy(&signed_bytes);
+                let run = Run {
+                    db,
+                    config: &automation,
+                    now,
+                    cause: &cause,
+                };
+                let receipt = payments::receive(
+                    &run,
+                    &Received {
+                        source,
+                        event_id: &notice.key,
+                        what: &notice.what,
+                        payment,
+                        raw: Some(&raw),
+                    },
+                )?;
+                match receipt {
+                    Receipt::Duplicate => (ack(provider, json!({ "duplicate": true })), Vec::new()),
+                    Receipt::UnknownOrder => (
+                        ack(
+                            provider,
+                            json!({ "order_id": null, "state": "unknown_order" }),
+                        ),
+                        Vec::new(),
+                    ),
+                    Receipt::Settled {
+                        order_id,
+                        state,
+                        messages,
+                    } => (
+                        ack(provider, json!({ "order_id": order_id, "state": state })),
+                        messages,
+                    ),
+                }
+            }
+        };
+        idempotency::record_answer(db, &claim_source, &notice.key, answer.status, &answer.body)?;
+        Ok((answer, messages))
+    })?;
+    let queued = (!messages.is_empty()).then_some((db, messages));
+    Ok((answer, queued))
+}
+
+/// The provider from the path after `/webhooks/payments/` (Spin's `spin-path-info`), and what
+/// follows it (CloudPayments' notification type).
+fn route(inbound: &Inbound) -> Result<(Provider, &str), ApiError> {
+    let info = inbound
+        .header("spin-path-info")
+        .unwrap_or_default()
+        .trim_matches('/');
+    let (name, rest) = info.split_once('/').unwrap_or((info, ""));
+    let provider = Provider::parse(name).ok_or_else(|| {
+        let known: Vec<&str> = Provider::ALL.iter().map(|p| p.as_str()).collect();
+        ApiError::new(
+            404,
+            "unknown_provider",
+            format!(
+                "no payment provider {name:?} here; use /webhooks/payments/{{{}}}",
+                known.join("|")
+            ),
+        )
+    })?;
+    Ok((provider, rest.trim_matches('/')))
+}
+
+/// The provider's acknowledgement; JSON acks also say what became of the notification, for
+/// the people reading the provider's delivery log.
+fn ack(provider: Provider, detail: serde_json::Value) -> Answer {
+    let ack = provider.ack();
+    let body = match (provider, detail) {
+        (Provider::CloudPayments | Provider::TBank, _) => ack.body,
+        (_, serde_json::Value::Object(mut fields)) => {
+            fields.insert("received".into(), json!(true));
+            serde_json::Value::Object(fields).to_string()
+        }
+        _ => ack.body,
+    };
+    Answer {
+        status: 200,
+        body,
+        headers: vec![("content-type".into(), ack.content_type.into())],
+    }
+}
+
+/// CloudPayments `Check`: the payment may go ahead when its order exists, is not finished,
+/// and the amount and currency are the order's.
+fn check(
+    db: &Db,
+    payment: &acquirer::ReportedPayment,
+    config: &Config,
+) -> Result<Answer, ApiError> {
+    use acquirer::cloudpayments::{
+        answer, CODE_AMOUNT_MISMATCH, CODE_OK, CODE_REFUSED, CODE_UNKNOWN_ORDER,
+    };
+    let order = match payment.order_ref.as_deref() {
+        Some(id) => db.row(
+            "SELECT id, currency, total, status FROM orders WHERE id = ?",
+            &[text(id)],
+        )?,
+        None => None,
+    };
+    let code = match order {
+        None => CODE_UNKNOWN_ORDER,
+        Some(row) => {
+            let id = orderpath_core::event::OrderId::parse(&req_text(&row, 0)?)
+                .map_err(|e| ApiError::internal(&e))?;
+            let (currency, total, status) =
+                (req_text(&row, 1)?, req_int(&row, 2)?, req_text(&row, 3)?);
+            let report = PaymentReport {
+                outcome: payment.outcome,
+                amount: payment.amount,
+                currency: payment.currency.as_deref(),
+            };
+            let order = PaidOrder {
+                id: &id,
+                currency: &currency,
+                total,
+            };
+            let finished = config.statuses.path.finished().contains(&status.as_str());
+            match report::check_payment(report, order) {
+                _ if finished => CODE_REFUSED,
+                Ok(()) => CODE_OK,
+                Err(_) => CODE_AMOUNT_MISMATCH,
+            }
+        }
+    };
+    let ack = answer(code);
+    Ok(Answer {
+        status: 200,
+        body: ack.body,
+        headers: vec![("content-type".into(), ack.content_type.into())],
+    })
+}
+
+/// The status a refused notice gets.
+fn notice_error(error: NoticeError) -> ApiError {
+    match error {
+        NoticeError::Unauthorized(message) => ApiError::new(401, "invalid_signature", message),
+        NoticeError::Malformed(message) => ApiError::new(400, "malformed", message),
+        NoticeError::Invalid { field, message } => {
+            ApiError::new(422, "invalid_event", format!("{field}: {message}"))
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! Who may post here: each provider's secret from its own Spin variable, checked the
+//! provider's way. A provider without a configured secret is refused with 503 and the name of
+//! the variable to set — never accepted unsigned.
+
+use orderpath_core::acquirer::{self, yookassa, Notice, NoticeError, Provider, Request};
+use orderpath_shell::clock::Timestamp;
+use orderpath_shell::config::{self, Secret};
+use orderpath_shell::http::{ApiError, Inbound};
+use orderpath_shell::signature::{self, SignedHeaders, WebhookSecret};
+
+/// Why a request is not read.
+pub enum Refusal {
+    /// The provider's check or format refused it.
+    Notice(NoticeError),
+    /// Our side: not configured, or not from an allowed address.
+    Api(ApiError),
+}
+
+impl From<ApiError> for Refusal {
+    fn from(error: ApiError) -> Self {
+        Refusal::Api(error)
+    }
+}
+
+impl From<config::ConfigError> for Refusal {
+    fn from(error: config::ConfigError) -> Self {
+        Refusal::Api(error.into())
+    }
+}
+
+/// The component variable holding each provider's secret.
+fn secret_variable(provider: Provider) -> &'static str {
+    match provider {
+        Provider::YooKassa => "yookassa_webhook_token",
+        Provider::CloudPayments => "cloudpayments_api_secret",
+        Provider::TBank => "tbank_password",
+        Provider::Stripe => "stripe_webhook_secret",
+        Provider::Sber => "sber_callback_key",
+        Provider::Generic => "payments_webhook_secret",
+    }
+}
+
+/// Checks the request and reads it into a notice.
+pub fn read(
+    provider: Provider,
+    inbound: &Inbound,
+    rest: &str,
+    now: Timestamp,
+) -> Result<Notice, Refusal> {
+    let secret = configured_secret(provider)?;
+    if provider == Provider::YooKassa {
+        check_source_address(inbound)?;
+    }
+    if provider == Provider::Generic {
+        let key = WebhookSecret::parse(secret.expose()).map_err(|e| {
+            ApiError::from(config::ConfigError::Invalid {
+                name: secret_variable(provider),
+                reason: e.to_string(),
+            })
+        })?;
+        let headers = SignedHeaders {
+            id: inbound.header("webhook-id"),
+            timestamp: inbound.header("webhook-timestamp"),
+            signature: inbound.header("webhook-signature"),
+        };
+        let id = signature::verify(&key, headers, &inbound.body, now.unix())
+            .map_err(|e| Refusal::Notice(NoticeError::Unauthorized(e.to_string())))?;
+        return acquirer::generic::parse(&inbound.body, id).map_err(Refusal::Notice);
+    }
+    let request = Request {
+        method: &inbound.method,
+        rest,
+        query: &inbound.query,
+        headers: &inbound.headers,
+        body: &inbound.body,
+    };
+    acquirer::read(provider, &request, secret.expose(), now.unix()).map_err(Refusal::Notice)
+}
+
+/// The provider's secret; 503 naming the variable when it is empty.
+fn configured_secret(provider: Provider) -> Result<Secret, Refusal> {
+    let name = secret_variable(provider);
+    let secret = config::secret(name)?;
+    if secret.expose().trim().is_empty() {
+        eprintln!(
+            "refused a {} notification: {name} is not set",
+            provider.as_str()
+        );
+        let mut error = ApiError::new(
+            503,
+            "provider_not_configured",
+            format!(
+                "{} notifications are not accepted until the secret variable {name} is set",
+                provider.as_str()
+            ),
+        );
+        error.headers.push(("retry-after".into(), "3600".into()));
+        return Err(Refusal::Api(error));
+    }
+    Ok(secret)
+}
+
+/// YooKassa signs nothing: besides the token, its notifications may be limited to its
+/// published addresses (`yookassa_allowed_ips`, read against Spin's `spin-client-addr`).
+fn check_source_address(inbound: &Inbound) -> Result<(), Refusal> {
+    let list = config::var("yookassa_allowed_ips")?;
+    if list.trim().is_empty() {
+        return Ok(());
+    }
+    let client = inbound.header("spin-client-addr").unwrap_or_default();
+    match yookassa::client_allowed(client, &list) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(Refusal::Api(ApiError::new(
+            403,
+            "forbidden_source",
+            format!("{client:?} is not in yookassa_allowed_ips"),
+        ))),
+        Err(reason) => Err(Refusal::Api(ApiError::from(config::ConfigError::Invalid {
+            name: "yookassa_allowed_ips",
+            reason,
+        }))),
+    }
+}

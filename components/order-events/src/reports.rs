@@ -8,13 +8,14 @@ use orderpath_core::event::{CallEnded, DeliveryUpdate, OrderId, PaymentUpdate, S
 use orderpath_core::report;
 use orderpath_shell::clock::Timestamp;
 use orderpath_shell::db::Db;
+use orderpath_shell::deliveries::{self, Moved, StatusReport};
 use orderpath_shell::facts;
 use orderpath_shell::http::{Answer, ApiError};
 use orderpath_shell::orders::{self, HistoryEntry, Outcome};
 use orderpath_shell::payments::{self, Receipt, Received};
 use serde_json::{json, Value};
 
-use crate::apply::{record_changes, set_fields, unknown_order, Applied, Context, WEBHOOK_ACTOR};
+use crate::apply::{unknown_order, Applied, Context, WEBHOOK_ACTOR};
 
 /// `order.payment`: kept once per payment id and outcome and settled like an acquirer's
 /// report (see `orderpath_shell::payments`): the payment triggers run (V2, C7, O5), another
@@ -83,56 +84,29 @@ pub fn payment(db: &Db, report: &PaymentUpdate, cx: &Context<'_>) -> Result<Appl
 }
 
 /// `order.delivery`: stores the fields (track number, pickup point, …) and the delivery
-/// status; the same status again changes nothing and repeats no message.
+/// status; a repeated or backward status changes nothing and repeats no message.
 pub fn delivery(db: &Db, report: &DeliveryUpdate, cx: &Context<'_>) -> Result<Applied, ApiError> {
     let id = report.order_id.as_str();
-    let before = order_facts(db, id, cx.now)?;
-    let changes = set_fields(db, id, &report.fields)?;
-    record_changes(db, id, &changes, (WEBHOOK_ACTOR, None), cx)?;
-    let mut messages = Vec::new();
-    if !changes.is_empty() {
-        let fields = changes.iter().map(|c| c.field.clone()).collect();
-        let event = DomainEvent::OrderChanged {
-            order_id: report.order_id.clone(),
-            fields,
-        };
-        messages.extend(cx.run_triggers(db, id, event)?);
+    if !orders::exists(db, id)? {
+        return Err(unknown_order(id));
     }
-    let from = before.delivery_status.clone();
-    if from.as_deref() != Some(report.status.as_str()) {
-        facts::set_field(db, id, "delivery_status", &json!(report.status))?;
-        history(
-            db,
-            cx,
-            id,
-            "delivery_status",
-            from.as_ref().map(|f| json!(f)),
-            json!(report.status),
-            None,
-        )?;
-        // The fields just set win over the stored ones (`null` cleared them).
-        let field = |name: &str, stored: &Option<String>| match report
-            .fields
-            .iter()
-            .find(|(n, _)| n == name)
-        {
-            Some((_, value)) => value.as_str().map(str::to_owned),
-            None => stored.clone(),
-        };
-        let event = DomainEvent::DeliveryStatusChanged {
-            order_id: report.order_id.clone(),
-            from,
-            to: report.status.clone(),
-            track_number: field("track_number", &before.track_number),
-            tracking_url: field("tracking_url", &before.tracking_url),
-        };
-        messages.extend(cx.run_triggers(db, id, event)?);
-    }
+    let (moved, messages) = deliveries::apply(
+        &cx.run(db),
+        id,
+        &StatusReport {
+            actor: WEBHOOK_ACTOR,
+            event_id: cx.event_id,
+            status: &report.status,
+            status_at: None,
+            fields: &report.fields,
+        },
+    )?;
     let order = order_facts(db, id, cx.now)?;
     Ok(Applied {
         answer: Answer::json(
             200,
-            &json!({ "order_id": id, "delivery_status": report.status, "status": order.status }),
+            &json!({ "order_id": id, "delivery_status": order.delivery_status,
+                     "applied": moved == Moved::Forward, "status": order.status }),
         ),
         messages,
     })

@@ -16,31 +16,21 @@ use orderpath_core::automation::config::Config;
 use orderpath_core::report::{self, PaidOrder, PaymentReport};
 use orderpath_shell::automation::{self, Run};
 use orderpath_shell::clock::Timestamp;
+use orderpath_shell::config;
 use orderpath_shell::db::{req_int, req_text, text, Db};
 use orderpath_shell::http::{self, Answer, ApiError, Inbound};
-use orderpath_shell::idempotency::{self, Claim};
+use orderpath_shell::inbound::{self, Handled, Notification};
 use orderpath_shell::payments::{self, Receipt, Received};
-use orderpath_shell::{config, outbox};
 use serde_json::json;
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use spin_sdk::http_component;
 
 #[http_component]
 fn handle_payment_event(request: IncomingRequest, out: ResponseOutparam) {
-    match process(request) {
-        Ok((answer, queued)) => {
-            http::respond(out, &answer);
-            if let Some((db, messages)) = queued {
-                outbox::send_queued(&db, &messages);
-            }
-        }
-        Err(error) => http::respond(out, &error.to_answer()),
-    }
+    inbound::finish(out, process(request));
 }
 
-type Processed = (Answer, Option<(Db, Vec<i64>)>);
-
-fn process(request: IncomingRequest) -> Result<Processed, ApiError> {
+fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
     let inbound = http::read_request(request)?;
     let (provider, rest) = route(&inbound)?;
     let allowed = if provider == Provider::Sber {
@@ -62,42 +52,40 @@ fn process(request: IncomingRequest) -> Result<Processed, ApiError> {
     let db = Db::open(config::synchronous()?)?;
     let source = provider.as_str();
     let claim_source = format!("payments:{source}");
-    let signed_bytes = if inbound.body.is_empty() {
+    let content = if inbound.body.is_empty() {
         inbound.raw_query.clone().into_bytes()
     } else {
         inbound.body.clone()
     };
-    let digest = idempotency::body_digest(&signed_bytes);
     let cause = format!("{claim_source}:{}", notice.key);
-    let (answer, messages) = db.transaction(|db| -> Result<(Answer, Vec<i64>), ApiError> {
-        if let Claim::Replay { .. } | Claim::Reused =
-            idempotency::claim(db, &claim_source, &notice.key, &digest, now)?
-        {
-            // The provider re-sent it (its retries keep the key): acknowledge, do nothing.
-            return Ok((ack(provider, json!({ "duplicate": true })), Vec::new()));
-        }
-        let (answer, messages) = match &notice.kind {
+    let notification = Notification {
+        source: &claim_source,
+        key: &notice.key,
+        content: &content,
+        now,
+    };
+    // The provider re-sent it (its retries keep the key): acknowledge, do nothing.
+    let repeat = ack(provider, json!({ "duplicate": true }));
+    inbound::once(db, &notification, repeat, |db| {
+        Ok(match &notice.kind {
             NoticeKind::Ignored => (ack(provider, json!({ "ignored": notice.what })), Vec::new()),
             NoticeKind::Check(payment) => (check(db, payment, &automation)?, Vec::new()),
             NoticeKind::Payment(payment) => {
-                let raw = String::from_utf8_lossy(&signed_bytes);
                 let run = Run {
                     db,
                     config: &automation,
                     now,
                     cause: &cause,
                 };
-                let receipt = payments::receive(
-                    &run,
-                    &Received {
-                        source,
-                        event_id: &notice.key,
-                        what: &notice.what,
-                        payment,
-                        raw: Some(&raw),
-                    },
-                )?;
-                match receipt {
+                let raw = String::from_utf8_lossy(&content);
+                let received = Received {
+                    source,
+                    event_id: &notice.key,
+                    what: &notice.what,
+                    payment,
+                    raw: Some(&raw),
+                };
+                match payments::receive(&run, &received)? {
                     Receipt::Duplicate => (ack(provider, json!({ "duplicate": true })), Vec::new()),
                     Receipt::UnknownOrder => (
                         ack(
@@ -116,12 +104,8 @@ fn process(request: IncomingRequest) -> Result<Processed, ApiError> {
                     ),
                 }
             }
-        };
-        idempotency::record_answer(db, &claim_source, &notice.key, answer.status, &answer.body)?;
-        Ok((answer, messages))
-    })?;
-    let queued = (!messages.is_empty()).then_some((db, messages));
-    Ok((answer, queued))
+        })
+    })
 }
 
 /// The provider from the path after `/webhooks/payments/` (Spin's `spin-path-info`), and what

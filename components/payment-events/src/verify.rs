@@ -6,7 +6,7 @@ use orderpath_core::acquirer::{self, yookassa, Notice, NoticeError, Provider, Re
 use orderpath_shell::clock::Timestamp;
 use orderpath_shell::config::{self, Secret};
 use orderpath_shell::http::{ApiError, Inbound};
-use orderpath_shell::signature::{self, SignedHeaders, WebhookSecret};
+use orderpath_shell::inbound;
 
 /// Why a request is not read.
 pub enum Refusal {
@@ -47,26 +47,19 @@ pub fn read(
     rest: &str,
     now: Timestamp,
 ) -> Result<Notice, Refusal> {
-    let secret = configured_secret(provider)?;
     if provider == Provider::YooKassa {
         check_source_address(inbound)?;
     }
     if provider == Provider::Generic {
-        let key = WebhookSecret::parse(secret.expose()).map_err(|e| {
-            ApiError::from(config::ConfigError::Invalid {
-                name: secret_variable(provider),
-                reason: e.to_string(),
-            })
-        })?;
-        let headers = SignedHeaders {
-            id: inbound.header("webhook-id"),
-            timestamp: inbound.header("webhook-timestamp"),
-            signature: inbound.header("webhook-signature"),
-        };
-        let id = signature::verify(&key, headers, &inbound.body, now.unix())
-            .map_err(|e| Refusal::Notice(NoticeError::Unauthorized(e.to_string())))?;
+        let id = inbound::verify_signed(
+            inbound,
+            secret_variable(provider),
+            "generic payment notifications",
+            now,
+        )?;
         return acquirer::generic::parse(&inbound.body, id).map_err(Refusal::Notice);
     }
+    let secret = configured_secret(provider)?;
     let request = Request {
         method: &inbound.method,
         rest,
@@ -79,25 +72,8 @@ pub fn read(
 
 /// The provider's secret; 503 naming the variable when it is empty.
 fn configured_secret(provider: Provider) -> Result<Secret, Refusal> {
-    let name = secret_variable(provider);
-    let secret = config::secret(name)?;
-    if secret.expose().trim().is_empty() {
-        eprintln!(
-            "refused a {} notification: {name} is not set",
-            provider.as_str()
-        );
-        let mut error = ApiError::new(
-            503,
-            "provider_not_configured",
-            format!(
-                "{} notifications are not accepted until the secret variable {name} is set",
-                provider.as_str()
-            ),
-        );
-        error.headers.push(("retry-after".into(), "3600".into()));
-        return Err(Refusal::Api(error));
-    }
-    Ok(secret)
+    let what = format!("{} notifications", provider.as_str());
+    Ok(inbound::required_secret(secret_variable(provider), &what)?)
 }
 
 /// YooKassa signs nothing: besides the token, its notifications may be limited to its

@@ -10,6 +10,7 @@
 
 pub mod acquirer;
 pub mod automation;
+pub mod carrier;
 pub mod contact;
 pub mod decide;
 pub mod event;

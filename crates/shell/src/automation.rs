@@ -290,20 +290,32 @@ impl Run<'_> {
             }
             PlannedAction::ReserveItems | PlannedAction::ReleaseItems => {
                 let reserve = matches!(action, PlannedAction::ReserveItems);
+                let mut short = Vec::new();
                 if reserve {
                     let items = facts.order.as_ref().map_or(&[][..], |o| &o.items[..]);
-                    crate::reservations::reserve(self.db, order_id, items, self.now)?;
+                    short = crate::reservations::reserve(self.db, order_id, items, self.now)?;
                 } else {
                     crate::reservations::release(self.db, order_id, self.now)?;
                 }
                 let state = if reserve { "reserved" } else { "released" };
+                let reason = (!short.is_empty())
+                    .then(|| format!("not enough in stock: {}", short.join(", ")));
                 history(
                     "reservation",
                     None,
                     Some(json!(state)),
                     Outcome::Applied,
-                    None,
+                    reason.as_deref(),
                 )?;
+                if !short.is_empty() {
+                    // O6: what the stock cannot cover goes to purchasing.
+                    let id = facts.order.as_ref().map(|o| o.id.clone());
+                    return Ok(id.map(|order_id| DomainEvent::StockChanged {
+                        order_id,
+                        skus: short,
+                        available: false,
+                    }));
+                }
             }
             PlannedAction::SetTimer { name, fire_at } => {
                 set_timer(

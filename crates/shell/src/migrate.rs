@@ -269,6 +269,42 @@ const MIGRATIONS: &[Migration] = &[
             "CREATE INDEX payments_waiting ON payments(order_ref) WHERE state = 'unknown_order'",
         ],
     },
+    Migration {
+        version: 9,
+        name: "carriers' delivery notices, stock levels, parcel lookups",
+        statements: &[
+            // Every carrier notice as it came, and what became of it.
+            "CREATE TABLE deliveries (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                carrier TEXT NOT NULL,
+                notice_key TEXT NOT NULL,
+                order_ref TEXT,
+                carrier_order_id TEXT,
+                track_number TEXT,
+                carrier_status TEXT NOT NULL,
+                status TEXT,
+                status_at INTEGER,
+                order_id TEXT,
+                state TEXT NOT NULL CHECK (state IN
+                    ('applied', 'repeat', 'late', 'no_status', 'unknown_parcel')),
+                raw TEXT,
+                received_at TEXT NOT NULL,
+                UNIQUE (carrier, notice_key)
+            )",
+            "CREATE INDEX deliveries_order ON deliveries(order_id)",
+            // Orders are found by the carrier's shipment id or the track number too.
+            "CREATE INDEX orders_track_number ON orders(json_extract(fields, '$.track_number'))",
+            "CREATE INDEX orders_carrier_order_id
+                ON orders(json_extract(fields, '$.carrier_order_id'))",
+            // What the accounting system says is available, per article.
+            "CREATE TABLE stock_levels (
+                sku TEXT PRIMARY KEY,
+                available INTEGER NOT NULL CHECK (available >= 0),
+                updated_at TEXT NOT NULL
+            )",
+            "CREATE INDEX reservations_sku ON reservations(sku, status)",
+        ],
+    },
 ];
 
 /// The newest schema version this build knows.

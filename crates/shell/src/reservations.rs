@@ -1,9 +1,9 @@
 //! Item reservations (P4): what the warehouse holds for each order, per article.
 //!
 //! Reserving holds every line of the order at its current quantity (lines of the same
-//! article add up); releasing lets all of them go. Stock levels arrive with the stock
-//! webhook; until then a reservation always succeeds, and what it records is what the
-//! warehouse must set aside.
+//! article add up); releasing lets all of them go. Where the stock webhook told us an
+//! article's level, a reservation never takes more than is free; an article we know nothing
+//! about is held, and what it records is what the warehouse must set aside.
 
 use std::collections::BTreeMap;
 
@@ -12,11 +12,42 @@ use orderpath_core::event::Item;
 use crate::clock::Timestamp;
 use crate::db::{int, req_int, req_text, text, Db, DbError};
 
-/// Holds the order's items; an article no longer in the order is released.
-pub fn reserve(db: &Db, order_id: &str, items: &[Item], now: Timestamp) -> Result<(), DbError> {
-    let wanted = quantities(items);
+/// Holds the order's items; an article no longer in the order is released. Returns the
+/// articles that could not be held (see [`reserve_quantities`]).
+pub fn reserve(
+    db: &Db,
+    order_id: &str,
+    items: &[Item],
+    now: Timestamp,
+) -> Result<Vec<String>, DbError> {
+    let wanted: Vec<(String, i64)> = quantities(items).into_iter().collect();
+    reserve_quantities(db, order_id, &wanted, now)
+}
+
+/// Holds these quantities per article for the order (and nothing else). An article whose
+/// known stock level, less what other orders hold, cannot cover it is not held: it is
+/// returned, so reservations never exceed stock. An article without a known level is held.
+pub fn reserve_quantities(
+    db: &Db,
+    order_id: &str,
+    wanted: &[(String, i64)],
+    now: Timestamp,
+) -> Result<Vec<String>, DbError> {
     release(db, order_id, now)?;
-    for (sku, qty) in &wanted {
+    let mut short = Vec::new();
+    for (sku, qty) in wanted {
+        let free = db.row(
+            "SELECT s.available - COALESCE((SELECT SUM(r.qty) FROM reservations r
+                 WHERE r.sku = s.sku AND r.status = 'reserved' AND r.order_id <> ?), 0)
+             FROM stock_levels s WHERE s.sku = ?",
+            &[text(order_id), text(sku.clone())],
+        )?;
+        if let Some(free) = free {
+            if req_int(&free, 0)? < *qty {
+                short.push(sku.clone());
+                continue;
+            }
+        }
         db.execute(
             "INSERT INTO reservations (order_id, sku, qty, status, changed_at)
              VALUES (?, ?, ?, 'reserved', ?)
@@ -30,7 +61,7 @@ pub fn reserve(db: &Db, order_id: &str, items: &[Item], now: Timestamp) -> Resul
             ],
         )?;
     }
-    Ok(())
+    Ok(short)
 }
 
 /// Lets every reserved item of the order go.

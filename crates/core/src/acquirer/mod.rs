@@ -8,7 +8,7 @@
 
 pub mod cloudpayments;
 pub mod generic;
-mod json;
+pub(crate) mod json;
 pub mod sber;
 pub mod stripe;
 pub mod tbank;

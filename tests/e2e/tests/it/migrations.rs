@@ -31,7 +31,8 @@ async fn concurrent_first_requests_migrate_once_and_all_succeed() {
             vec![json!(5)],
             vec![json!(6)],
             vec![json!(7)],
-            vec![json!(8)]
+            vec![json!(8)],
+            vec![json!(9)]
         ],
         "each migration applied exactly once"
     );

@@ -932,6 +932,20 @@ fn without_delivery_problem(and_unnamed: bool) -> tempfile::TempDir {
                 .join("\n");
         }
         std::fs::write(&path, text).expect("write");
+        // The trigger that moves parcels with a problem there goes too.
+        let path = config.join("triggers.toml");
+        let triggers = std::fs::read_to_string(&path).expect("triggers");
+        let start = triggers
+            .find("id = \"d1-delivery-problem\"")
+            .expect("d1 trigger");
+        let start = triggers[..start].rfind("[[trigger]]").expect("its header");
+        let end = start
+            + 1
+            + triggers[start + 1..]
+                .find("[[trigger]]")
+                .expect("next trigger");
+        let triggers = format!("{}{}", &triggers[..start], &triggers[end..]);
+        std::fs::write(&path, triggers).expect("write");
     })
 }
 

@@ -28,6 +28,10 @@ pub const CLOUDPAYMENTS_SECRET: &str = "cp-test-api-secret";
 pub const TBANK_PASSWORD: &str = "tbank-test-password";
 pub const STRIPE_SECRET: &str = "whsec_test_stripe_secret";
 pub const SBER_KEY: &str = "sber-test-callback-key";
+/// The carriers' and the accounting system's secrets.
+pub const CDEK_TOKEN: &str = "cdek-test-token-7d1e";
+pub const DELIVERY_SECRET: &str = "whsec_ZGVsaXZlcnktZ2VuZXJpYy1zZWNyZXQtZTJl";
+pub const STOCK_SECRET: &str = "whsec_c3RvY2stbGV2ZWxzLXNlY3JldC1lMmUtdGVzdA==";
 
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -103,7 +107,10 @@ impl TestApp {
             .variable("cloudpayments_api_secret", CLOUDPAYMENTS_SECRET)
             .variable("tbank_password", TBANK_PASSWORD)
             .variable("stripe_webhook_secret", STRIPE_SECRET)
-            .variable("sber_callback_key", SBER_KEY);
+            .variable("sber_callback_key", SBER_KEY)
+            .variable("cdek_webhook_token", CDEK_TOKEN)
+            .variable("delivery_webhook_secret", DELIVERY_SECRET)
+            .variable("stock_webhook_secret", STOCK_SECRET);
         let app = configure(builder)
             .build()
             .await

@@ -320,7 +320,7 @@ async fn parcel_at_the_pickup_point_sends_address_phone_and_hours_by_email_and_s
 
     assert_eq!(
         answer,
-        json!({ "order_id": "A-1", "delivery_status": "at-pickup-point",
+        json!({ "order_id": "A-1", "delivery_status": "at-pickup-point", "applied": true,
                 "status": "at-pickup-point" })
     );
     let email = text_of(&email_about(&app, "ждёт вас в пункте выдачи"));
@@ -359,13 +359,20 @@ async fn the_same_delivery_status_twice_repeats_no_message() {
     report(&app, "order.delivery", at_pickup_point()).await;
     let (emails, sms) = (app.sent_emails().len(), queued(&app));
 
-    report(&app, "order.delivery", at_pickup_point()).await;
+    let again = report(&app, "order.delivery", at_pickup_point()).await;
 
+    assert_eq!(again["applied"], false);
     assert_eq!(app.sent_emails().len(), emails);
     assert_eq!(queued(&app), sms);
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM order_history WHERE field = 'delivery_status'"),
-        1
+        rows(
+            &app,
+            "SELECT outcome, reason FROM order_history WHERE field = 'delivery_status' ORDER BY id"
+        ),
+        json!([
+            ["applied", null],
+            ["refused", "the same delivery status again"]
+        ])
     );
 }
 

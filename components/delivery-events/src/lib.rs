@@ -1,0 +1,115 @@
+//! `POST /webhooks/delivery/{carrier}`: parcels' delivery statuses from carriers.
+//!
+//! `cdek`: CDEK API v2 `ORDER_STATUS` webhooks. CDEK signs nothing, so its URL carries a secret
+//! `?token=`; it never retries, so a notice is stored and answered at once. `generic`: our
+//! JSON for any other carrier or aggregator, signed with Standard Webhooks (a job that polls
+//! ApiShip, Boxberry or Russian Post posts what changed). Each notice is processed once per
+//! its key; `orderpath_shell::deliveries` finds the order and moves its parcel forward only.
+
+use orderpath_core::acquirer::Request;
+use orderpath_core::carrier::{cdek, generic, CarrierError, DeliveryKind};
+use orderpath_shell::automation::{self, Run};
+use orderpath_shell::clock::Timestamp;
+use orderpath_shell::db::Db;
+use orderpath_shell::http::{self, Answer, ApiError, Inbound};
+use orderpath_shell::inbound::{self, Handled, Notification};
+use orderpath_shell::{config, deliveries};
+use serde_json::json;
+use spin_sdk::http::{IncomingRequest, ResponseOutparam};
+use spin_sdk::http_component;
+
+#[http_component]
+fn handle_delivery_event(request: IncomingRequest, out: ResponseOutparam) {
+    inbound::finish(out, process(request));
+}
+
+fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
+    let inbound = http::read_request(request)?;
+    let carrier = route(&inbound)?;
+    inbound.require_method("POST")?;
+    let now = Timestamp::now();
+    let kind = match carrier {
+        "cdek" => {
+            let token = inbound::required_secret("cdek_webhook_token", "CDEK notifications")?;
+            let request = Request {
+                method: &inbound.method,
+                rest: "",
+                query: &inbound.query,
+                headers: &inbound.headers,
+                body: &inbound.body,
+            };
+            cdek::read(&request, token.expose())
+        }
+        _ => {
+            let webhook_id = inbound::verify_signed(
+                &inbound,
+                "delivery_webhook_secret",
+                "generic delivery notifications",
+                now,
+            )?;
+            generic::parse(&inbound.body, webhook_id)
+        }
+    }
+    .map_err(carrier_error)?;
+    let automation = automation::load_config()?;
+    let db = Db::open(config::synchronous()?)?;
+    let source = format!("delivery:{carrier}");
+    let key = match &kind {
+        DeliveryKind::Status(notice) => notice.key.clone(),
+        DeliveryKind::Ignored { key, .. } => key.clone(),
+    };
+    let cause = format!("{source}:{key}");
+    let notification = Notification {
+        source: &source,
+        key: &key,
+        content: &inbound.body,
+        now,
+    };
+    let repeat = Answer::json(200, &json!({ "received": true, "duplicate": true }));
+    inbound::once(db, &notification, repeat, |db| match &kind {
+        DeliveryKind::Ignored { what, .. } => Ok((
+            Answer::json(200, &json!({ "received": true, "ignored": what })),
+            Vec::new(),
+        )),
+        DeliveryKind::Status(notice) => {
+            let run = Run {
+                db,
+                config: &automation,
+                now,
+                cause: &cause,
+            };
+            let raw = String::from_utf8_lossy(&inbound.body);
+            let receipt = deliveries::receive(&run, notice, &raw)?;
+            let answer = json!({ "received": true, "order_id": receipt.order_id,
+                                 "state": receipt.state, "status": notice.status });
+            Ok((Answer::json(200, &answer), receipt.messages))
+        }
+    })
+}
+
+/// `cdek` or `generic`, from the path after `/webhooks/delivery/`.
+fn route(inbound: &Inbound) -> Result<&'static str, ApiError> {
+    let info = inbound
+        .header("spin-path-info")
+        .unwrap_or_default()
+        .trim_matches('/');
+    match info {
+        "cdek" => Ok("cdek"),
+        "generic" => Ok("generic"),
+        other => Err(ApiError::new(
+            404,
+            "unknown_carrier",
+            format!("no carrier {other:?} here; use /webhooks/delivery/{{cdek|generic}}"),
+        )),
+    }
+}
+
+fn carrier_error(error: CarrierError) -> ApiError {
+    match error {
+        CarrierError::Unauthorized(message) => ApiError::new(401, "invalid_signature", message),
+        CarrierError::Malformed(message) => ApiError::new(400, "malformed", message),
+        CarrierError::Invalid { field, message } => {
+            ApiError::new(422, "invalid_event", format!("{field}: {message}"))
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! Carriers' delivery notifications and the accounting system's stock levels, read in their
+//! own formats into data the shell acts on. Nothing here touches storage.
+//!
+//! - [`cdek`]: CDEK API v2 `ORDER_STATUS` webhooks (unsigned: a token in the URL), every status
+//!   code mapped to our delivery statuses ([`crate::automation::event::DELIVERY_STATUSES`]).
+//! - [`generic`]: our documented JSON for any other carrier or aggregator (a job that polls
+//!   ApiShip, Boxberry or Russian Post posts what changed), Standard Webhooks signed by the
+//!   caller's check.
+//! - [`progress`]: whether a reported status moves a parcel forward (repeats and late,
+//!   out-of-order reports never move it back).
+//! - [`stock`]: stock posts (a full snapshot or the changed articles) and V7's allocation of
+//!   available stock to orders waiting for it, never beyond what is there.
+
+pub mod cdek;
+pub mod generic;
+pub mod progress;
+pub mod stock;
+
+mod check;
+mod datetime;
+#[cfg(test)]
+mod tests;
+
+/// One authentic delivery notification, in our terms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryNotice {
+    /// The idempotency key: the same for every re-delivery of this notification (CDEK:
+    /// `uuid` + `attributes.code` + `attributes.status_date_time`; generic: `webhook-id`).
+    pub key: String,
+    /// `cdek`, or the generic notice's `carrier` (e.g. `boxberry`, `russian-post`).
+    pub carrier: String,
+    /// Our order number, when the carrier carries it (CDEK `attributes.number`).
+    pub order_ref: Option<String>,
+    /// The carrier's id of the shipment (CDEK order `uuid`).
+    pub carrier_order_id: Option<String>,
+    /// The tracking number (CDEK `attributes.cdek_number`).
+    pub track_number: Option<String>,
+    /// A tracking link for the customer (CDEK: built from the track number).
+    pub tracking_url: Option<String>,
+    /// The carrier's own status code as sent (`ACCEPTED_AT_PICK_UP_POINT`), for the history.
+    pub carrier_status: String,
+    /// Our delivery status for it; `None` for a code that says nothing about the parcel's
+    /// progress to the customer (kept, acknowledged, not acted on).
+    pub status: Option<String>,
+    /// When the carrier says the status happened, unix seconds, if it says.
+    pub status_at: Option<i64>,
+    /// A return shipment (back to the shop).
+    pub is_return: bool,
+    /// Other order fields to store with the status (generic `fields`: pickup point address,
+    /// phone, hours, storage deadline…), as `(name, value)`.
+    pub fields: Vec<(String, serde_json::Value)>,
+}
+
+/// What a delivery notification asks of us.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryKind {
+    /// A status of a parcel.
+    Status(DeliveryNotice),
+    /// Authentic but not about a parcel's status (another CDEK webhook type): acknowledged.
+    Ignored {
+        /// The idempotency key.
+        key: String,
+        /// What it was (`PRINT_FORM`).
+        what: String,
+    },
+}
+
+/// Why a request is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CarrierError {
+    /// Not from the carrier: missing or wrong token (→ 401).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Not readable in the format (→ 400).
+    #[error("{0}")]
+    Malformed(String),
+    /// Readable, but a field we need is missing or wrong (→ 422).
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The field path.
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
+}

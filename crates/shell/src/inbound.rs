@@ -1,0 +1,121 @@
+//! What every provider webhook does around its own format: refuse it while its secret is not
+//! configured, process each notification once, answer, then send the messages it queued.
+
+use spin_sdk::http::ResponseOutparam;
+
+use crate::clock::Timestamp;
+use crate::config::{self, Secret};
+use crate::db::Db;
+use crate::http::{self, Answer, ApiError};
+use crate::idempotency::{self, Claim};
+use crate::outbox;
+
+/// The answer, and the messages to send once it is out.
+pub struct Handled {
+    /// What the sender gets.
+    pub answer: Answer,
+    /// The database and the queued messages, when there are any.
+    pub queued: Option<(Db, Vec<i64>)>,
+}
+
+/// Answers, then sends what the request queued (so a slow provider never delays the ack).
+pub fn finish(out: ResponseOutparam, result: Result<Handled, ApiError>) {
+    match result {
+        Ok(handled) => {
+            http::respond(out, &handled.answer);
+            if let Some((db, messages)) = handled.queued {
+                outbox::send_queued(&db, &messages);
+            }
+        }
+        Err(error) => http::respond(out, &error.to_answer()),
+    }
+}
+
+/// A provider's secret; `503 provider_not_configured` naming the variable while it is empty,
+/// so the sender retries later instead of anything being accepted unsigned.
+pub fn required_secret(name: &'static str, what: &str) -> Result<Secret, ApiError> {
+    let secret = config::secret(name)?;
+    if secret.expose().trim().is_empty() {
+        eprintln!("refused {what}: {name} is not set");
+        let mut error = ApiError::new(
+            503,
+            "provider_not_configured",
+            format!("{what} are not accepted until the secret variable {name} is set"),
+        );
+        error.headers.push(("retry-after".into(), "3600".into()));
+        return Err(error);
+    }
+    Ok(secret)
+}
+
+/// One notification to process once.
+pub struct Notification<'a> {
+    /// `payments:stripe`, `delivery:cdek`, `stock`.
+    pub source: &'a str,
+    /// The sender's idempotency key.
+    pub key: &'a str,
+    /// The bytes that identify its content (body, or the query of a GET callback).
+    pub content: &'a [u8],
+    /// Now.
+    pub now: Timestamp,
+}
+
+/// Runs `work` once per `(source, key)`: in one transaction it claims the key, does the work
+/// and stores the answer. A re-delivery (whatever its bytes: providers re-serialise) gets
+/// `repeat` and changes nothing. `work` returns the answer and the messages it queued.
+pub fn once(
+    db: Db,
+    notification: &Notification<'_>,
+    repeat: Answer,
+    work: impl FnOnce(&Db) -> Result<(Answer, Vec<i64>), ApiError>,
+) -> Result<Handled, ApiError> {
+    let digest = idempotency::body_digest(notification.content);
+    let (answer, messages) = db.transaction(|db| -> Result<(Answer, Vec<i64>), ApiError> {
+        let claim = idempotency::claim(
+            db,
+            notification.source,
+            notification.key,
+            &digest,
+            notification.now,
+        )?;
+        if let Claim::Replay { .. } | Claim::Reused = claim {
+            return Ok((repeat, Vec::new()));
+        }
+        let (answer, messages) = work(db)?;
+        idempotency::record_answer(
+            db,
+            notification.source,
+            notification.key,
+            answer.status,
+            &answer.body,
+        )?;
+        Ok((answer, messages))
+    })?;
+    let queued = (!messages.is_empty()).then_some((db, messages));
+    Ok(Handled { answer, queued })
+}
+
+/// Checks a Standard Webhooks signature with the `whsec_` secret in variable `name` (503 while
+/// it is empty, 401 when the signature is wrong or stale); returns the `webhook-id`.
+pub fn verify_signed<'a>(
+    inbound: &'a crate::http::Inbound,
+    name: &'static str,
+    what: &str,
+    now: Timestamp,
+) -> Result<&'a str, ApiError> {
+    use crate::signature::{self, SignedHeaders, WebhookSecret};
+    let secret = required_secret(name, what)?;
+    let key = WebhookSecret::parse(secret.expose()).map_err(|e| {
+        ApiError::from(config::ConfigError::Invalid {
+            name,
+            reason: e.to_string(),
+        })
+    })?;
+    let headers = SignedHeaders {
+        id: inbound.header("webhook-id"),
+        timestamp: inbound.header("webhook-timestamp"),
+        signature: inbound.header("webhook-signature"),
+    };
+    signature::verify(&key, headers, &inbound.body, now.unix())
+        .map_err(|e| ApiError::new(401, "invalid_signature", e.to_string()))
+}

@@ -1,0 +1,279 @@
+//! Stock levels from the accounting system, and what they do to orders.
+//!
+//! A post stores the levels it carries (a snapshot also zeroes every article it leaves out).
+//! Then, in the same transaction:
+//! - V7: the orders in `awaiting-stock`, oldest first, get what is available — an order is
+//!   served whole or not at all ([`stock::allocate`]) — and their items are reserved before
+//!   `stock.changed` (in stock) runs the triggers. Two posts racing serialise on SQLite's write
+//!   lock, and each allocates only what the other left, so reservations never exceed stock.
+//! - O6: an unfinished order that needs an article whose level just changed, does not hold it
+//!   reserved, and cannot be covered any more raises `stock.changed` (out of stock) once per
+//!   change.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use orderpath_core::automation::event::DomainEvent;
+use orderpath_core::carrier::stock::{self, StockPost, WaitingOrder};
+use orderpath_core::event::OrderId;
+use serde_json::json;
+
+use crate::automation::Run;
+use crate::db::{req_int, req_text, text, DbError};
+use crate::orders::{self, HistoryEntry, Outcome};
+use crate::reservations;
+
+/// What a stock post did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Receipt {
+    /// Articles whose level changed.
+    pub changed: Vec<String>,
+    /// Orders confirmed from `awaiting-stock` (V7), their items reserved.
+    pub confirmed: Vec<String>,
+    /// Orders told that something they need ran out (O6).
+    pub short: Vec<String>,
+    /// Messages the triggers queued: send them after commit.
+    pub messages: Vec<i64>,
+}
+
+/// Stores the levels and runs V7 and O6.
+pub fn receive(run: &Run<'_>, post: &StockPost) -> Result<Receipt, DbError> {
+    let before = levels(run, None)?;
+    let changed = store(run, post, &before)?;
+    let after = levels(run, None)?;
+    let mut receipt = Receipt {
+        changed: changed.iter().cloned().collect(),
+        ..Receipt::default()
+    };
+    confirm_waiting(run, &after, &mut receipt)?;
+    if !changed.is_empty() {
+        warn_short(run, &after, &changed, &mut receipt)?;
+    }
+    Ok(receipt)
+}
+
+/// Known levels, all of them or those of `skus`.
+fn levels(run: &Run<'_>, skus: Option<&[String]>) -> Result<BTreeMap<String, i64>, DbError> {
+    let rows = match skus {
+        None => run
+            .db
+            .execute("SELECT sku, available FROM stock_levels", &[])?,
+        Some(skus) => run.db.execute(
+            "SELECT sku, available FROM stock_levels
+             WHERE sku IN (SELECT value FROM json_each(?))",
+            &[text(json!(skus).to_string())],
+        )?,
+    };
+    rows.rows
+        .iter()
+        .map(|row| Ok((req_text(row, 0)?, req_int(row, 1)?)))
+        .collect()
+}
+
+/// Writes the post; returns the articles whose level is now different.
+fn store(
+    run: &Run<'_>,
+    post: &StockPost,
+    before: &BTreeMap<String, i64>,
+) -> Result<BTreeSet<String>, DbError> {
+    let now = run.now.to_rfc3339();
+    let mut changed = BTreeSet::new();
+    for (sku, available) in &post.levels {
+        if before.get(sku) == Some(available) {
+            continue;
+        }
+        run.db.execute(
+            "INSERT INTO stock_levels (sku, available, updated_at) VALUES (?, ?, ?)
+             ON CONFLICT (sku) DO UPDATE SET
+                available = excluded.available, updated_at = excluded.updated_at",
+            &[
+                text(sku.as_str()),
+                crate::db::int(*available),
+                text(now.as_str()),
+            ],
+        )?;
+        changed.insert(sku.clone());
+    }
+    if post.full {
+        let listed: BTreeSet<&str> = post.levels.iter().map(|(s, _)| s.as_str()).collect();
+        let gone: Vec<&String> = before
+            .iter()
+            .filter(|(sku, level)| **level != 0 && !listed.contains(sku.as_str()))
+            .map(|(sku, _)| sku)
+            .collect();
+        if !gone.is_empty() {
+            run.db.execute(
+                "UPDATE stock_levels SET available = 0, updated_at = ?
+                 WHERE sku IN (SELECT value FROM json_each(?))",
+                &[text(now.as_str()), text(json!(gone).to_string())],
+            )?;
+            changed.extend(gone.into_iter().cloned());
+        }
+    }
+    Ok(changed)
+}
+
+/// Quantities reserved per article, by every order but `except`.
+fn held(run: &Run<'_>, except: Option<&str>) -> Result<BTreeMap<String, i64>, DbError> {
+    let rows = run.db.execute(
+        "SELECT sku, SUM(qty) FROM reservations
+         WHERE status = 'reserved' AND (?1 IS NULL OR order_id <> ?1) GROUP BY sku",
+        &[crate::db::opt_text(except)],
+    )?;
+    rows.rows
+        .iter()
+        .map(|row| Ok((req_text(row, 0)?, req_int(row, 1)?)))
+        .collect()
+}
+
+/// Each order's quantities per article, for orders matching `filter` (SQL on `orders o`).
+fn order_items(
+    run: &Run<'_>,
+    filter: &str,
+    params: &[spin_sdk::sqlite::Value],
+) -> Result<Vec<WaitingOrder>, DbError> {
+    let rows = run.db.execute(
+        &format!(
+            "SELECT o.id, i.sku, SUM(i.qty) FROM orders o JOIN order_items i ON i.order_id = o.id
+             WHERE {filter}
+             GROUP BY o.id, i.sku ORDER BY o.status_entered_at, o.id, i.sku"
+        ),
+        params,
+    )?;
+    let mut orders: Vec<WaitingOrder> = Vec::new();
+    for row in &rows.rows {
+        let (id, sku, qty) = (req_text(row, 0)?, req_text(row, 1)?, req_int(row, 2)?);
+        match orders.last_mut() {
+            Some(order) if order.order_id == id => order.items.push((sku, qty)),
+            _ => orders.push(WaitingOrder {
+                order_id: id,
+                items: vec![(sku, qty)],
+            }),
+        }
+    }
+    Ok(orders)
+}
+
+/// V7: serves the orders waiting for stock, oldest first, and raises "in stock" for them.
+fn confirm_waiting(
+    run: &Run<'_>,
+    levels: &BTreeMap<String, i64>,
+    receipt: &mut Receipt,
+) -> Result<(), DbError> {
+    let waiting = order_items(run, "o.status = 'awaiting-stock'", &[])?;
+    if waiting.is_empty() {
+        return Ok(());
+    }
+    let held = held(run, None)?;
+    for allocation in stock::allocate(levels, &held, &waiting) {
+        let id = allocation.order_id.as_str();
+        reservations::reserve_quantities(run.db, id, &allocation.items, run.now)?;
+        note(run, id, "reservation", json!("reserved"), "stock arrived")?;
+        let skus = allocation.items.iter().map(|(s, _)| s.clone()).collect();
+        raise(run, id, skus, true, receipt)?;
+        receipt.confirmed.push(id.to_owned());
+    }
+    Ok(())
+}
+
+/// O6: unfinished orders that need a changed article they cannot get any more.
+fn warn_short(
+    run: &Run<'_>,
+    levels: &BTreeMap<String, i64>,
+    changed: &BTreeSet<String>,
+    receipt: &mut Receipt,
+) -> Result<(), DbError> {
+    let finished = run.config.statuses.path.finished();
+    let changed_list: Vec<&String> = changed.iter().collect();
+    let candidates = order_items(
+        run,
+        "o.status NOT IN (SELECT value FROM json_each(?1))
+         AND o.id IN (SELECT order_id FROM order_items WHERE sku IN (SELECT value FROM json_each(?2)))
+         AND o.status <> 'awaiting-stock'",
+        &[
+            text(json!(finished).to_string()),
+            text(json!(changed_list).to_string()),
+        ],
+    )?;
+    for order in candidates {
+        if receipt.confirmed.contains(&order.order_id) {
+            continue;
+        }
+        let own = reserved_skus(run, &order.order_id)?;
+        let needed: Vec<(String, i64)> = order
+            .items
+            .iter()
+            .filter(|(sku, _)| changed.contains(sku) && !own.contains(sku))
+            .cloned()
+            .collect();
+        let held = held(run, Some(&order.order_id))?;
+        let short = stock::short(levels, &held, &needed);
+        if short.is_empty() {
+            continue;
+        }
+        raise(run, &order.order_id, short, false, receipt)?;
+        receipt.short.push(order.order_id.clone());
+    }
+    Ok(())
+}
+
+fn reserved_skus(run: &Run<'_>, order_id: &str) -> Result<BTreeSet<String>, DbError> {
+    let rows = run.db.execute(
+        "SELECT sku FROM reservations WHERE order_id = ? AND status = 'reserved'",
+        &[text(order_id)],
+    )?;
+    rows.rows.iter().map(|row| req_text(row, 0)).collect()
+}
+
+fn raise(
+    run: &Run<'_>,
+    order_id: &str,
+    skus: Vec<String>,
+    available: bool,
+    receipt: &mut Receipt,
+) -> Result<(), DbError> {
+    note(
+        run,
+        order_id,
+        "stock",
+        json!({ "skus": skus, "available": available }),
+        if available {
+            "in stock"
+        } else {
+            "out of stock"
+        },
+    )?;
+    let id = OrderId::parse(order_id).map_err(|_| DbError::Shape("stored order id is invalid"))?;
+    let event = DomainEvent::StockChanged {
+        order_id: id,
+        skus,
+        available,
+    };
+    receipt
+        .messages
+        .extend(run.handle(order_id, event)?.messages);
+    Ok(())
+}
+
+fn note(
+    run: &Run<'_>,
+    order_id: &str,
+    field: &str,
+    value: serde_json::Value,
+    reason: &str,
+) -> Result<(), DbError> {
+    orders::record_history(
+        run.db,
+        &HistoryEntry {
+            order_id,
+            actor: "webhook:stock",
+            actor_name: None,
+            field,
+            old_value: None,
+            new_value: Some(value.to_string()),
+            outcome: Outcome::Applied,
+            reason: Some(reason),
+            event_id: None,
+        },
+        run.now,
+    )
+}

@@ -8,8 +8,10 @@ use serde_json::{json, Value};
 
 use crate::support::{json_of, TestApp, START};
 
+mod delivery;
 mod payments;
 mod reports;
+mod stock;
 
 const ANNA_PHONE: &str = "+79123456789";
 const ANNA_EMAIL: &str = "anna.petrova@example.com";

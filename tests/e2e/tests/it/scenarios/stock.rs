@@ -1,0 +1,301 @@
+//! Stock levels from the accounting system at `POST /webhooks/stock` (issue 6): V7 (orders
+//! waiting for stock are served whole, oldest first, reserved, emailed, then asked to pay),
+//! O6 (purchasing hears what ran out, once per change), and reservations that never exceed
+//! stock — also when two posts race and when an order reaches assembly.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use orderpath_harness::HarnessResponse;
+
+use super::*;
+use crate::support::{signature_with, workspace_root, STOCK_SECRET};
+
+const STOCK_ARRIVED: &str = "Товар для заказа №A-1001 поступил";
+const PAYMENT_LINK: &str = "Оплата заказа №A-1001";
+
+fn stock_request(app: &TestApp, webhook_id: &str, body: &[u8]) -> http::Request<Bytes> {
+    let ts = app.clock.unix_seconds() as i64;
+    http::Request::post("http://orders.shop.example/webhooks/stock")
+        .header("content-type", "application/json")
+        .header("webhook-id", webhook_id)
+        .header("webhook-timestamp", ts.to_string())
+        .header(
+            "webhook-signature",
+            signature_with(STOCK_SECRET, webhook_id, ts, body),
+        )
+        .body(Bytes::copy_from_slice(body))
+        .expect("request")
+}
+
+fn fixture_bytes(name: &str) -> Vec<u8> {
+    std::fs::read(workspace_root().join("tests/fixtures/stock").join(name)).expect("fixture")
+}
+
+/// A `stock.changes` post with these levels.
+fn changes(levels: &[(&str, i64)]) -> Vec<u8> {
+    let items: Vec<Value> = levels
+        .iter()
+        .map(|(sku, available)| json!({ "sku": sku, "available": available }))
+        .collect();
+    serde_json::to_vec(&json!({ "type": "stock.changes", "data": { "items": items } }))
+        .expect("json")
+}
+
+async fn post_stock(app: &TestApp, webhook_id: &str, body: &[u8]) -> Value {
+    let response = app.send(stock_request(app, webhook_id, body)).await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    json_of(&response)
+}
+
+/// An order of Анна (TEA-001 ×2, CUP-010 ×1) waiting for stock.
+async fn waiting_order(app: &TestApp, id: &str) {
+    create(app, order(id, json!({ "manager": "m.ivanova" }))).await;
+    move_to(app, id, "awaiting-stock", None).await;
+}
+
+fn reservations_of(app: &TestApp) -> Value {
+    rows(
+        app,
+        "SELECT order_id, sku, qty, status FROM reservations ORDER BY order_id, sku",
+    )
+}
+
+fn reserved_cups(app: &TestApp) -> i64 {
+    app.count(
+        "SELECT COALESCE(SUM(qty), 0) FROM reservations
+         WHERE sku = 'CUP-010' AND status = 'reserved'",
+    )
+}
+
+fn o6_tasks(app: &TestApp) -> Value {
+    rows(
+        app,
+        "SELECT title, assignee, order_id FROM tasks WHERE reason = 'o6-out-of-stock' ORDER BY id",
+    )
+}
+
+#[tokio::test]
+async fn stock_for_a_waiting_order_reserves_it_tells_the_customer_and_asks_for_payment() {
+    let app = TestApp::start().await;
+    waiting_order(&app, "A-1001").await;
+
+    let answer = post_stock(&app, "stock-1", &fixture_bytes("snapshot.json")).await;
+
+    assert_eq!(answer["confirmed"], json!(["A-1001"]));
+    assert_eq!(status_of(&app, "A-1001"), "awaiting-payment");
+    assert_eq!(
+        rows(
+            &app,
+            "SELECT old_value, new_value FROM order_history
+             WHERE field = 'status' AND actor = 'trigger:v7-stock-arrived' ORDER BY id"
+        ),
+        json!([
+            ["\"awaiting-stock\"", "\"availability-confirmed\""],
+            ["\"availability-confirmed\"", "\"awaiting-payment\""]
+        ])
+    );
+    assert_eq!(
+        reservations_of(&app),
+        json!([
+            ["A-1001", "CUP-010", 1, "reserved"],
+            ["A-1001", "TEA-001", 2, "reserved"]
+        ])
+    );
+    email_about(&app, STOCK_ARRIVED);
+    let payment = text_of(&email_about(&app, PAYMENT_LINK));
+    assert!(payment.contains("2 100,00 ₽"), "{payment}");
+    assert_eq!(
+        rows(&app, "SELECT title, assignee FROM tasks"),
+        json!([[
+            "Товар для заказа №A-1001 поступил и зарезервирован: проверить оплату",
+            "staff:m.ivanova"
+        ]])
+    );
+    assert_eq!(
+        rows(&app, "SELECT sku, available FROM stock_levels ORDER BY sku"),
+        json!([["CUP-010", 3], ["SPOON-7", 0], ["TEA-001", 10]])
+    );
+}
+
+#[tokio::test]
+async fn an_order_waits_until_everything_it_needs_is_in_stock() {
+    let app = TestApp::start().await;
+    waiting_order(&app, "A-1001").await;
+    let emails = app.sent_emails().len();
+
+    // Only the cups are known (and gone); nothing is known about the tea.
+    let first = post_stock(&app, "stock-1", &fixture_bytes("changes.json")).await;
+    let second = post_stock(&app, "stock-2", &changes(&[("CUP-010", 5)])).await;
+
+    assert_eq!(first["confirmed"], json!([]));
+    assert_eq!(
+        second["confirmed"],
+        json!([]),
+        "the tea is not known to be there"
+    );
+    assert_eq!(status_of(&app, "A-1001"), "awaiting-stock");
+    assert_eq!(app.sent_emails().len(), emails);
+    assert_eq!(reservations_of(&app), json!([]));
+
+    let third = post_stock(&app, "stock-3", &changes(&[("TEA-001", 2)])).await;
+
+    assert_eq!(third["confirmed"], json!(["A-1001"]));
+    assert_eq!(status_of(&app, "A-1001"), "awaiting-payment");
+}
+
+#[tokio::test]
+async fn scarce_stock_goes_to_the_order_that_waited_longest() {
+    let app = TestApp::start().await;
+    waiting_order(&app, "A-2").await;
+    app.clock.advance(Duration::from_secs(60));
+    waiting_order(&app, "A-1").await;
+    app.clock.advance(Duration::from_secs(60));
+
+    let answer = post_stock(
+        &app,
+        "stock-1",
+        &changes(&[("TEA-001", 10), ("CUP-010", 1)]),
+    )
+    .await;
+
+    assert_eq!(answer["confirmed"], json!(["A-2"]));
+    assert_eq!(status_of(&app, "A-1"), "awaiting-stock");
+    assert_eq!(reserved_cups(&app), 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM reservations WHERE order_id = 'A-1'"),
+        0,
+        "no partial hold for the order that must wait"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_stock_posts_at_once_never_reserve_more_than_there_is() {
+    let app = TestApp::start().await;
+    for id in ["A-1", "A-2", "A-3"] {
+        waiting_order(&app, id).await;
+        app.clock.advance(Duration::from_secs(1));
+    }
+    let body = changes(&[("TEA-001", 100), ("CUP-010", 2)]);
+
+    let (first, second) = tokio::join!(
+        app.app.request(stock_request(&app, "stock-a", &body)),
+        app.app.request(stock_request(&app, "stock-b", &body)),
+    );
+    app.app.wait_idle().await;
+
+    let answers: Vec<HarnessResponse> = vec![first.expect("a"), second.expect("b")];
+    assert!(answers.iter().all(|a| a.status == 200));
+    assert_eq!(reserved_cups(&app), 2, "two cups, two orders");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM orders WHERE status = 'awaiting-payment'"),
+        2
+    );
+    assert_eq!(status_of(&app, "A-3"), "awaiting-stock");
+}
+
+#[tokio::test]
+async fn purchasing_hears_once_when_an_article_an_order_needs_runs_out() {
+    let app = TestApp::start().await;
+    create(&app, order("A-1001", json!({}))).await;
+    move_to(&app, "A-1001", "confirmed", None).await;
+    post_stock(&app, "stock-1", &fixture_bytes("snapshot.json")).await;
+    assert_eq!(o6_tasks(&app), json!([]), "everything is there");
+
+    let answer = post_stock(&app, "stock-2", &fixture_bytes("changes.json")).await;
+    // The hourly snapshot repeats the level: no new task.
+    post_stock(&app, "stock-3", &fixture_bytes("changes.json")).await;
+
+    assert_eq!(answer["short"], json!(["A-1001"]));
+    assert_eq!(
+        o6_tasks(&app),
+        json!([[
+            "Нет в наличии (CUP-010) для заказа №A-1001: заказать у поставщика",
+            "role:purchasing",
+            "A-1001"
+        ]])
+    );
+}
+
+#[tokio::test]
+async fn assembly_reserves_only_what_is_in_stock_and_sends_the_rest_to_purchasing() {
+    let app = TestApp::start().await;
+    post_stock(
+        &app,
+        "stock-1",
+        &changes(&[("TEA-001", 10), ("CUP-010", 0)]),
+    )
+    .await;
+    create(&app, order("A-1001", json!({}))).await;
+
+    walk(&app, "A-1001", &["confirmed", "prepare-for-delivery"]).await;
+
+    assert_eq!(
+        reservations_of(&app),
+        json!([["A-1001", "TEA-001", 2, "reserved"]])
+    );
+    assert_eq!(
+        rows(
+            &app,
+            "SELECT reason FROM order_history WHERE field = 'reservation' ORDER BY id"
+        ),
+        json!([["not enough in stock: CUP-010"]])
+    );
+    assert_eq!(
+        o6_tasks(&app).as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        o6_tasks(&app)
+    );
+    let refused = app
+        .post_event(
+            &evt(),
+            &json!({ "type": "order.status_changed",
+                     "data": { "order_id": "A-1001", "status": "assembled" } }),
+        )
+        .await;
+    assert_eq!(refused.status, 409, "P4: the cup is not reserved");
+}
+
+#[tokio::test]
+async fn a_repeated_post_changes_nothing() {
+    let app = TestApp::start().await;
+    waiting_order(&app, "A-1001").await;
+    let body = fixture_bytes("snapshot.json");
+    post_stock(&app, "stock-1", &body).await;
+    let emails = app.sent_emails().len();
+
+    let again = post_stock(&app, "stock-1", &body).await;
+
+    assert_eq!(again, json!({ "received": true, "duplicate": true }));
+    assert_eq!(app.sent_emails().len(), emails);
+    assert_eq!(app.count("SELECT COUNT(*) FROM tasks"), 1);
+}
+
+#[tokio::test]
+async fn bad_posts_are_refused_and_store_nothing() {
+    let app = TestApp::start().await;
+    let body = fixture_bytes("snapshot.json");
+
+    let mut forged = stock_request(&app, "stock-1", &body);
+    *forged.body_mut() = Bytes::from(changes(&[("CUP-010", 1000)]));
+    let forged = app.send(forged).await;
+    let malformed = app
+        .send(stock_request(&app, "stock-2", b"{\"type\":"))
+        .await;
+    let negative = app
+        .send(stock_request(&app, "stock-3", &changes(&[("CUP-010", -1)])))
+        .await;
+    let unconfigured = TestApp::start_with(|b| b.variable("stock_webhook_secret", "")).await;
+    let refused = unconfigured
+        .send(stock_request(&unconfigured, "stock-4", &body))
+        .await;
+
+    assert_eq!(forged.status, 401, "{}", forged.text());
+    assert_eq!(malformed.status, 400, "{}", malformed.text());
+    assert_eq!(negative.status, 422, "{}", negative.text());
+    assert!(negative.text().contains("available"), "{}", negative.text());
+    assert_eq!(refused.status, 503, "{}", refused.text());
+    assert!(refused.text().contains("stock_webhook_secret"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM stock_levels"), 0);
+}

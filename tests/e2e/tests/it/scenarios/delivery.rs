@@ -1,0 +1,1 @@
+//! Delivery webhook scenarios (tests land with the next commit).

@@ -65,7 +65,10 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
         content: &inbound.body,
         now,
     };
-    let repeat = Answer::json(200, &json!({ "received": true, "duplicate": true }));
+    let repeat = Some(Answer::json(
+        200,
+        &json!({ "received": true, "duplicate": true }),
+    ));
     inbound::once(db, &notification, repeat, |db| match &kind {
         DeliveryKind::Ignored { what, .. } => Ok((
             Answer::json(200, &json!({ "received": true, "ignored": what })),

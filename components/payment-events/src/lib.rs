@@ -65,7 +65,11 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
         now,
     };
     // The provider re-sent it (its retries keep the key): acknowledge, do nothing.
-    let repeat = ack(provider, json!({ "duplicate": true }));
+    // A repeated Check gets its first decision again, not a blanket "accepted".
+    let repeat = match notice.kind {
+        NoticeKind::Check(_) => None,
+        _ => Some(ack(provider, json!({ "duplicate": true }))),
+    };
     inbound::once(db, &notification, repeat, |db| {
         Ok(match &notice.kind {
             NoticeKind::Ignored => (ack(provider, json!({ "ignored": notice.what })), Vec::new()),

@@ -40,7 +40,10 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
         content: &inbound.body,
         now,
     };
-    let repeat = Answer::json(200, &json!({ "received": true, "duplicate": true }));
+    let repeat = Some(Answer::json(
+        200,
+        &json!({ "received": true, "duplicate": true }),
+    ));
     inbound::once(db, &notification, repeat, |db| {
         let run = Run {
             db,

@@ -258,7 +258,12 @@ pub fn receive(run: &Run<'_>, notice: &DeliveryNotice, raw: &str) -> Result<Rece
 
 /// The carrier's identifiers to keep with the order.
 fn carrier_fields(notice: &DeliveryNotice) -> Vec<(String, Value)> {
-    let mut fields = vec![("carrier".to_owned(), json!(notice.carrier))];
+    // Statuses come from the carrier itself, so O9's "email the carrier and wait for a
+    // reply" is not needed for this parcel.
+    let mut fields = vec![
+        ("carrier".to_owned(), json!(notice.carrier)),
+        ("carrier_integrated".to_owned(), json!(true)),
+    ];
     let optional = [
         ("carrier_order_id", &notice.carrier_order_id),
         ("track_number", &notice.track_number),

@@ -33,6 +33,15 @@ impl Answer {
         }
     }
 
+    /// A JSON answer whose body is already text (a stored answer).
+    pub fn json_text(status: u16, body: String) -> Answer {
+        Answer {
+            status,
+            body,
+            headers: Vec::new(),
+        }
+    }
+
     /// Adds a header.
     pub fn with_header(mut self, name: &str, value: &str) -> Answer {
         self.headers.push((name.to_owned(), value.to_owned()));

@@ -79,6 +79,22 @@ pub fn claim(
     })
 }
 
+/// The answer stored for an event already claimed (200 and an empty body if none was).
+pub fn stored_answer(db: &Db, source: &str, event_id: &str) -> Result<(u16, String), DbError> {
+    let row = db.row(
+        "SELECT status, response FROM inbound_events WHERE source = ? AND event_id = ?",
+        &[text(source), text(event_id)],
+    )?;
+    let Some(row) = row else {
+        return Ok((200, String::new()));
+    };
+    let status = get_int(&row, 0)?.unwrap_or(200);
+    Ok((
+        u16::try_from(status).unwrap_or(200),
+        get_text(&row, 1)?.unwrap_or_default(),
+    ))
+}
+
 /// Stores the answer given to a claimed event.
 pub fn record_answer(
     db: &Db,

@@ -61,12 +61,14 @@ pub struct Notification<'a> {
 }
 
 /// Runs `work` once per `(source, key)`: in one transaction it claims the key, does the work
-/// and stores the answer. A re-delivery (whatever its bytes: providers re-serialise) gets
-/// `repeat` and changes nothing. `work` returns the answer and the messages it queued.
+/// and stores the answer. A re-delivery (whatever its bytes: providers re-serialise) changes
+/// nothing and gets `repeat`, or with `None` the answer the first delivery got (for questions
+/// such as CloudPayments' `Check`, whose answer is a decision). `work` returns the answer and
+/// the messages it queued.
 pub fn once(
     db: Db,
     notification: &Notification<'_>,
-    repeat: Answer,
+    repeat: Option<Answer>,
     work: impl FnOnce(&Db) -> Result<(Answer, Vec<i64>), ApiError>,
 ) -> Result<Handled, ApiError> {
     let digest = idempotency::body_digest(notification.content);
@@ -78,8 +80,17 @@ pub fn once(
             &digest,
             notification.now,
         )?;
-        if let Claim::Replay { .. } | Claim::Reused = claim {
-            return Ok((repeat, Vec::new()));
+        match (claim, repeat) {
+            (Claim::New, _) => {}
+            (_, Some(repeat)) => return Ok((repeat, Vec::new())),
+            (Claim::Replay { status, body }, None) => {
+                return Ok((Answer::json_text(status, body), Vec::new()))
+            }
+            (Claim::Reused, None) => {
+                let (status, body) =
+                    idempotency::stored_answer(db, notification.source, notification.key)?;
+                return Ok((Answer::json_text(status, body), Vec::new()));
+            }
         }
         let (answer, messages) = work(db)?;
         idempotency::record_answer(

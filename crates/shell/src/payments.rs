@@ -298,21 +298,6 @@ fn settle(
     match verdict {
         PaymentVerdict::Apply(event) => {
             messages.extend(run.handle(order_id, event)?.messages);
-            // Reports of the same payment that named no order (a refund) follow it.
-            let siblings = db.execute(
-                &format!(
-                    "SELECT {STORED_COLUMNS} FROM payments
-                     WHERE source = ? AND payment_id = ? AND state = 'unknown_order'
-                       AND order_ref IS NULL ORDER BY id"
-                ),
-                &[
-                    text(stored.source.as_str()),
-                    text(stored.payment_id.as_str()),
-                ],
-            )?;
-            for row in &siblings.rows {
-                settle(run, &Stored::from_row(row)?, order_id, messages)?;
-            }
         }
         PaymentVerdict::Hold(problem) => {
             let assignee =
@@ -338,6 +323,21 @@ fn settle(
             )?;
         }
         PaymentVerdict::Superseded(_) => {}
+    }
+    // Reports of the same payment that named no order (a refund that came first) follow it,
+    // whatever became of this one; one at a time, as settling one may settle the others.
+    while let Some(row) = db.row(
+        &format!(
+            "SELECT {STORED_COLUMNS} FROM payments
+             WHERE source = ? AND payment_id = ? AND state = 'unknown_order'
+               AND order_ref IS NULL ORDER BY id LIMIT 1"
+        ),
+        &[
+            text(stored.source.as_str()),
+            text(stored.payment_id.as_str()),
+        ],
+    )? {
+        settle(run, &Stored::from_row(&row)?, order_id, messages)?;
     }
     Ok(state)
 }

@@ -131,3 +131,84 @@ async fn post_generic(app: &TestApp, webhook_id: &str, body: &[u8]) -> Value {
     assert_eq!(response.status, 200, "{}", response.text());
     json_of(&response)
 }
+
+// ── Shared by the per-provider files ────────────────────────────────────────────────────
+
+/// The order the `*unknown-order*` fixtures name, which the tests create only later.
+const UNKNOWN_ORDER: &str = "A-9999";
+const UNKNOWN_ORDER_PAID_SMS: &str = "Оплата заказа A-9999 получена. Спасибо!";
+
+/// The error code of a refusal (`{"error": {"code": ...}}`).
+fn error_code(response: &HarnessResponse) -> Value {
+    json_of(response)["error"]["code"].clone()
+}
+
+/// Kept payments' outcome, state and order, in order (the short form of [`payments`]).
+fn states(app: &TestApp) -> Value {
+    rows(
+        app,
+        "SELECT status, state, order_id FROM payments ORDER BY id",
+    )
+}
+
+/// How each payment was kept: the provider's name for it, its key and the raw notification.
+fn kept_as_it_came(app: &TestApp) -> Value {
+    rows(app, "SELECT what, event_id, raw FROM payments ORDER BY id")
+}
+
+/// Tasks: reason, assignee, status.
+fn task_rows(app: &TestApp) -> Value {
+    rows(
+        app,
+        "SELECT reason, assignee, status FROM tasks ORDER BY id",
+    )
+}
+
+/// A payment for A-9999 (not here yet) waits with an open task for the managers; nothing sent.
+fn assert_waits_with_a_task_to_find_its_order(app: &TestApp) {
+    assert_eq!(
+        rows(app, "SELECT order_ref, order_id, state FROM payments"),
+        json!([[UNKNOWN_ORDER, null, "unknown_order"]])
+    );
+    assert_eq!(
+        task_rows(app),
+        json!([["payments:unknown_order", "role:manager", "open"]])
+    );
+    assert!(sms_texts(app).is_empty());
+}
+
+/// Once order A-9999 arrived, its waiting payment was settled like a fresh one: applied, the
+/// task closed, C7's prepayment SMS sent.
+fn assert_settled_with_its_order(app: &TestApp) {
+    assert_eq!(
+        states(app),
+        json!([["succeeded", "applied", UNKNOWN_ORDER]])
+    );
+    assert_eq!(
+        task_rows(app),
+        json!([["payments:unknown_order", "role:manager", "done"]])
+    );
+    assert_eq!(sms_texts(app), [UNKNOWN_ORDER_PAID_SMS], "C7");
+}
+
+/// A refused notification left no trace: no payment, no claimed key, no message, and order
+/// A-1001 still waits for its money. `emails` is how many had gone out before.
+fn assert_nothing_kept_or_sent(app: &TestApp, emails: usize) {
+    assert_eq!(app.count("SELECT COUNT(*) FROM payments"), 0, "no payment");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM inbound_events WHERE source LIKE 'payments:%'"),
+        0,
+        "no key claimed"
+    );
+    assert!(sms_texts(app).is_empty(), "no SMS");
+    assert_eq!(app.sent_emails().len(), emails, "no email");
+    assert_eq!(order_row(app), json!([["awaiting-payment", "not-paid"]]));
+}
+
+/// A provider refused for its empty secret: 503 naming the variable, retried in an hour.
+fn assert_not_configured(response: &HarnessResponse, variable: &str) {
+    assert_eq!(response.status, 503, "{}", response.text());
+    assert_eq!(error_code(response), "provider_not_configured");
+    assert!(response.text().contains(variable), "{}", response.text());
+    assert_eq!(response.header("retry-after"), Some("3600"));
+}

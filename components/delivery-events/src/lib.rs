@@ -7,7 +7,7 @@
 //! its key; `orderpath_shell::deliveries` finds the order and moves its parcel forward only.
 
 use orderpath_core::acquirer::Request;
-use orderpath_core::carrier::{cdek, generic, CarrierError, DeliveryKind};
+use orderpath_core::carrier::{cdek, generic, DeliveryKind};
 use orderpath_shell::automation::{self, Run};
 use orderpath_shell::clock::Timestamp;
 use orderpath_shell::db::Db;
@@ -50,7 +50,7 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
             generic::parse(&inbound.body, webhook_id)
         }
     }
-    .map_err(carrier_error)?;
+    .map_err(ApiError::from)?;
     let automation = automation::load_config()?;
     let db = Db::open(config::synchronous()?)?;
     let source = format!("delivery:{carrier}");
@@ -104,15 +104,5 @@ fn route(inbound: &Inbound) -> Result<&'static str, ApiError> {
             "unknown_carrier",
             format!("no carrier {other:?} here; use /webhooks/delivery/{{cdek|generic}}"),
         )),
-    }
-}
-
-fn carrier_error(error: CarrierError) -> ApiError {
-    match error {
-        CarrierError::Unauthorized(message) => ApiError::new(401, "invalid_signature", message),
-        CarrierError::Malformed(message) => ApiError::new(400, "malformed", message),
-        CarrierError::Invalid { field, message } => {
-            ApiError::new(422, "invalid_event", format!("{field}: {message}"))
-        }
     }
 }

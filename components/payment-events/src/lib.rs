@@ -11,7 +11,7 @@
 
 mod verify;
 
-use orderpath_core::acquirer::{self, NoticeError, NoticeKind, Provider};
+use orderpath_core::acquirer::{self, NoticeKind, Provider};
 use orderpath_core::automation::config::Config;
 use orderpath_core::report::{self, PaidOrder, PaymentReport};
 use orderpath_shell::automation::{self, Run};
@@ -45,7 +45,7 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
     }
     let now = Timestamp::now();
     let notice = verify::read(provider, &inbound, rest, now).map_err(|e| match e {
-        verify::Refusal::Notice(error) => notice_error(error),
+        verify::Refusal::Notice(error) => ApiError::from(error),
         verify::Refusal::Api(error) => error,
     })?;
     let automation = automation::load_config()?;
@@ -201,15 +201,4 @@ fn check(
         body: ack.body,
         headers: vec![("content-type".into(), ack.content_type.into())],
     })
-}
-
-/// The status a refused notice gets.
-fn notice_error(error: NoticeError) -> ApiError {
-    match error {
-        NoticeError::Unauthorized(message) => ApiError::new(401, "invalid_signature", message),
-        NoticeError::Malformed(message) => ApiError::new(400, "malformed", message),
-        NoticeError::Invalid { field, message } => {
-            ApiError::new(422, "invalid_event", format!("{field}: {message}"))
-        }
-    }
 }

@@ -4,7 +4,7 @@
 //! same transaction, serves the orders waiting for stock (V7) and tells purchasing what ran
 //! out (O6). Each post is processed once per `webhook-id`.
 
-use orderpath_core::carrier::{stock, CarrierError};
+use orderpath_core::carrier::stock;
 use orderpath_shell::automation::{self, Run};
 use orderpath_shell::clock::Timestamp;
 use orderpath_shell::db::Db;
@@ -24,13 +24,7 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
     let inbound = http::read_json_post(request)?;
     let now = Timestamp::now();
     let webhook_id = inbound::verify_signed(&inbound, "stock_webhook_secret", "stock posts", now)?;
-    let post = stock::parse(&inbound.body, webhook_id).map_err(|error| match error {
-        CarrierError::Unauthorized(message) => ApiError::new(401, "invalid_signature", message),
-        CarrierError::Malformed(message) => ApiError::new(400, "malformed_json", message),
-        CarrierError::Invalid { field, message } => {
-            ApiError::new(422, "invalid_event", format!("{field}: {message}"))
-        }
-    })?;
+    let post = stock::parse(&inbound.body, webhook_id).map_err(ApiError::from)?;
     let automation = automation::load_config()?;
     let db = Db::open(config::synchronous()?)?;
     let cause = format!("stock:{webhook_id}");

@@ -114,6 +114,21 @@ impl From<crate::db::DbError> for ApiError {
     }
 }
 
+impl From<orderpath_core::acquirer::NoticeError> for ApiError {
+    /// A provider's notification refused: 401 (not from the provider), 400 (not its format),
+    /// 422 (a field we need, named).
+    fn from(error: orderpath_core::acquirer::NoticeError) -> Self {
+        use orderpath_core::acquirer::NoticeError;
+        match error {
+            NoticeError::Unauthorized(message) => ApiError::new(401, "invalid_signature", message),
+            NoticeError::Malformed(message) => ApiError::new(400, "malformed", message),
+            NoticeError::Invalid { field, message } => {
+                ApiError::new(422, "invalid_event", format!("{field}: {message}"))
+            }
+        }
+    }
+}
+
 impl From<crate::config::ConfigError> for ApiError {
     fn from(error: crate::config::ConfigError) -> Self {
         ApiError::internal(&error)

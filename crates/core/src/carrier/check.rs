@@ -1,9 +1,7 @@
 //! Checks the carrier readers share. The JSON itself is walked with the acquirers' reader
-//! ([`crate::acquirer::json`]), whose refusals become ours unchanged (same field path, same
+//! ([`crate::acquirer::json`]), whose refusals are ours (the same error type, field path and
 //! message); the text rules mirror the order webhook's `fields` (`crate::event::fields`), so a
 //! value a carrier may set is one the shop could have set.
-
-use crate::acquirer::NoticeError;
 
 use super::CarrierError;
 
@@ -13,16 +11,6 @@ pub(crate) const SHORT_TEXT_MAX: usize = 64;
 pub(crate) const LONG_TEXT_MAX: usize = 500;
 /// Longest tracking link.
 pub(crate) const URL_MAX: usize = 1000;
-
-impl From<NoticeError> for CarrierError {
-    fn from(error: NoticeError) -> CarrierError {
-        match error {
-            NoticeError::Unauthorized(message) => CarrierError::Unauthorized(message),
-            NoticeError::Malformed(message) => CarrierError::Malformed(message),
-            NoticeError::Invalid { field, message } => CarrierError::Invalid { field, message },
-        }
-    }
-}
 
 /// An `Invalid` refusal of `field`.
 pub(crate) fn invalid(field: impl Into<String>, message: impl Into<String>) -> CarrierError {

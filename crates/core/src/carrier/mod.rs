@@ -65,21 +65,5 @@ pub enum DeliveryKind {
     },
 }
 
-/// Why a request is refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CarrierError {
-    /// Not from the carrier: missing or wrong token (→ 401).
-    #[error("{0}")]
-    Unauthorized(String),
-    /// Not readable in the format (→ 400).
-    #[error("{0}")]
-    Malformed(String),
-    /// Readable, but a field we need is missing or wrong (→ 422).
-    #[error("{field}: {message}")]
-    Invalid {
-        /// The field path.
-        field: String,
-        /// What is wrong with it.
-        message: String,
-    },
-}
+/// Why a request is refused: the same three cases as an acquirer's notice (401, 400, 422).
+pub use crate::acquirer::NoticeError as CarrierError;

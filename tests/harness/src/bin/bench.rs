@@ -1,6 +1,7 @@
 //! Load benchmark: serves the app in-process over real HTTP and measures signed
-//! `order.created` webhooks against a baseline of `GET /baseline` (the trivial `not-found`
-//! component).
+//! `order.created` webhooks, then a Stripe `payment_intent.succeeded` for each of those orders
+//! (payment-events: signature, payment kept, V2/C7 triggers), against a baseline of
+//! `GET /baseline` (the trivial `not-found` component).
 //!
 //! ```text
 //! cargo run --release -p orderpath-harness --bin bench -- [--concurrency 8] [--count 2000] [-f spin.toml] [--variable k=v ...]
@@ -175,6 +176,35 @@ fn signed_order(key: &[u8], run_id: u64, i: usize) -> http::Request<Full<Bytes>>
         .expect("valid request")
 }
 
+/// The Stripe endpoint secret the bench configures.
+const STRIPE_SECRET: &str = "whsec_bench_stripe_endpoint";
+
+fn stripe_payment(run_id: u64, i: usize) -> http::Request<Full<Bytes>> {
+    let body = format!(
+        r#"{{"id":"evt_bench_{run_id}_{i}","type":"payment_intent.succeeded","livemode":false,"created":1795503600,"data":{{"object":{{"id":"pi_bench_{run_id}_{i}","object":"payment_intent","amount":90000,"amount_received":90000,"currency":"rub","metadata":{{"order_id":"B-{:06}"}}}}}}}}"#,
+        i + 1
+    );
+    let ts = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(STRIPE_SECRET.as_bytes()).expect("HMAC takes any key");
+    mac.update(format!("{ts}.{body}").as_bytes());
+    let hex: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    http::Request::post("/webhooks/payments/stripe")
+        .header("host", "localhost")
+        .header("content-type", "application/json")
+        .header("stripe-signature", format!("t={ts},v1={hex}"))
+        .body(Full::new(Bytes::from(body)))
+        .expect("valid request")
+}
+
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
@@ -218,7 +248,8 @@ async fn main() -> Result<()> {
         .variable("postmark_token", "bench")
         .variable("postmark_url", mock.url())
         .variable("cron_token", "bench-cron")
-        .variable("admin_token", "bench-admin");
+        .variable("admin_token", "bench-admin")
+        .variable("stripe_webhook_secret", STRIPE_SECRET);
     for (name, value) in &args.variables {
         builder = builder.variable(name, value);
     }
@@ -238,6 +269,8 @@ async fn main() -> Result<()> {
         .as_nanos() as u64;
     let orders: Make = Arc::new(move |i| signed_order(&secret, run_id, i));
     let order_stats = run(addr, args.count, args.concurrency, orders).await?;
+    let payments: Make = Arc::new(move |i| stripe_payment(run_id, i));
+    let payment_stats = run(addr, args.count, args.concurrency, payments).await?;
 
     let baseline: Make = Arc::new(|_| {
         http::Request::get("/baseline")
@@ -249,14 +282,21 @@ async fn main() -> Result<()> {
 
     print_table(&[
         ("order.created", &order_stats),
+        ("stripe payment", &payment_stats),
         ("GET /baseline", &base_stats),
     ]);
     println!(
         "\nprovider calls received by the mock: {}",
         mock.requests().len()
     );
-    if order_stats.non_2xx > 0 {
-        let out = app.guest_output("order-events");
+    for (stats, component) in [
+        (&order_stats, "order-events"),
+        (&payment_stats, "payment-events"),
+    ] {
+        if stats.non_2xx == 0 {
+            continue;
+        }
+        let out = app.guest_output(component);
         let tail: String = out
             .chars()
             .rev()
@@ -265,7 +305,7 @@ async fn main() -> Result<()> {
             .into_iter()
             .rev()
             .collect();
-        println!("\nlast output of order-events:\n{tail}");
+        println!("\nlast output of {component}:\n{tail}");
     }
     server.shutdown().await;
     Ok(())

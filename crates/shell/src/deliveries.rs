@@ -3,8 +3,9 @@
 //! A status moves an order's parcel only forward ([`progress::moves_forward`]): the same status
 //! again, or a report older than the stored one, is kept in the history as refused and raises
 //! nothing, so no message goes out twice and an order never goes back. The carrier's fields
-//! (track number, tracking link, pickup point) are stored with the order first; a new track
-//! number raises `order.changed` (C3 after the hand-over).
+//! (track number, tracking link, pickup point) are stored with the order first — except a late
+//! report's, which are as old as its status; a new track number raises `order.changed` (C3
+//! after the hand-over).
 //!
 //! Carriers' notices are kept as they came in `deliveries`. A notice finds its order by our
 //! order number, the carrier's shipment id or the track number; one for a parcel we do not know
@@ -80,8 +81,22 @@ pub fn apply(
     let (from, from_at) = (get_text(&row, 0)?, get_int(&row, 1)?);
     let (stored_track, stored_url) = (get_text(&row, 2)?, get_text(&row, 3)?);
 
+    let current = from.as_deref().map(|status| (status, from_at));
+    let moved = if from.as_deref() == Some(report.status) {
+        Moved::Repeat
+    } else if progress::moves_forward(current, (report.status, report.status_at)) {
+        Moved::Forward
+    } else {
+        Moved::Late
+    };
+    // A late report's fields are as old as its status: only a current one is stored (a
+    // repeat may bring what the first report lacked, such as the track number).
     let mut messages = Vec::new();
-    let changes = facts::apply_fields(db, order_id, report.fields)?;
+    let changes = if moved == Moved::Late {
+        Vec::new()
+    } else {
+        facts::apply_fields(db, order_id, report.fields)?
+    };
     for (field, old, new) in &changes {
         history(
             run,
@@ -100,15 +115,6 @@ pub fn apply(
         };
         messages.extend(run.handle(order_id, event)?.messages);
     }
-
-    let current = from.as_deref().map(|status| (status, from_at));
-    let moved = if from.as_deref() == Some(report.status) {
-        Moved::Repeat
-    } else if progress::moves_forward(current, (report.status, report.status_at)) {
-        Moved::Forward
-    } else {
-        Moved::Late
-    };
     if moved != Moved::Forward {
         let reason = match moved {
             Moved::Repeat => "the same delivery status again",

@@ -106,10 +106,11 @@ async fn stock_for_a_waiting_order_reserves_it_tells_the_customer_and_asks_for_p
     let payment = text_of(&email_about(&app, PAYMENT_LINK));
     assert!(payment.contains("2 100,00 ₽"), "{payment}");
     assert_eq!(
-        rows(&app, "SELECT title, assignee FROM tasks"),
+        rows(&app, "SELECT title, assignee, due_at FROM tasks"),
         json!([[
             "Товар для заказа №A-1001 поступил и зарезервирован: проверить оплату",
-            "staff:m.ivanova"
+            "staff:m.ivanova",
+            "2026-11-24T08:00:00Z"
         ]])
     );
     assert_eq!(
@@ -138,10 +139,17 @@ async fn an_order_waits_until_everything_it_needs_is_in_stock() {
     assert_eq!(app.sent_emails().len(), emails);
     assert_eq!(reservations_of(&app), json!([]));
 
+    // The evening's stock post: the manager's task waits for the morning.
+    app.clock.advance(Duration::from_secs(10 * 3600));
     let third = post_stock(&app, "stock-3", &changes(&[("TEA-001", 2)])).await;
 
     assert_eq!(third["confirmed"], json!(["A-1001"]));
     assert_eq!(status_of(&app, "A-1001"), "awaiting-payment");
+    assert_eq!(
+        rows(&app, "SELECT due_at FROM tasks WHERE reason = 'v7-stock-arrived'"),
+        json!([["2026-11-25T07:00:00Z"]]),
+        "posted at 20:00 Moscow time: due an hour into the next working day"
+    );
 }
 
 #[tokio::test]

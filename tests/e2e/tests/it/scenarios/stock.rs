@@ -146,7 +146,10 @@ async fn an_order_waits_until_everything_it_needs_is_in_stock() {
     assert_eq!(third["confirmed"], json!(["A-1001"]));
     assert_eq!(status_of(&app, "A-1001"), "awaiting-payment");
     assert_eq!(
-        rows(&app, "SELECT due_at FROM tasks WHERE reason = 'v7-stock-arrived'"),
+        rows(
+            &app,
+            "SELECT due_at FROM tasks WHERE reason = 'v7-stock-arrived'"
+        ),
         json!([["2026-11-25T07:00:00Z"]]),
         "posted at 20:00 Moscow time: due an hour into the next working day"
     );

@@ -4,8 +4,8 @@
 
 use orderpath_core::acquirer::ReportedPayment;
 use orderpath_core::automation::event::DomainEvent;
-use orderpath_core::event::{CallEnded, DeliveryUpdate, OrderId, PaymentUpdate, StockUpdate};
-use orderpath_core::report;
+use orderpath_core::event::{CallEnded, DeliveryUpdate, PaymentUpdate, StockUpdate};
+use orderpath_shell::calls;
 use orderpath_shell::clock::Timestamp;
 use orderpath_shell::db::Db;
 use orderpath_shell::deliveries::{self, Moved, StatusReport};
@@ -147,7 +147,8 @@ pub fn stock(db: &Db, report: &StockUpdate, cx: &Context<'_>) -> Result<Applied,
 
 /// `call.ended`: finds the caller's order in progress by phone (or the one named); an
 /// unanswered inbound call from a number with none becomes a lead order (O4). Then the call
-/// triggers run: O4 in working hours, C10 outside them.
+/// triggers run (`orderpath_shell::calls::react`): O4 in working hours, C10 outside them, O3
+/// for our own unanswered call.
 pub fn call_ended(db: &Db, call: &CallEnded, cx: &Context<'_>) -> Result<Applied, ApiError> {
     let started = match &call.started_at {
         Some(at) => Timestamp::parse_rfc3339(at).ok_or_else(|| {
@@ -159,72 +160,26 @@ pub fn call_ended(db: &Db, call: &CallEnded, cx: &Context<'_>) -> Result<Applied
         })?,
         None => cx.now,
     };
-    let shop = &cx.config.shop;
-    let decision = report::on_call(call, started.unix(), (&shop.working_hours, &shop.time_zone));
-    let finished = cx.config.statuses.path.finished();
-    let mut order_id = match &call.order_id {
+    let named = match &call.order_id {
         Some(id) if orders::exists(db, id.as_str())? => Some(id.as_str().to_owned()),
         Some(id) => return Err(unknown_order(id.as_str())),
-        None => orders::active_order_by_phone(db, call.phone.as_str(), &finished)?,
+        None => None,
     };
-    let lead = order_id.is_none() && decision.lead_if_unknown;
-    if lead {
-        order_id = Some(create_lead(db, call, started, cx)?);
-    }
-    let answer = json!({ "order_id": order_id, "lead": lead,
-                         "after_hours": decision.after_hours, "outcome": call.outcome.as_str() });
-    let Some(id) = order_id else {
-        // An answered call or our own call to a number we do not know: nothing to react to.
-        return Ok(Applied::answer(200, answer));
-    };
-    history(
-        db,
-        cx,
-        &id,
-        "call",
-        None,
-        json!({ "direction": call.direction.as_str(), "outcome": call.outcome.as_str(),
-                "phone": call.phone.as_str(), "started_at": started.to_rfc3339() }),
-        None,
+    let reaction = calls::react(
+        &cx.run(db),
+        call,
+        started,
+        named,
+        (WEBHOOK_ACTOR, cx.event_id),
     )?;
-    let Some(event) = decision.event(call, parse_id(&id)?) else {
-        // An unanswered call of ours is an operator's attempt, kept in the history.
-        return Ok(Applied::answer(200, answer));
-    };
-    let messages = cx.run_triggers(db, &id, event)?;
     Ok(Applied {
-        answer: Answer::json(200, &answer),
-        messages,
+        answer: Answer::json(
+            200,
+            &json!({ "order_id": reaction.order_id, "lead": reaction.lead,
+                     "after_hours": reaction.after_hours, "outcome": call.outcome.as_str() }),
+        ),
+        messages: reaction.messages,
     })
-}
-
-/// Stores the lead order the core makes for a caller nobody answered (O4), in `new`.
-fn create_lead(
-    db: &Db,
-    call: &CallEnded,
-    started: Timestamp,
-    cx: &Context<'_>,
-) -> Result<String, ApiError> {
-    let lead = report::lead_order(call, started.unix())
-        .map_err(|e| ApiError::internal(&format!("lead order id: {e}")))?;
-    let id = lead.order_id.clone();
-    let customer_id = orders::find_or_create_customer(db, &lead.customer, None, cx.now)?;
-    let status = orderpath_core::order::INITIAL_STATUS;
-    orders::insert(db, &lead, status, customer_id, cx.now)?;
-    history(
-        db,
-        cx,
-        id.as_str(),
-        "created",
-        None,
-        json!(status),
-        Some("lead from a missed call"),
-    )?;
-    Ok(id.as_str().to_owned())
-}
-
-fn parse_id(id: &str) -> Result<OrderId, ApiError> {
-    OrderId::parse(id).map_err(|e| ApiError::internal(&format!("order id {id:?}: {e}")))
 }
 
 /// The order's facts; 404 when it does not exist.

@@ -5,7 +5,10 @@
 //! - `GET /api/messages?status=&order=&channel=` — the outbox, newest first, with attempts.
 //! - `POST /api/messages/{id}/resend` — a failed message goes back in the queue; the next
 //!   tick sends it.
+//! - `GET /api/reports/calls?from=YYYY-MM-DD&to=YYYY-MM-DD` — V9: answered and missed calls
+//!   per operator and per shop-local day, and how missed calls were returned.
 
+use orderpath_core::call_report;
 use orderpath_shell::clock::Timestamp;
 use orderpath_shell::db::Db;
 use orderpath_shell::http::{self, Answer, ApiError, Inbound};
@@ -52,6 +55,10 @@ fn route(request: IncomingRequest) -> Result<Answer, ApiError> {
         ["messages", id, "resend"] => {
             inbound.require_method("POST")?;
             resend_message(id)
+        }
+        ["reports", "calls"] => {
+            inbound.require_method("GET")?;
+            calls_report(&inbound)
         }
         _ => Err(ApiError::new(
             404,
@@ -176,4 +183,55 @@ fn normalise_instant(value: &str) -> Option<String> {
         .into_iter()
         .all(|r| bytes[r].iter().all(u8::is_ascii_digit));
     (shape && digits).then(|| value.to_owned())
+}
+
+/// V9 for the local days `from..=to` (both default to today in the shop's time zone).
+fn calls_report(inbound: &Inbound) -> Result<Answer, ApiError> {
+    let tz = orderpath_shell::automation::load_config()?.shop.time_zone;
+    let (y, m, d) = {
+        let day = (Timestamp::now().unix() + tz.offset_seconds()).div_euclid(86_400);
+        orderpath_core::automation::time::civil_from_days(day)
+    };
+    let today = format!("{y:04}-{m:02}-{d:02}");
+    let from = inbound.param("from").unwrap_or(&today).to_owned();
+    let to = inbound.param("to").unwrap_or(&from).to_owned();
+    let (start, end) = call_report::day_range(&from, &to, &tz).ok_or_else(|| {
+        bad_param(
+            "from",
+            "from and to must be dates YYYY-MM-DD with from <= to",
+        )
+    })?;
+    if end - start > 366 * 86_400 {
+        return Err(bad_param("to", "a report covers at most 366 days"));
+    }
+    let db = Db::open(config::synchronous()?)?;
+    // Outbound calls after the range may still return a missed call in it.
+    let rows = db.execute(
+        "SELECT direction, phone, operator, started_at, answered FROM calls
+         WHERE finished = 1 AND started_at >= ?
+           AND (started_at < ? OR direction = 'outbound')",
+        &[
+            orderpath_shell::db::text(Timestamp::from_unix(start).to_rfc3339()),
+            orderpath_shell::db::text(Timestamp::from_unix(end).to_rfc3339()),
+        ],
+    )?;
+    let calls = rows
+        .rows
+        .iter()
+        .filter_map(|row| {
+            let started = orderpath_shell::db::get_text(row, 3).ok()??;
+            Some(call_report::LoggedCall {
+                direction: orderpath_shell::db::get_text(row, 0).ok()??,
+                phone: orderpath_shell::db::get_text(row, 1).ok()?,
+                operator: orderpath_shell::db::get_text(row, 2).ok()?,
+                started_at: Timestamp::parse_rfc3339(&started)?.unix(),
+                answered: orderpath_shell::db::get_int(row, 4).ok()? == Some(1),
+            })
+        })
+        .collect::<Vec<_>>();
+    let mut report = call_report::summarize(&calls, (start, end), &tz);
+    report["from"] = json!(from);
+    report["to"] = json!(to);
+    report["time_zone"] = json!(tz.name());
+    Ok(Answer::json(200, &report))
 }

@@ -10,6 +10,7 @@
 
 pub mod acquirer;
 pub mod automation;
+pub mod call_report;
 pub mod carrier;
 pub mod contact;
 pub mod decide;
@@ -17,6 +18,7 @@ pub mod event;
 pub mod message;
 pub mod money;
 pub mod order;
+pub mod pbx;
 pub mod providers;
 pub mod report;
 pub mod status;

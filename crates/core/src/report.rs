@@ -157,7 +157,7 @@ pub enum CallReaction {
     Missed,
     /// `call.answered`.
     Answered,
-    /// Nothing: our own unanswered call is an operator's attempt, kept in the history.
+    /// Nothing to raise.
     None,
 }
 
@@ -192,7 +192,8 @@ pub fn on_call(
         reaction: match (inbound, missed) {
             (true, true) => CallReaction::Missed,
             (_, false) => CallReaction::Answered,
-            (false, true) => CallReaction::None,
+            // Our unanswered call: an attempt to reach the customer (O3 counts it).
+            (false, true) => CallReaction::Missed,
         },
     }
 }
@@ -270,11 +271,12 @@ mod tests {
     }
 
     #[test]
-    fn our_unanswered_call_raises_nothing_and_answered_calls_no_lead() {
+    fn our_unanswered_call_is_an_attempt_and_answered_calls_no_lead() {
         let ours = decide(&call(CallDirection::Outbound, CallOutcome::Missed), OPEN);
         assert_eq!(
             (ours.lead_if_unknown, ours.reaction),
-            (false, CallReaction::None)
+            (false, CallReaction::Missed),
+            "an attempt to reach the customer, never a lead"
         );
         let answered = decide(&call(CallDirection::Inbound, CallOutcome::Answered), OPEN);
         assert_eq!(

@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod automation;
+pub mod calls;
 pub mod channels;
 pub mod clock;
 pub mod config;

@@ -305,6 +305,43 @@ const MIGRATIONS: &[Migration] = &[
             "CREATE INDEX reservations_sku ON reservations(sku, status)",
         ],
     },
+    Migration {
+        version: 10,
+        name: "the call log",
+        statements: &[
+            // One row per call however many events the PBX sends; `reacted_at` claims the
+            // one reaction of a finished call.
+            "CREATE TABLE calls (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                source TEXT NOT NULL,
+                call_id TEXT NOT NULL,
+                direction TEXT NOT NULL,
+                phone TEXT,
+                raw_number TEXT,
+                line TEXT,
+                operator TEXT,
+                started_at TEXT,
+                answered_at TEXT,
+                ended_at TEXT,
+                duration INTEGER,
+                outcome TEXT,
+                finished INTEGER NOT NULL DEFAULT 0,
+                answered INTEGER NOT NULL DEFAULT 0,
+                operator_answered INTEGER NOT NULL DEFAULT 0,
+                customer_id INTEGER,
+                order_id TEXT,
+                lead INTEGER NOT NULL DEFAULT 0,
+                after_hours INTEGER,
+                reacted_at TEXT,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                UNIQUE (source, call_id)
+            )",
+            "CREATE INDEX calls_phone ON calls(phone, started_at)",
+            "CREATE INDEX calls_started ON calls(started_at)",
+            "CREATE INDEX tasks_order_open ON tasks(order_id, status)",
+        ],
+    },
 ];
 
 /// The newest schema version this build knows.

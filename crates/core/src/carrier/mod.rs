@@ -17,7 +17,7 @@ pub mod progress;
 pub mod stock;
 
 mod check;
-mod datetime;
+pub(crate) mod datetime;
 #[cfg(test)]
 mod tests;
 

@@ -32,7 +32,8 @@ async fn concurrent_first_requests_migrate_once_and_all_succeed() {
             vec![json!(6)],
             vec![json!(7)],
             vec![json!(8)],
-            vec![json!(9)]
+            vec![json!(9)],
+            vec![json!(10)]
         ],
         "each migration applied exactly once"
     );

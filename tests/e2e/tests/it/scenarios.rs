@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use crate::support::{json_of, TestApp, START};
 
+mod calls;
 mod delivery;
 mod payments;
 mod reports;

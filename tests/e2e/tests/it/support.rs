@@ -32,6 +32,11 @@ pub const SBER_KEY: &str = "sber-test-callback-key";
 pub const CDEK_TOKEN: &str = "cdek-test-token-7d1e";
 pub const DELIVERY_SECRET: &str = "whsec_ZGVsaXZlcnktZ2VuZXJpYy1zZWNyZXQtZTJl";
 pub const STOCK_SECRET: &str = "whsec_c3RvY2stbGV2ZWxzLXNlY3JldC1lMmUtdGVzdA==";
+/// The PBXes' secrets.
+pub const MANGO_KEY: &str = "mango-test-key";
+pub const MANGO_SALT: &str = "mango-test-salt";
+pub const ZADARMA_SECRET: &str = "zadarma-test-secret";
+pub const CALLS_SECRET: &str = "whsec_Y2FsbHMtZ2VuZXJpYy1zZWNyZXQtZTJlLXRlc3Q=";
 
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -110,7 +115,11 @@ impl TestApp {
             .variable("sber_callback_key", SBER_KEY)
             .variable("cdek_webhook_token", CDEK_TOKEN)
             .variable("delivery_webhook_secret", DELIVERY_SECRET)
-            .variable("stock_webhook_secret", STOCK_SECRET);
+            .variable("stock_webhook_secret", STOCK_SECRET)
+            .variable("mango_api_key", MANGO_KEY)
+            .variable("mango_api_salt", MANGO_SALT)
+            .variable("zadarma_api_secret", ZADARMA_SECRET)
+            .variable("calls_webhook_secret", CALLS_SECRET);
         let app = configure(builder)
             .build()
             .await

@@ -109,6 +109,8 @@ pub struct Conditions {
     pub time_between: Option<Vec<String>>,
     /// A call event came outside working hours.
     pub call_after_hours: Option<bool>,
+    /// A call event's direction: `inbound` (the customer called) or `outbound` (we did).
+    pub call_direction: Option<AnyOf>,
     /// The event has an order (calls from unknown numbers have none).
     pub has_order: Option<bool>,
     /// `stock.changed`: all items available (true) or not (false).

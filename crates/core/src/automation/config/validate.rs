@@ -208,6 +208,15 @@ impl Checker<'_> {
         self.only_on(t, "in_stock", w.in_stock.is_some(), &["stock.changed"]);
         let calls = ["call.missed", "call.answered"];
         self.only_on(t, "call_after_hours", w.call_after_hours.is_some(), &calls);
+        self.only_on(t, "call_direction", w.call_direction.is_some(), &calls);
+        if let Some(directions) = &w.call_direction {
+            for direction in &directions.0 {
+                if !["inbound", "outbound"].contains(&direction.as_str()) {
+                    let message = format!("{direction:?} is not inbound or outbound");
+                    self.problem(t, "when.call_direction", message);
+                }
+            }
+        }
         if let Some(times) = &w.time_between {
             let ok = times.len() == 2 && times.iter().all(|s| TimeOfDay::parse(s).is_ok());
             if !ok {

@@ -121,6 +121,10 @@ pub fn conditions_hold(
         && when
             .call_after_hours
             .is_none_or(|want| event.call().is_some_and(|c| c.after_hours == want))
+        && when
+            .call_direction
+            .as_ref()
+            .is_none_or(|want| event.call().is_some_and(|c| want.matches(&c.direction)))
         && when.has_order.is_none_or(|want| order.is_some() == want)
         && when.in_stock.is_none_or(|want| match event {
             DomainEvent::StockChanged { available, .. } => *available == want,

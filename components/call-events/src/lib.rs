@@ -1,0 +1,140 @@
+//! `/webhooks/calls/{pbx}/...`: phone calls from the shop's PBX.
+//!
+//! `mango` (Mango Office VPBX: `<base>/events/call`, `/events/summary`, …; form fields
+//! `vpbx_api_key`, `sign`, `json`), `zadarma` (`NOTIFY_*` forms with the `Signature` header, and
+//! its `zd_echo` URL check) and `generic` (our JSON for Asterisk bridges, UIS templates and
+//! others, signed with Standard Webhooks). Each event is processed once per its key and folded
+//! into one call (`orderpath_shell::calls`), which reacts once when it is over.
+
+use orderpath_core::acquirer::Request;
+use orderpath_core::pbx::{generic, mango, zadarma, PbxRequest};
+use orderpath_shell::automation::{self, Run};
+use orderpath_shell::calls;
+use orderpath_shell::clock::Timestamp;
+use orderpath_shell::config;
+use orderpath_shell::db::Db;
+use orderpath_shell::http::{self, Answer, ApiError, Inbound};
+use orderpath_shell::inbound::{self, Handled, Notification};
+use serde_json::json;
+use spin_sdk::http::{IncomingRequest, ResponseOutparam};
+use spin_sdk::http_component;
+
+#[http_component]
+fn handle_call_event(request: IncomingRequest, out: ResponseOutparam) {
+    inbound::finish(out, process(request));
+}
+
+fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
+    let inbound = http::read_request(request)?;
+    let (pbx, rest) = route(&inbound)?;
+    let now = Timestamp::now();
+    let read = match pbx {
+        "mango" => {
+            inbound.require_method("POST")?;
+            let key = inbound::required_secret("mango_api_key", "Mango Office events")?;
+            let salt = inbound::required_secret("mango_api_salt", "Mango Office events")?;
+            mango::read(&request_of(&inbound, rest), key.expose(), salt.expose())
+        }
+        "zadarma" => {
+            let secret = inbound::required_secret("zadarma_api_secret", "Zadarma events")?;
+            zadarma::read(&request_of(&inbound, rest), secret.expose())
+        }
+        _ => {
+            inbound.require_method("POST")?;
+            let id = inbound::verify_signed(
+                &inbound,
+                "calls_webhook_secret",
+                "generic call events",
+                now,
+            )?;
+            generic::parse(&inbound.body, id)
+        }
+    }
+    .map_err(ApiError::from)?;
+    let event = match read {
+        PbxRequest::Echo(value) => {
+            // Zadarma checks the URL by asking us to say its value back.
+            return Ok(Handled {
+                answer: Answer {
+                    status: 200,
+                    body: value,
+                    headers: vec![("content-type".into(), "text/plain".into())],
+                },
+                queued: None,
+            });
+        }
+        PbxRequest::Ignored { key, what } => Err((key, what)),
+        PbxRequest::Event(event) => Ok(event),
+    };
+    let automation = automation::load_config()?;
+    let db = Db::open(config::synchronous()?)?;
+    let source = format!("calls:{pbx}");
+    let key = match &event {
+        Ok(event) => event.key.clone(),
+        Err((key, _)) => key.clone(),
+    };
+    let cause = format!("{source}:{key}");
+    let notification = Notification {
+        source: &source,
+        key: &key,
+        content: &inbound.body,
+        now,
+    };
+    let repeat = Some(Answer::json(
+        200,
+        &json!({ "received": true, "duplicate": true }),
+    ));
+    inbound::once(db, &notification, repeat, |db| {
+        let event = match &event {
+            Err((_, what)) => {
+                let answer = json!({ "received": true, "ignored": what });
+                return Ok((Answer::json(200, &answer), Vec::new()));
+            }
+            Ok(event) => event,
+        };
+        let run = Run {
+            db,
+            config: &automation,
+            now,
+            cause: &cause,
+        };
+        let logged = calls::receive(&run, pbx, event)?;
+        let reaction = logged.reaction.unwrap_or_default();
+        let answer = json!({ "received": true, "call": logged.call, "finished": logged.finished,
+                             "order_id": reaction.order_id, "lead": reaction.lead });
+        Ok((Answer::json(200, &answer), reaction.messages))
+    })
+}
+
+fn request_of<'a>(inbound: &'a Inbound, rest: &'a str) -> Request<'a> {
+    Request {
+        method: &inbound.method,
+        rest,
+        query: &inbound.query,
+        headers: &inbound.headers,
+        body: &inbound.body,
+    }
+}
+
+/// The PBX from the path after `/webhooks/calls/`, and what follows it (Mango's
+/// `events/call`).
+fn route(inbound: &Inbound) -> Result<(&'static str, &str), ApiError> {
+    let info = inbound
+        .header("spin-path-info")
+        .unwrap_or_default()
+        .trim_matches('/');
+    let (name, rest) = info.split_once('/').unwrap_or((info, ""));
+    let pbx = match name {
+        "mango" => "mango",
+        "zadarma" => "zadarma",
+        "generic" => "generic",
+        other => {
+            return Err(ApiError::new(
+                404,
+                "unknown_pbx",
+                format!("no PBX {other:?} here; use /webhooks/calls/{{mango|zadarma|generic}}"),
+            ))
+        }
+    };
+    Ok((pbx, rest.trim_matches('/')))
+}

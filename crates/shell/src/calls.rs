@@ -1,0 +1,394 @@
+//! Phone calls: the call log (V8) and what a finished call does (O4, C10, O3, callbacks).
+//!
+//! A PBX reports a call in several events (Mango per leg and a summary, Zadarma start/answer/
+//! end). Each event is folded into one `calls` row ([`CallState::apply`]), whatever their order
+//! or repetition; the row is linked to the customer and their order in progress by phone. The
+//! call reacts exactly once, when it first becomes finished: the row is claimed with a
+//! conditional UPDATE (`reacted_at`), so a repeated or concurrent final event reacts nothing.
+//!
+//! The reaction is the one `call.ended` on the order webhook has ([`react`]): a missed inbound
+//! call finds the caller's order or becomes a lead, then `call.missed` / `call.answered` run
+//! the triggers (O4 in working hours, C10 outside; O3 for our unanswered calls). An answered
+//! call of ours closes the open callback tasks of that order.
+
+use orderpath_core::contact::Phone;
+use orderpath_core::event::{CallDirection, CallEnded, CallOutcome, OrderId};
+use orderpath_core::pbx::{CallEvent, CallState, Direction, Outcome};
+use orderpath_core::report;
+use serde_json::json;
+use spin_sdk::sqlite::{RowResult, Value as SqlValue};
+
+use crate::automation::Run;
+use crate::clock::Timestamp;
+use crate::db::{get_int, get_text, int, opt_text, req_int, text, DbError};
+use crate::orders::{self, HistoryEntry, Outcome as HistoryOutcome};
+
+/// Tasks a returned call makes unnecessary: the shipped callback triggers.
+const CALLBACK_REASONS: [&str; 2] = ["o4-missed-call-task", "c10-after-hours-call"];
+
+/// What a finished call did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reaction {
+    /// The order it concerned, if any (possibly a new lead).
+    pub order_id: Option<String>,
+    /// A lead order was made for the caller.
+    pub lead: bool,
+    /// It started outside working hours.
+    pub after_hours: bool,
+    /// Callback tasks it closed (an answered call of ours).
+    pub closed_tasks: usize,
+    /// Messages the triggers queued.
+    pub messages: Vec<i64>,
+}
+
+/// Reacts to a finished call: finds (or, for a missed inbound call from a stranger, makes) the
+/// order, records the call in its history and runs the call triggers. `order_id` is the order
+/// the sender named, already checked to exist.
+pub fn react(
+    run: &Run<'_>,
+    call: &CallEnded,
+    started: Timestamp,
+    order_id: Option<String>,
+    (actor, event_id): (&str, &str),
+) -> Result<Reaction, DbError> {
+    let shop = &run.config.shop;
+    let decision = report::on_call(call, started.unix(), (&shop.working_hours, &shop.time_zone));
+    let finished = run.config.statuses.path.finished();
+    let mut order_id = match order_id {
+        Some(id) => Some(id),
+        None => orders::active_order_by_phone(run.db, call.phone.as_str(), &finished)?,
+    };
+    let lead = order_id.is_none() && decision.lead_if_unknown;
+    if lead {
+        order_id = Some(create_lead(run, call, started, (actor, event_id))?);
+    }
+    let mut reaction = Reaction {
+        order_id: order_id.clone(),
+        lead,
+        after_hours: decision.after_hours,
+        ..Reaction::default()
+    };
+    let Some(id) = order_id else {
+        // An answered call or our own call to a number we do not know: nothing to react to.
+        return Ok(reaction);
+    };
+    history(
+        run,
+        &id,
+        "call",
+        json!({ "direction": call.direction.as_str(), "outcome": call.outcome.as_str(),
+                "phone": call.phone.as_str(), "started_at": started.to_rfc3339() }),
+        None,
+        (actor, event_id),
+    )?;
+    if call.direction == CallDirection::Outbound && call.outcome == CallOutcome::Answered {
+        reaction.closed_tasks = close_callback_tasks(run, &id, actor)?;
+    }
+    let order = OrderId::parse(&id).map_err(|_| DbError::Shape("stored order id is invalid"))?;
+    if let Some(event) = decision.event(call, order) {
+        reaction.messages = run.handle(&id, event)?.messages;
+    }
+    Ok(reaction)
+}
+
+/// Stores the lead order the core makes for a caller nobody answered (O4), in `new`.
+fn create_lead(
+    run: &Run<'_>,
+    call: &CallEnded,
+    started: Timestamp,
+    who: (&str, &str),
+) -> Result<String, DbError> {
+    let lead = report::lead_order(call, started.unix())
+        .map_err(|_| DbError::Shape("a lead order id from a phone number is invalid"))?;
+    let id = lead.order_id.as_str().to_owned();
+    let customer_id = orders::find_or_create_customer(run.db, &lead.customer, None, run.now)?;
+    let status = orderpath_core::order::INITIAL_STATUS;
+    orders::insert(run.db, &lead, status, customer_id, run.now)?;
+    history(
+        run,
+        &id,
+        "created",
+        json!(status),
+        Some("lead from a missed call"),
+        who,
+    )?;
+    Ok(id)
+}
+
+/// A returned call: the order's open callback tasks are done.
+fn close_callback_tasks(run: &Run<'_>, order_id: &str, actor: &str) -> Result<usize, DbError> {
+    let closed = run.db.execute(
+        "UPDATE tasks SET status = 'done', done_at = ?, done_by = ?
+         WHERE order_id = ? AND status = 'open' AND reason IN (?, ?)
+         RETURNING id",
+        &[
+            text(run.now.to_rfc3339()),
+            text(actor),
+            text(order_id),
+            text(CALLBACK_REASONS[0]),
+            text(CALLBACK_REASONS[1]),
+        ],
+    )?;
+    Ok(closed.rows.len())
+}
+
+fn history(
+    run: &Run<'_>,
+    order_id: &str,
+    field: &str,
+    new: serde_json::Value,
+    reason: Option<&str>,
+    (actor, event_id): (&str, &str),
+) -> Result<(), DbError> {
+    orders::record_history(
+        run.db,
+        &HistoryEntry {
+            order_id,
+            actor,
+            actor_name: None,
+            field,
+            old_value: None,
+            new_value: Some(new.to_string()),
+            outcome: HistoryOutcome::Applied,
+            reason,
+            event_id: Some(event_id),
+        },
+        run.now,
+    )
+}
+
+/// What became of a PBX event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Logged {
+    /// The call's row in `calls`.
+    pub call: i64,
+    /// The call is over.
+    pub finished: bool,
+    /// This event finished it and it reacted (once).
+    pub reaction: Option<Reaction>,
+}
+
+const COLUMNS: &str = "id, direction, raw_number, line, operator, started_at, answered_at,
+                       ended_at, duration, outcome, finished, answered, operator_answered";
+
+/// Folds one PBX event into its call and reacts when the call has just finished.
+pub fn receive(run: &Run<'_>, source: &str, event: &CallEvent) -> Result<Logged, DbError> {
+    let db = run.db;
+    let row = db.row(
+        &format!("SELECT {COLUMNS} FROM calls WHERE source = ? AND call_id = ?"),
+        &[text(source), text(event.call_id.as_str())],
+    )?;
+    let (id, before) = match &row {
+        Some(row) => (Some(req_int(row, 0)?), state_of(row)?),
+        None => (None, CallState::default()),
+    };
+    let mut state = before.clone();
+    state.apply(event);
+    let phone = state
+        .customer_number
+        .as_deref()
+        .and_then(|n| Phone::parse(n).ok());
+    let finished = run.config.statuses.path.finished();
+    let (customer_id, order_id) = match &phone {
+        Some(phone) => (
+            customer_of(run, phone.as_str())?,
+            orders::active_order_by_phone(db, phone.as_str(), &finished)?,
+        ),
+        None => (None, None),
+    };
+    let values = [
+        text(direction_text(state.direction)),
+        opt_text(phone.as_ref().map(Phone::as_str)),
+        opt_text(state.customer_number.as_deref()),
+        opt_text(state.line.as_deref()),
+        opt_text(state.operator.as_deref()),
+        opt_time(state.started_at),
+        opt_time(state.answered_at),
+        opt_time(state.ended_at),
+        state.duration.map_or(SqlValue::Null, int),
+        opt_text(state.outcome.map(outcome_text)),
+        int(i64::from(state.finished)),
+        int(i64::from(state.answered)),
+        int(i64::from(state.operator_answered)),
+        customer_id.map_or(SqlValue::Null, int),
+        opt_text(order_id.as_deref()),
+        text(run.now.to_rfc3339()),
+    ];
+    let id = match id {
+        Some(id) => {
+            let mut params = values.to_vec();
+            params.push(int(id));
+            db.execute(
+                "UPDATE calls SET direction = ?, phone = ?, raw_number = ?, line = ?,
+                        operator = ?, started_at = ?, answered_at = ?, ended_at = ?,
+                        duration = ?, outcome = ?, finished = ?, answered = ?,
+                        operator_answered = ?, customer_id = COALESCE(?, customer_id),
+                        order_id = COALESCE(order_id, ?), updated_at = ?
+                 WHERE id = ?",
+                &params,
+            )?;
+            id
+        }
+        None => {
+            let mut params = vec![text(source), text(event.call_id.as_str())];
+            params.extend(values.iter().cloned());
+            params.push(text(run.now.to_rfc3339()));
+            let row = db
+                .row(
+                    "INSERT INTO calls (source, call_id, direction, phone, raw_number, line,
+                                        operator, started_at, answered_at, ended_at, duration,
+                                        outcome, finished, answered, operator_answered,
+                                        customer_id, order_id, updated_at, created_at)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                     RETURNING id",
+                    &params,
+                )?
+                .ok_or(DbError::Shape("INSERT … RETURNING gave no row"))?;
+            req_int(&row, 0)?
+        }
+    };
+    let reaction = if orderpath_core::pbx::state::finished_now(&before, &state) {
+        claim_and_react(run, id, source, event, &state, phone)?
+    } else {
+        None
+    };
+    Ok(Logged {
+        call: id,
+        finished: state.finished,
+        reaction,
+    })
+}
+
+/// Reacts once: the first to set `reacted_at` does it.
+fn claim_and_react(
+    run: &Run<'_>,
+    id: i64,
+    source: &str,
+    event: &CallEvent,
+    state: &CallState,
+    phone: Option<Phone>,
+) -> Result<Option<Reaction>, DbError> {
+    let claimed = run.db.execute(
+        "UPDATE calls SET reacted_at = ? WHERE id = ? AND reacted_at IS NULL RETURNING id",
+        &[text(run.now.to_rfc3339()), int(id)],
+    )?;
+    if claimed.rows.is_empty() {
+        return Ok(None);
+    }
+    let direction = match state.direction {
+        Some(Direction::Inbound) => CallDirection::Inbound,
+        Some(Direction::Outbound) => CallDirection::Outbound,
+        // Between our own extensions, or unknown: nothing to react to.
+        _ => return Ok(None),
+    };
+    let Some(phone) = phone else {
+        return Ok(None);
+    };
+    let outcome = match state.outcome {
+        Some(Outcome::Answered) => CallOutcome::Answered,
+        Some(Outcome::Busy) => CallOutcome::Busy,
+        Some(Outcome::Failed) => CallOutcome::Failed,
+        _ => CallOutcome::Missed,
+    };
+    let started = Timestamp::from_unix(
+        state
+            .started_at
+            .or(state.ended_at)
+            .unwrap_or(run.now.unix()),
+    );
+    let call = CallEnded {
+        phone,
+        direction,
+        outcome,
+        started_at: Some(started.to_rfc3339()),
+        order_id: None,
+        name: None,
+    };
+    let actor = format!("pbx:{source}");
+    let reaction = react(run, &call, started, None, (&actor, &event.key))?;
+    run.db.execute(
+        "UPDATE calls SET order_id = COALESCE(?, order_id), lead = ?, after_hours = ?
+         WHERE id = ?",
+        &[
+            opt_text(reaction.order_id.as_deref()),
+            int(i64::from(reaction.lead)),
+            int(i64::from(reaction.after_hours)),
+            int(id),
+        ],
+    )?;
+    Ok(Some(reaction))
+}
+
+fn customer_of(run: &Run<'_>, phone: &str) -> Result<Option<i64>, DbError> {
+    Ok(run
+        .db
+        .row("SELECT id FROM customers WHERE phone = ?", &[text(phone)])?
+        .map(|r| get_int(&r, 0))
+        .transpose()?
+        .flatten())
+}
+
+fn state_of(row: &RowResult) -> Result<CallState, DbError> {
+    let time = |i: usize| -> Result<Option<i64>, DbError> {
+        Ok(get_text(row, i)?
+            .and_then(|t| Timestamp::parse_rfc3339(&t))
+            .map(Timestamp::unix))
+    };
+    Ok(CallState {
+        direction: get_text(row, 1)?.as_deref().and_then(direction_of),
+        customer_number: get_text(row, 2)?,
+        line: get_text(row, 3)?,
+        operator: get_text(row, 4)?,
+        started_at: time(5)?,
+        answered_at: time(6)?,
+        ended_at: time(7)?,
+        duration: get_int(row, 8)?,
+        outcome: get_text(row, 9)?.as_deref().and_then(outcome_of),
+        finished: get_int(row, 10)? == Some(1),
+        answered: get_int(row, 11)? == Some(1),
+        operator_answered: get_int(row, 12)? == Some(1),
+    })
+}
+
+fn opt_time(unix: Option<i64>) -> SqlValue {
+    unix.map_or(SqlValue::Null, |t| {
+        text(Timestamp::from_unix(t).to_rfc3339())
+    })
+}
+
+fn direction_text(direction: Option<Direction>) -> &'static str {
+    match direction {
+        Some(Direction::Inbound) => "inbound",
+        Some(Direction::Outbound) => "outbound",
+        Some(Direction::Internal) => "internal",
+        None => "unknown",
+    }
+}
+
+fn direction_of(text: &str) -> Option<Direction> {
+    match text {
+        "inbound" => Some(Direction::Inbound),
+        "outbound" => Some(Direction::Outbound),
+        "internal" => Some(Direction::Internal),
+        _ => None,
+    }
+}
+
+fn outcome_text(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Answered => "answered",
+        Outcome::Missed => "missed",
+        Outcome::Busy => "busy",
+        Outcome::Failed => "failed",
+    }
+}
+
+fn outcome_of(text: &str) -> Option<Outcome> {
+    match text {
+        "answered" => Some(Outcome::Answered),
+        "missed" => Some(Outcome::Missed),
+        "busy" => Some(Outcome::Busy),
+        "failed" => Some(Outcome::Failed),
+        _ => None,
+    }
+}

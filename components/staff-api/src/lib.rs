@@ -7,6 +7,8 @@
 //!   tick sends it.
 //! - `GET /api/reports/calls?from=YYYY-MM-DD&to=YYYY-MM-DD` — V9: answered and missed calls
 //!   per operator and per shop-local day, and how missed calls were returned.
+//! - `GET /api/calls?phone=&limit=` — V8: the call log, newest first, each call with the
+//!   customer it came from and their orders in progress.
 
 use orderpath_core::call_report;
 use orderpath_shell::clock::Timestamp;
@@ -55,6 +57,10 @@ fn route(request: IncomingRequest) -> Result<Answer, ApiError> {
         ["messages", id, "resend"] => {
             inbound.require_method("POST")?;
             resend_message(id)
+        }
+        ["calls"] => {
+            inbound.require_method("GET")?;
+            list_calls(&inbound)
         }
         ["reports", "calls"] => {
             inbound.require_method("GET")?;
@@ -234,4 +240,76 @@ fn calls_report(inbound: &Inbound) -> Result<Answer, ApiError> {
     report["to"] = json!(to);
     report["time_zone"] = json!(tz.name());
     Ok(Answer::json(200, &report))
+}
+
+/// V8: calls, newest first, with the caller's customer record and orders in progress.
+fn list_calls(inbound: &Inbound) -> Result<Answer, ApiError> {
+    use orderpath_shell::db::{get_int, get_text, int, opt_text};
+    let phone = match inbound.param("phone") {
+        Some(raw) => Some(
+            orderpath_core::contact::Phone::parse(raw)
+                .map_err(|_| bad_param("phone", "not a phone number"))?
+                .as_str()
+                .to_owned(),
+        ),
+        None => None,
+    };
+    let limit = match inbound.param("limit") {
+        Some(v) => v
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=500).contains(n))
+            .ok_or_else(|| bad_param("limit", "must be 1 to 500"))?,
+        None => 100,
+    };
+    let config = orderpath_shell::automation::load_config()?;
+    let finished = json!(config.statuses.path.finished()).to_string();
+    let db = Db::open(config::synchronous()?)?;
+    let rows = db.execute(
+        "SELECT c.id, c.source, c.direction, c.phone, c.line, c.operator, c.started_at,
+                c.answered_at, c.ended_at, c.duration, c.outcome, c.finished, c.order_id,
+                c.lead, cu.id, cu.name,
+                (SELECT json_group_array(json_object('order_id', o.id, 'status', o.status,
+                                                     'total', o.total))
+                 FROM orders o
+                 WHERE o.customer_id = cu.id
+                   AND o.status NOT IN (SELECT value FROM json_each(?1)))
+         FROM calls c LEFT JOIN customers cu ON cu.id = c.customer_id
+         WHERE (?2 IS NULL OR c.phone = ?2)
+         ORDER BY c.id DESC LIMIT ?3",
+        &[
+            orderpath_shell::db::text(finished),
+            opt_text(phone.as_deref()),
+            int(limit),
+        ],
+    )?;
+    let text = |row, i| get_text(row, i).ok().flatten();
+    let calls: Vec<Value> = rows
+        .rows
+        .iter()
+        .map(|row| {
+            let orders: Value = text(row, 16)
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or_else(|| json!([]));
+            json!({
+                "id": get_int(row, 0).ok().flatten(),
+                "source": text(row, 1),
+                "direction": text(row, 2),
+                "phone": text(row, 3),
+                "line": text(row, 4),
+                "operator": text(row, 5),
+                "started_at": text(row, 6),
+                "answered_at": text(row, 7),
+                "ended_at": text(row, 8),
+                "duration": get_int(row, 9).ok().flatten(),
+                "outcome": text(row, 10),
+                "finished": get_int(row, 11).ok().flatten() == Some(1),
+                "order_id": text(row, 12),
+                "lead": get_int(row, 13).ok().flatten() == Some(1),
+                "customer": get_int(row, 14).ok().flatten().map(|id| json!({
+                    "id": id, "name": text(row, 15), "orders_in_progress": orders })),
+            })
+        })
+        .collect();
+    Ok(Answer::json(200, &json!({ "calls": calls })))
 }

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use crate::support::{json_of, TestApp, START};
 
 mod calls;
+mod calls_log;
 mod delivery;
 mod payments;
 mod reports;

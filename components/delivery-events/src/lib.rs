@@ -65,10 +65,7 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
         content: &inbound.body,
         now,
     };
-    let repeat = Some(Answer::json(
-        200,
-        &json!({ "received": true, "duplicate": true }),
-    ));
+    let repeat = inbound::duplicate_ack();
     inbound::once(db, &notification, repeat, |db| match &kind {
         DeliveryKind::Ignored { what, .. } => Ok((
             Answer::json(200, &json!({ "received": true, "ignored": what })),

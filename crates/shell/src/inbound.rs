@@ -130,3 +130,11 @@ pub fn verify_signed<'a>(
     signature::verify(&key, headers, &inbound.body, now.unix())
         .map_err(|e| ApiError::new(401, "invalid_signature", e.to_string()))
 }
+
+/// The answer to a notification received again: `{"received": true, "duplicate": true}`.
+pub fn duplicate_ack() -> Option<Answer> {
+    Some(Answer::json(
+        200,
+        &serde_json::json!({ "received": true, "duplicate": true }),
+    ))
+}

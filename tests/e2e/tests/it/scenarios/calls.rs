@@ -2,6 +2,9 @@
 //! however many events, one reaction however often the end is reported; O4, C10, O3, a
 //! returned call closing its callback task, and the V9 report.
 
+mod mango;
+mod zadarma;
+
 use bytes::Bytes;
 
 use super::*;
@@ -285,4 +288,55 @@ async fn bad_call_events_are_refused_and_store_nothing() {
     assert_eq!(unknown.status, 404, "{}", unknown.text());
     assert_eq!(refused.status, 503, "{}", refused.text());
     assert_eq!(app.count("SELECT COUNT(*) FROM calls"), 0);
+}
+
+// ── Shared by the PBX formats (calls/mango.rs, calls/zadarma.rs) ───────────────────────
+
+/// C10's SMS with the shop's hours.
+const AFTER_HOURS_SMS: &str = "Мы работаем Пн–Пт 09:00–18:00. Перезвоним вам в рабочее время";
+
+/// The bytes of `tests/fixtures/<path>`, exactly as the PBX sends them.
+fn fixture_bytes(path: &str) -> Bytes {
+    let file = crate::support::workspace_root()
+        .join("tests/fixtures")
+        .join(path);
+    Bytes::from(std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display())))
+}
+
+/// Everything the call log keeps of each call: direction, phone, line, operator, started,
+/// answered, ended, talk seconds, outcome, finished, order, lead, after hours.
+fn call_rows(app: &TestApp) -> Value {
+    rows(
+        app,
+        "SELECT direction, phone, line, operator, started_at, answered_at, ended_at, duration,
+                outcome, finished, order_id, lead, after_hours FROM calls ORDER BY id",
+    )
+}
+
+/// How many calls have reacted.
+fn reactions(app: &TestApp) -> i64 {
+    app.count("SELECT COUNT(*) FROM calls WHERE reacted_at IS NOT NULL")
+}
+
+/// 19:31 Moscow, just after the fixtures' 19:30 calls (their reaction's due times use the
+/// clock).
+fn after_the_evening_call(app: &TestApp) {
+    app.clock
+        .advance(std::time::Duration::from_secs(9 * 3600 + 31 * 60));
+}
+
+/// C10's callback task for an evening call about `order_id`, due when the shop opens.
+fn c10_task(order_id: &str) -> Value {
+    json!([
+        format!("Перезвонить +79123456789 (заказ №{order_id}): звонил в нерабочее время"),
+        "c10-after-hours-call",
+        "staff:m.ivanova",
+        "open",
+        "2026-11-25T06:00:00Z"
+    ])
+}
+
+/// One SMS as SMS.ru receives it (the number without its `+`) with its text.
+fn one_sms(phone: &str, text: &str) -> [(String, String); 1] {
+    [(phone.trim_start_matches('+').to_owned(), text.to_owned())]
 }

@@ -6,7 +6,6 @@
 //! others, signed with Standard Webhooks). Each event is processed once per its key and folded
 //! into one call (`orderpath_shell::calls`), which reacts once when it is over.
 
-use orderpath_core::acquirer::Request;
 use orderpath_core::pbx::{generic, mango, zadarma, PbxRequest};
 use orderpath_shell::automation::{self, Run};
 use orderpath_shell::calls;
@@ -33,11 +32,11 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
             inbound.require_method("POST")?;
             let key = inbound::required_secret("mango_api_key", "Mango Office events")?;
             let salt = inbound::required_secret("mango_api_salt", "Mango Office events")?;
-            mango::read(&request_of(&inbound, rest), key.expose(), salt.expose())
+            mango::read(&inbound.provider_request(rest), key.expose(), salt.expose())
         }
         "zadarma" => {
             let secret = inbound::required_secret("zadarma_api_secret", "Zadarma events")?;
-            zadarma::read(&request_of(&inbound, rest), secret.expose())
+            zadarma::read(&inbound.provider_request(rest), secret.expose())
         }
         _ => {
             inbound.require_method("POST")?;
@@ -103,24 +102,10 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
     })
 }
 
-fn request_of<'a>(inbound: &'a Inbound, rest: &'a str) -> Request<'a> {
-    Request {
-        method: &inbound.method,
-        rest,
-        query: &inbound.query,
-        headers: &inbound.headers,
-        body: &inbound.body,
-    }
-}
-
 /// The PBX from the path after `/webhooks/calls/`, and what follows it (Mango's
 /// `events/call`).
 fn route(inbound: &Inbound) -> Result<(&'static str, &str), ApiError> {
-    let info = inbound
-        .header("spin-path-info")
-        .unwrap_or_default()
-        .trim_matches('/');
-    let (name, rest) = info.split_once('/').unwrap_or((info, ""));
+    let (name, rest) = inbound.path_info();
     let pbx = match name {
         "mango" => "mango",
         "zadarma" => "zadarma",
@@ -133,5 +118,5 @@ fn route(inbound: &Inbound) -> Result<(&'static str, &str), ApiError> {
             ))
         }
     };
-    Ok((pbx, rest.trim_matches('/')))
+    Ok((pbx, rest))
 }

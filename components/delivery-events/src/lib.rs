@@ -6,7 +6,6 @@
 //! ApiShip, Boxberry or Russian Post posts what changed). Each notice is processed once per
 //! its key; `orderpath_shell::deliveries` finds the order and moves its parcel forward only.
 
-use orderpath_core::acquirer::Request;
 use orderpath_core::carrier::{cdek, generic, DeliveryKind};
 use orderpath_shell::automation::{self, Run};
 use orderpath_shell::clock::Timestamp;
@@ -31,14 +30,7 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
     let kind = match carrier {
         "cdek" => {
             let token = inbound::required_secret("cdek_webhook_token", "CDEK notifications")?;
-            let request = Request {
-                method: &inbound.method,
-                rest: "",
-                query: &inbound.query,
-                headers: &inbound.headers,
-                body: &inbound.body,
-            };
-            cdek::read(&request, token.expose())
+            cdek::read(&inbound.provider_request(""), token.expose())
         }
         _ => {
             let webhook_id = inbound::verify_signed(
@@ -89,17 +81,16 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
 
 /// `cdek` or `generic`, from the path after `/webhooks/delivery/`.
 fn route(inbound: &Inbound) -> Result<&'static str, ApiError> {
-    let info = inbound
-        .header("spin-path-info")
-        .unwrap_or_default()
-        .trim_matches('/');
-    match info {
-        "cdek" => Ok("cdek"),
-        "generic" => Ok("generic"),
-        other => Err(ApiError::new(
+    match inbound.path_info() {
+        ("cdek", "") => Ok("cdek"),
+        ("generic", "") => Ok("generic"),
+        (name, rest) => Err(ApiError::new(
             404,
             "unknown_carrier",
-            format!("no carrier {other:?} here; use /webhooks/delivery/{{cdek|generic}}"),
+            format!(
+                "no carrier {:?} here; use /webhooks/delivery/{{cdek|generic}}",
+                [name, rest].join("/").trim_end_matches('/')
+            ),
         )),
     }
 }

@@ -115,11 +115,7 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
 /// The provider from the path after `/webhooks/payments/` (Spin's `spin-path-info`), and what
 /// follows it (CloudPayments' notification type).
 fn route(inbound: &Inbound) -> Result<(Provider, &str), ApiError> {
-    let info = inbound
-        .header("spin-path-info")
-        .unwrap_or_default()
-        .trim_matches('/');
-    let (name, rest) = info.split_once('/').unwrap_or((info, ""));
+    let (name, rest) = inbound.path_info();
     let provider = Provider::parse(name).ok_or_else(|| {
         let known: Vec<&str> = Provider::ALL.iter().map(|p| p.as_str()).collect();
         ApiError::new(
@@ -131,7 +127,7 @@ fn route(inbound: &Inbound) -> Result<(Provider, &str), ApiError> {
             ),
         )
     })?;
-    Ok((provider, rest.trim_matches('/')))
+    Ok((provider, rest))
 }
 
 /// The provider's acknowledgement; JSON acks also say what became of the notification, for

@@ -2,7 +2,7 @@
 //! provider's way. A provider without a configured secret is refused with 503 and the name of
 //! the variable to set — never accepted unsigned.
 
-use orderpath_core::acquirer::{self, yookassa, Notice, NoticeError, Provider, Request};
+use orderpath_core::acquirer::{self, yookassa, Notice, NoticeError, Provider};
 use orderpath_shell::clock::Timestamp;
 use orderpath_shell::config::{self, Secret};
 use orderpath_shell::http::{ApiError, Inbound};
@@ -60,13 +60,7 @@ pub fn read(
         return acquirer::generic::parse(&inbound.body, id).map_err(Refusal::Notice);
     }
     let secret = configured_secret(provider)?;
-    let request = Request {
-        method: &inbound.method,
-        rest,
-        query: &inbound.query,
-        headers: &inbound.headers,
-        body: &inbound.body,
-    };
+    let request = inbound.provider_request(rest);
     acquirer::read(provider, &request, secret.expose(), now.unix()).map_err(Refusal::Notice)
 }
 

@@ -197,7 +197,7 @@ pub fn receive(run: &Run<'_>, source: &str, event: &CallEvent) -> Result<Logged,
         None => (None, None),
     };
     let values = [
-        text(direction_text(state.direction)),
+        text(state.direction.map_or("unknown", Direction::as_str)),
         opt_text(phone.as_ref().map(Phone::as_str)),
         opt_text(state.customer_number.as_deref()),
         opt_text(state.line.as_deref()),
@@ -206,7 +206,7 @@ pub fn receive(run: &Run<'_>, source: &str, event: &CallEvent) -> Result<Logged,
         opt_time(state.answered_at),
         opt_time(state.ended_at),
         state.duration.map_or(SqlValue::Null, int),
-        opt_text(state.outcome.map(outcome_text)),
+        opt_text(state.outcome.map(Outcome::as_str)),
         int(i64::from(state.finished)),
         int(i64::from(state.answered)),
         int(i64::from(state.operator_answered)),
@@ -335,7 +335,7 @@ fn state_of(row: &RowResult) -> Result<CallState, DbError> {
             .map(Timestamp::unix))
     };
     Ok(CallState {
-        direction: get_text(row, 1)?.as_deref().and_then(direction_of),
+        direction: get_text(row, 1)?.as_deref().and_then(Direction::parse),
         customer_number: get_text(row, 2)?,
         line: get_text(row, 3)?,
         operator: get_text(row, 4)?,
@@ -343,7 +343,7 @@ fn state_of(row: &RowResult) -> Result<CallState, DbError> {
         answered_at: time(6)?,
         ended_at: time(7)?,
         duration: get_int(row, 8)?,
-        outcome: get_text(row, 9)?.as_deref().and_then(outcome_of),
+        outcome: get_text(row, 9)?.as_deref().and_then(Outcome::parse),
         finished: get_int(row, 10)? == Some(1),
         answered: get_int(row, 11)? == Some(1),
         operator_answered: get_int(row, 12)? == Some(1),
@@ -354,41 +354,4 @@ fn opt_time(unix: Option<i64>) -> SqlValue {
     unix.map_or(SqlValue::Null, |t| {
         text(Timestamp::from_unix(t).to_rfc3339())
     })
-}
-
-fn direction_text(direction: Option<Direction>) -> &'static str {
-    match direction {
-        Some(Direction::Inbound) => "inbound",
-        Some(Direction::Outbound) => "outbound",
-        Some(Direction::Internal) => "internal",
-        None => "unknown",
-    }
-}
-
-fn direction_of(text: &str) -> Option<Direction> {
-    match text {
-        "inbound" => Some(Direction::Inbound),
-        "outbound" => Some(Direction::Outbound),
-        "internal" => Some(Direction::Internal),
-        _ => None,
-    }
-}
-
-fn outcome_text(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Answered => "answered",
-        Outcome::Missed => "missed",
-        Outcome::Busy => "busy",
-        Outcome::Failed => "failed",
-    }
-}
-
-fn outcome_of(text: &str) -> Option<Outcome> {
-    match text {
-        "answered" => Some(Outcome::Answered),
-        "missed" => Some(Outcome::Missed),
-        "busy" => Some(Outcome::Busy),
-        "failed" => Some(Outcome::Failed),
-        _ => None,
-    }
 }

@@ -169,6 +169,29 @@ impl Inbound {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The trailing-wildcard part of the path (Spin's `spin-path-info`) split at its first
+    /// segment: `("cloudpayments", "pay")` for `/webhooks/payments/cloudpayments/pay`.
+    pub fn path_info(&self) -> (&str, &str) {
+        let info = self
+            .header("spin-path-info")
+            .unwrap_or_default()
+            .trim_matches('/');
+        let (first, rest) = info.split_once('/').unwrap_or((info, ""));
+        (first, rest.trim_matches('/'))
+    }
+
+    /// The request as the core's provider readers take it; `rest` is what follows the
+    /// provider's name in the path.
+    pub fn provider_request<'a>(&'a self, rest: &'a str) -> orderpath_core::acquirer::Request<'a> {
+        orderpath_core::acquirer::Request {
+            method: &self.method,
+            rest,
+            query: &self.query,
+            headers: &self.headers,
+            body: &self.body,
+        }
+    }
+
     /// 405 with `Allow` unless the method is `allowed`.
     pub fn require_method(&self, allowed: &str) -> Result<(), ApiError> {
         if self.method == allowed {

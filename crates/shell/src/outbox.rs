@@ -384,7 +384,7 @@ fn operator_task(
             .flatten(),
         None => None,
     };
-    let assignee = manager.map_or_else(|| "role:manager".to_owned(), |m| format!("staff:{m}"));
+    let assignee = crate::tasks::manager_or_role(manager.as_deref());
     let what = match attempt.channel {
         "sms" => "SMS",
         "telegram" => "Telegram note",

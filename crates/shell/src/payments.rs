@@ -300,8 +300,7 @@ fn settle(
             messages.extend(run.handle(order_id, event)?.messages);
         }
         PaymentVerdict::Hold(problem) => {
-            let assignee =
-                manager.map_or_else(|| "role:manager".to_owned(), |m| format!("staff:{m}"));
+            let assignee = tasks::manager_or_role(manager.as_deref());
             let title = format!(
                 "Payment for order №{order_id} needs checking: {} ({} payment {})",
                 describe(&problem, &currency),

@@ -25,6 +25,12 @@ pub struct NewTask<'a> {
     pub due_at: Timestamp,
 }
 
+/// Who gets a system task about an order: its manager (`staff:<id>`), or the `manager` role
+/// when it has none.
+pub fn manager_or_role(manager: Option<&str>) -> String {
+    manager.map_or_else(|| "role:manager".to_owned(), |m| format!("staff:{m}"))
+}
+
 /// Creates a task; `None` when one with the same dedupe key exists.
 pub fn create(db: &Db, task: &NewTask<'_>, now: Timestamp) -> Result<Option<i64>, DbError> {
     let row = db.row(

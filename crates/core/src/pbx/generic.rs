@@ -60,21 +60,17 @@ pub fn parse(body: &[u8], webhook_id: &str) -> Result<PbxRequest, NoticeError> {
     };
     let data = root.required_object("data")?;
     let call_id = data.required_id("call_id")?;
-    let direction = match data.required_str("direction")? {
-        "inbound" => Direction::Inbound,
-        "outbound" => Direction::Outbound,
-        "internal" => Direction::Internal,
-        other => {
-            return Err(invalid(
-                data.path_of("direction"),
-                format!(
-                    "unknown direction {}; must be one of: {}",
-                    echo(other),
-                    DIRECTIONS.join(", ")
-                ),
-            ))
-        }
-    };
+    let given = data.required_str("direction")?;
+    let direction = Direction::parse(given).ok_or_else(|| {
+        invalid(
+            data.path_of("direction"),
+            format!(
+                "unknown direction {}; must be one of: {}",
+                echo(given),
+                DIRECTIONS.join(", ")
+            ),
+        )
+    })?;
     let customer_number = json_number(&data, "customer_number")?;
     if customer_number.is_none() && direction != Direction::Internal {
         return Err(invalid(
@@ -167,18 +163,14 @@ fn outcome(data: &Obj<'_>, ended: bool) -> Result<Option<Outcome>, NoticeError> 
         Some(_) if !ended => return Err(invalid(path, "is only given on call.ended")),
         Some(given) => given,
     };
-    match given {
-        "answered" => Ok(Some(Outcome::Answered)),
-        "missed" => Ok(Some(Outcome::Missed)),
-        "busy" => Ok(Some(Outcome::Busy)),
-        "failed" => Ok(Some(Outcome::Failed)),
-        other => Err(invalid(
+    Outcome::parse(given).map(Some).ok_or_else(|| {
+        invalid(
             path,
             format!(
                 "unknown outcome {}; must be one of: {}",
-                echo(other),
+                echo(given),
                 OUTCOMES.join(", ")
             ),
-        )),
-    }
+        )
+    })
 }

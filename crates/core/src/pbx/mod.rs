@@ -27,6 +27,25 @@ pub enum Direction {
     Internal,
 }
 
+impl Direction {
+    /// Every direction, in documentation order.
+    pub const ALL: [Direction; 3] = [Direction::Inbound, Direction::Outbound, Direction::Internal];
+
+    /// `inbound`, `outbound` or `internal`, as in the generic format and the call log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Inbound => "inbound",
+            Direction::Outbound => "outbound",
+            Direction::Internal => "internal",
+        }
+    }
+
+    /// The direction named `name`.
+    pub fn parse(name: &str) -> Option<Direction> {
+        Direction::ALL.into_iter().find(|d| d.as_str() == name)
+    }
+}
+
 /// How a finished call ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Outcome {
@@ -38,6 +57,31 @@ pub enum Outcome {
     Busy,
     /// The call could not be made (bad number, no money, network).
     Failed,
+}
+
+impl Outcome {
+    /// Every outcome, in documentation order.
+    pub const ALL: [Outcome; 4] = [
+        Outcome::Answered,
+        Outcome::Missed,
+        Outcome::Busy,
+        Outcome::Failed,
+    ];
+
+    /// `answered`, `missed`, `busy` or `failed`, as in the generic format and the call log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Answered => "answered",
+            Outcome::Missed => "missed",
+            Outcome::Busy => "busy",
+            Outcome::Failed => "failed",
+        }
+    }
+
+    /// The outcome named `name`.
+    pub fn parse(name: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.as_str() == name)
+    }
 }
 
 /// What one event says happened.

@@ -188,13 +188,16 @@ pub fn receive(run: &Run<'_>, source: &str, event: &CallEvent) -> Result<Logged,
         .customer_number
         .as_deref()
         .and_then(|n| Phone::parse(n).ok());
+    // The caller is identified once, when their number first becomes known (V8); the call's
+    // other events keep what was found (the UPDATE below leaves it when given NULL).
+    let newly_known = state.customer_number != before.customer_number;
     let finished = run.config.statuses.path.finished();
     let (customer_id, order_id) = match &phone {
-        Some(phone) => (
+        Some(phone) if newly_known => (
             customer_of(run, phone.as_str())?,
             orders::active_order_by_phone(db, phone.as_str(), &finished)?,
         ),
-        None => (None, None),
+        _ => (None, None),
     };
     let values = [
         text(state.direction.map_or("unknown", Direction::as_str)),

@@ -37,48 +37,41 @@ pub struct Receipt {
 
 /// Stores the levels and runs V7 and O6.
 pub fn receive(run: &Run<'_>, post: &StockPost) -> Result<Receipt, DbError> {
-    let before = levels(run, None)?;
-    let changed = store(run, post, &before)?;
-    let after = levels(run, None)?;
+    let mut levels = known_levels(run)?;
+    let changed = store(run, post, &mut levels)?;
     let mut receipt = Receipt {
         changed: changed.iter().cloned().collect(),
         ..Receipt::default()
     };
-    confirm_waiting(run, &after, &mut receipt)?;
+    confirm_waiting(run, &levels, &mut receipt)?;
     if !changed.is_empty() {
-        warn_short(run, &after, &changed, &mut receipt)?;
+        warn_short(run, &levels, &changed, &mut receipt)?;
     }
     Ok(receipt)
 }
 
-/// Known levels, all of them or those of `skus`.
-fn levels(run: &Run<'_>, skus: Option<&[String]>) -> Result<BTreeMap<String, i64>, DbError> {
-    let rows = match skus {
-        None => run
-            .db
-            .execute("SELECT sku, available FROM stock_levels", &[])?,
-        Some(skus) => run.db.execute(
-            "SELECT sku, available FROM stock_levels
-             WHERE sku IN (SELECT value FROM json_each(?))",
-            &[text(json!(skus).to_string())],
-        )?,
-    };
+/// Every known level.
+fn known_levels(run: &Run<'_>) -> Result<BTreeMap<String, i64>, DbError> {
+    let rows = run
+        .db
+        .execute("SELECT sku, available FROM stock_levels", &[])?;
     rows.rows
         .iter()
         .map(|row| Ok((req_text(row, 0)?, req_int(row, 1)?)))
         .collect()
 }
 
-/// Writes the post; returns the articles whose level is now different.
+/// Writes the post and brings `levels` (what was stored) up to date with it; returns the
+/// articles whose level is now different.
 fn store(
     run: &Run<'_>,
     post: &StockPost,
-    before: &BTreeMap<String, i64>,
+    levels: &mut BTreeMap<String, i64>,
 ) -> Result<BTreeSet<String>, DbError> {
     let now = run.now.to_rfc3339();
     let mut changed = BTreeSet::new();
     for (sku, available) in &post.levels {
-        if before.get(sku) == Some(available) {
+        if levels.insert(sku.clone(), *available) == Some(*available) {
             continue;
         }
         run.db.execute(
@@ -95,10 +88,13 @@ fn store(
     }
     if post.full {
         let listed: BTreeSet<&str> = post.levels.iter().map(|(s, _)| s.as_str()).collect();
-        let gone: Vec<&String> = before
-            .iter()
+        let gone: Vec<String> = levels
+            .iter_mut()
             .filter(|(sku, level)| **level != 0 && !listed.contains(sku.as_str()))
-            .map(|(sku, _)| sku)
+            .map(|(sku, level)| {
+                *level = 0;
+                sku.clone()
+            })
             .collect();
         if !gone.is_empty() {
             run.db.execute(
@@ -106,23 +102,41 @@ fn store(
                  WHERE sku IN (SELECT value FROM json_each(?))",
                 &[text(now.as_str()), text(json!(gone).to_string())],
             )?;
-            changed.extend(gone.into_iter().cloned());
+            changed.extend(gone);
         }
     }
     Ok(changed)
 }
 
-/// Quantities reserved per article, by every order but `except`.
-fn held(run: &Run<'_>, except: Option<&str>) -> Result<BTreeMap<String, i64>, DbError> {
+/// What is reserved, per order and article.
+fn reserved(run: &Run<'_>) -> Result<BTreeMap<String, BTreeMap<String, i64>>, DbError> {
     let rows = run.db.execute(
-        "SELECT sku, SUM(qty) FROM reservations
-         WHERE status = 'reserved' AND (?1 IS NULL OR order_id <> ?1) GROUP BY sku",
-        &[crate::db::opt_text(except)],
+        "SELECT order_id, sku, qty FROM reservations WHERE status = 'reserved'",
+        &[],
     )?;
-    rows.rows
-        .iter()
-        .map(|row| Ok((req_text(row, 0)?, req_int(row, 1)?)))
-        .collect()
+    let mut reserved: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    for row in &rows.rows {
+        let (order, sku, qty) = (req_text(row, 0)?, req_text(row, 1)?, req_int(row, 2)?);
+        *reserved.entry(order).or_default().entry(sku).or_insert(0) += qty;
+    }
+    Ok(reserved)
+}
+
+/// Quantities held per article by every order but `except`.
+fn held(
+    reserved: &BTreeMap<String, BTreeMap<String, i64>>,
+    except: Option<&str>,
+) -> BTreeMap<String, i64> {
+    let mut held = BTreeMap::new();
+    for (order, skus) in reserved {
+        if Some(order.as_str()) == except {
+            continue;
+        }
+        for (sku, qty) in skus {
+            *held.entry(sku.clone()).or_insert(0) += qty;
+        }
+    }
+    held
 }
 
 /// Each order's quantities per article, for orders matching `filter` (SQL on `orders o`).
@@ -163,7 +177,7 @@ fn confirm_waiting(
     if waiting.is_empty() {
         return Ok(());
     }
-    let held = held(run, None)?;
+    let held = held(&reserved(run)?, None);
     for allocation in stock::allocate(levels, &held, &waiting) {
         let id = allocation.order_id.as_str();
         reservations::reserve_quantities(run.db, id, &allocation.items, run.now)?;
@@ -194,18 +208,20 @@ fn warn_short(
             text(json!(changed_list).to_string()),
         ],
     )?;
+    let reserved = reserved(run)?;
+    let none = BTreeMap::new();
     for order in candidates {
         if receipt.confirmed.contains(&order.order_id) {
             continue;
         }
-        let own = reserved_skus(run, &order.order_id)?;
+        let own = reserved.get(&order.order_id).unwrap_or(&none);
         let needed: Vec<(String, i64)> = order
             .items
             .iter()
-            .filter(|(sku, _)| changed.contains(sku) && !own.contains(sku))
+            .filter(|(sku, _)| changed.contains(sku) && !own.contains_key(sku))
             .cloned()
             .collect();
-        let held = held(run, Some(&order.order_id))?;
+        let held = held(&reserved, Some(&order.order_id));
         let short = stock::short(levels, &held, &needed);
         if short.is_empty() {
             continue;
@@ -214,14 +230,6 @@ fn warn_short(
         receipt.short.push(order.order_id.clone());
     }
     Ok(())
-}
-
-fn reserved_skus(run: &Run<'_>, order_id: &str) -> Result<BTreeSet<String>, DbError> {
-    let rows = run.db.execute(
-        "SELECT sku FROM reservations WHERE order_id = ? AND status = 'reserved'",
-        &[text(order_id)],
-    )?;
-    rows.rows.iter().map(|row| req_text(row, 0)).collect()
 }
 
 fn raise(

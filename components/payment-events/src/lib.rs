@@ -13,11 +13,10 @@ mod verify;
 
 use orderpath_core::acquirer::{self, NoticeKind, Provider};
 use orderpath_core::automation::config::Config;
-use orderpath_core::report::{self, PaidOrder, PaymentReport};
 use orderpath_shell::automation::{self, Run};
 use orderpath_shell::clock::Timestamp;
 use orderpath_shell::config;
-use orderpath_shell::db::{req_int, req_text, text, Db};
+use orderpath_shell::db::Db;
 use orderpath_shell::http::{self, Answer, ApiError, Inbound};
 use orderpath_shell::inbound::{self, Handled, Notification};
 use orderpath_shell::payments::{self, Receipt, Received};
@@ -142,59 +141,34 @@ fn ack(provider: Provider, detail: serde_json::Value) -> Answer {
         }
         _ => ack.body,
     };
+    reply(ack.content_type, body)
+}
+
+/// A 200 with the provider's content type.
+fn reply(content_type: &str, body: String) -> Answer {
     Answer {
         status: 200,
         body,
-        headers: vec![("content-type".into(), ack.content_type.into())],
+        headers: vec![("content-type".into(), content_type.into())],
     }
 }
 
-/// CloudPayments `Check`: the payment may go ahead when its order exists, is not finished,
-/// and the amount and currency are the order's.
+/// CloudPayments `Check`: the core decides from the order it names.
 fn check(
     db: &Db,
     payment: &acquirer::ReportedPayment,
     config: &Config,
 ) -> Result<Answer, ApiError> {
-    use acquirer::cloudpayments::{
-        answer, CODE_AMOUNT_MISMATCH, CODE_OK, CODE_REFUSED, CODE_UNKNOWN_ORDER,
-    };
+    use acquirer::cloudpayments::{answer, check_code, CheckedOrder};
     let order = match payment.order_ref.as_deref() {
-        Some(id) => db.row(
-            "SELECT id, currency, total, status FROM orders WHERE id = ?",
-            &[text(id)],
-        )?,
+        Some(id) => payments::payable_order(db, id)?,
         None => None,
     };
-    let code = match order {
-        None => CODE_UNKNOWN_ORDER,
-        Some(row) => {
-            let id = orderpath_core::event::OrderId::parse(&req_text(&row, 0)?)
-                .map_err(|e| ApiError::internal(&e))?;
-            let (currency, total, status) =
-                (req_text(&row, 1)?, req_int(&row, 2)?, req_text(&row, 3)?);
-            let report = PaymentReport {
-                outcome: payment.outcome,
-                amount: payment.amount,
-                currency: payment.currency.as_deref(),
-            };
-            let order = PaidOrder {
-                id: &id,
-                currency: &currency,
-                total,
-            };
-            let finished = config.statuses.path.finished().contains(&status.as_str());
-            match report::check_payment(report, order) {
-                _ if finished => CODE_REFUSED,
-                Ok(()) => CODE_OK,
-                Err(_) => CODE_AMOUNT_MISMATCH,
-            }
-        }
-    };
-    let ack = answer(code);
-    Ok(Answer {
-        status: 200,
-        body: ack.body,
-        headers: vec![("content-type".into(), ack.content_type.into())],
-    })
+    let finished = config.statuses.path.finished();
+    let checked = order.as_ref().map(|order| CheckedOrder {
+        order: order.paid(),
+        finished: finished.contains(&order.status.as_str()),
+    });
+    let ack = answer(check_code(payment, checked));
+    Ok(reply(ack.content_type, ack.body))
 }

@@ -11,6 +11,7 @@
 //!   customer it came from and their orders in progress.
 
 use orderpath_core::call_report;
+use orderpath_shell::calls;
 use orderpath_shell::clock::Timestamp;
 use orderpath_shell::db::Db;
 use orderpath_shell::http::{self, Answer, ApiError, Inbound};
@@ -211,30 +212,7 @@ fn calls_report(inbound: &Inbound) -> Result<Answer, ApiError> {
         return Err(bad_param("to", "a report covers at most 366 days"));
     }
     let db = Db::open(config::synchronous()?)?;
-    // Outbound calls after the range may still return a missed call in it.
-    let rows = db.execute(
-        "SELECT direction, phone, operator, started_at, answered FROM calls
-         WHERE finished = 1 AND started_at >= ?
-           AND (started_at < ? OR direction = 'outbound')",
-        &[
-            orderpath_shell::db::text(Timestamp::from_unix(start).to_rfc3339()),
-            orderpath_shell::db::text(Timestamp::from_unix(end).to_rfc3339()),
-        ],
-    )?;
-    let calls = rows
-        .rows
-        .iter()
-        .filter_map(|row| {
-            let started = orderpath_shell::db::get_text(row, 3).ok()??;
-            Some(call_report::LoggedCall {
-                direction: orderpath_shell::db::get_text(row, 0).ok()??,
-                phone: orderpath_shell::db::get_text(row, 1).ok()?,
-                operator: orderpath_shell::db::get_text(row, 2).ok()?,
-                started_at: Timestamp::parse_rfc3339(&started)?.unix(),
-                answered: orderpath_shell::db::get_int(row, 4).ok()? == Some(1),
-            })
-        })
-        .collect::<Vec<_>>();
+    let calls = calls::for_report(&db, (start, end))?;
     let mut report = call_report::summarize(&calls, (start, end), &tz);
     report["from"] = json!(from);
     report["to"] = json!(to);
@@ -244,7 +222,6 @@ fn calls_report(inbound: &Inbound) -> Result<Answer, ApiError> {
 
 /// V8: calls, newest first, with the caller's customer record and orders in progress.
 fn list_calls(inbound: &Inbound) -> Result<Answer, ApiError> {
-    use orderpath_shell::db::{get_int, get_text, int, opt_text};
     let phone = match inbound.param("phone") {
         Some(raw) => Some(
             orderpath_core::contact::Phone::parse(raw)
@@ -263,53 +240,8 @@ fn list_calls(inbound: &Inbound) -> Result<Answer, ApiError> {
         None => 100,
     };
     let config = orderpath_shell::automation::load_config()?;
-    let finished = json!(config.statuses.path.finished()).to_string();
+    let finished = config.statuses.path.finished();
     let db = Db::open(config::synchronous()?)?;
-    let rows = db.execute(
-        "SELECT c.id, c.source, c.direction, c.phone, c.line, c.operator, c.started_at,
-                c.answered_at, c.ended_at, c.duration, c.outcome, c.finished, c.order_id,
-                c.lead, cu.id, cu.name,
-                (SELECT json_group_array(json_object('order_id', o.id, 'status', o.status,
-                                                     'total', o.total))
-                 FROM orders o
-                 WHERE o.customer_id = cu.id
-                   AND o.status NOT IN (SELECT value FROM json_each(?1)))
-         FROM calls c LEFT JOIN customers cu ON cu.id = c.customer_id
-         WHERE (?2 IS NULL OR c.phone = ?2)
-         ORDER BY c.id DESC LIMIT ?3",
-        &[
-            orderpath_shell::db::text(finished),
-            opt_text(phone.as_deref()),
-            int(limit),
-        ],
-    )?;
-    let text = |row, i| get_text(row, i).ok().flatten();
-    let calls: Vec<Value> = rows
-        .rows
-        .iter()
-        .map(|row| {
-            let orders: Value = text(row, 16)
-                .and_then(|t| serde_json::from_str(&t).ok())
-                .unwrap_or_else(|| json!([]));
-            json!({
-                "id": get_int(row, 0).ok().flatten(),
-                "source": text(row, 1),
-                "direction": text(row, 2),
-                "phone": text(row, 3),
-                "line": text(row, 4),
-                "operator": text(row, 5),
-                "started_at": text(row, 6),
-                "answered_at": text(row, 7),
-                "ended_at": text(row, 8),
-                "duration": get_int(row, 9).ok().flatten(),
-                "outcome": text(row, 10),
-                "finished": get_int(row, 11).ok().flatten() == Some(1),
-                "order_id": text(row, 12),
-                "lead": get_int(row, 13).ok().flatten() == Some(1),
-                "customer": get_int(row, 14).ok().flatten().map(|id| json!({
-                    "id": id, "name": text(row, 15), "orders_in_progress": orders })),
-            })
-        })
-        .collect();
+    let calls = calls::list(&db, phone.as_deref(), limit, &finished)?;
     Ok(Answer::json(200, &json!({ "calls": calls })))
 }

@@ -11,6 +11,7 @@
 //! the triggers (O4 in working hours, C10 outside; O3 for our unanswered calls). An answered
 //! call of ours closes the open callback tasks of that order.
 
+use orderpath_core::call_report::LoggedCall;
 use orderpath_core::contact::Phone;
 use orderpath_core::event::{CallDirection, CallEnded, CallOutcome, OrderId};
 use orderpath_core::pbx::{CallEvent, CallState, Direction, Outcome};
@@ -20,7 +21,7 @@ use spin_sdk::sqlite::{RowResult, Value as SqlValue};
 
 use crate::automation::Run;
 use crate::clock::Timestamp;
-use crate::db::{get_int, get_text, int, opt_text, req_int, text, DbError};
+use crate::db::{get_int, get_text, int, opt_text, req_int, req_text, text, Db, DbError};
 use crate::orders::{self, HistoryEntry, Outcome as HistoryOutcome};
 
 /// Tasks a returned call makes unnecessary: the shipped callback triggers.
@@ -357,4 +358,91 @@ fn opt_time(unix: Option<i64>) -> SqlValue {
     unix.map_or(SqlValue::Null, |t| {
         text(Timestamp::from_unix(t).to_rfc3339())
     })
+}
+
+/// Finished calls for the V9 report of `[start, end)` (unix seconds): those that started in
+/// the range, and our outbound calls after it (they may still return a missed call in it).
+pub fn for_report(db: &Db, (start, end): (i64, i64)) -> Result<Vec<LoggedCall>, DbError> {
+    let rows = db.execute(
+        "SELECT direction, phone, operator, started_at, answered FROM calls
+         WHERE finished = 1 AND started_at >= ?
+           AND (started_at < ? OR direction = 'outbound')",
+        &[
+            text(Timestamp::from_unix(start).to_rfc3339()),
+            text(Timestamp::from_unix(end).to_rfc3339()),
+        ],
+    )?;
+    let mut calls = Vec::with_capacity(rows.rows.len());
+    for row in &rows.rows {
+        let Some(started) = get_text(row, 3)?.and_then(|t| Timestamp::parse_rfc3339(&t)) else {
+            continue;
+        };
+        calls.push(LoggedCall {
+            direction: req_text(row, 0)?,
+            phone: get_text(row, 1)?,
+            operator: get_text(row, 2)?,
+            started_at: started.unix(),
+            answered: get_int(row, 4)? == Some(1),
+        });
+    }
+    Ok(calls)
+}
+
+/// V8: calls newest first (only `phone`'s when given), each with the caller's customer and
+/// their orders not in a `finished` status.
+pub fn list(
+    db: &Db,
+    phone: Option<&str>,
+    limit: i64,
+    finished: &[&str],
+) -> Result<Vec<serde_json::Value>, DbError> {
+    let rows = db.execute(
+        "SELECT c.id, c.source, c.direction, c.phone, c.line, c.operator, c.started_at,
+                c.answered_at, c.ended_at, c.duration, c.outcome, c.finished, c.order_id,
+                c.lead, cu.id, cu.name,
+                (SELECT json_group_array(json_object('order_id', o.id, 'status', o.status,
+                                                     'total', o.total))
+                 FROM orders o
+                 WHERE o.customer_id = cu.id
+                   AND o.status NOT IN (SELECT value FROM json_each(?1)))
+         FROM calls c LEFT JOIN customers cu ON cu.id = c.customer_id
+         WHERE (?2 IS NULL OR c.phone = ?2)
+         ORDER BY c.id DESC LIMIT ?3",
+        &[
+            text(json!(finished).to_string()),
+            opt_text(phone),
+            int(limit),
+        ],
+    )?;
+    rows.rows
+        .iter()
+        .map(|row| {
+            let orders: serde_json::Value = get_text(row, 16)?
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or_else(|| json!([]));
+            let customer = get_int(row, 14)?
+                .map(|id| -> Result<_, DbError> {
+                    Ok(json!({ "id": id, "name": get_text(row, 15)?,
+                               "orders_in_progress": orders }))
+                })
+                .transpose()?;
+            Ok(json!({
+                "id": req_int(row, 0)?,
+                "source": get_text(row, 1)?,
+                "direction": get_text(row, 2)?,
+                "phone": get_text(row, 3)?,
+                "line": get_text(row, 4)?,
+                "operator": get_text(row, 5)?,
+                "started_at": get_text(row, 6)?,
+                "answered_at": get_text(row, 7)?,
+                "ended_at": get_text(row, 8)?,
+                "duration": get_int(row, 9)?,
+                "outcome": get_text(row, 10)?,
+                "finished": get_int(row, 11)? == Some(1),
+                "order_id": get_text(row, 12)?,
+                "lead": get_int(row, 13)? == Some(1),
+                "customer": customer,
+            }))
+        })
+        .collect()
 }

@@ -232,34 +232,16 @@ fn settle(
     messages: &mut Vec<i64>,
 ) -> Result<&'static str, DbError> {
     let db = run.db;
-    let order = db
-        .row(
-            "SELECT currency, total, manager FROM orders WHERE id = ?",
-            &[text(order_id)],
-        )?
-        .ok_or(DbError::Shape(
-            "a payment's order vanished while settling it",
-        ))?;
-    let (currency, total, manager) = (
-        req_text(&order, 0)?,
-        req_int(&order, 1)?,
-        get_text(&order, 2)?,
-    );
-    let id = OrderId::parse(order_id).map_err(|_| DbError::Shape("stored order id is invalid"))?;
+    let order = payable_order(db, order_id)?.ok_or(DbError::Shape(
+        "a payment's order vanished while settling it",
+    ))?;
+    let (currency, manager) = (order.currency.as_str(), order.manager.clone());
     let earlier = earlier_outcomes(db, stored)?;
-    let verdict = report::judge_payment(
-        stored.report(),
-        PaidOrder {
-            id: &id,
-            currency: &currency,
-            total,
-        },
-        &earlier,
-    );
+    let verdict = report::judge_payment(stored.report(), order.paid(), &earlier);
     let (state, reason) = match &verdict {
         PaymentVerdict::Apply(_) => ("applied", None),
         PaymentVerdict::Superseded(by) => ("superseded", Some(format!("already {}", by.as_str()))),
-        PaymentVerdict::Hold(problem) => (problem.code(), Some(describe(problem, &currency))),
+        PaymentVerdict::Hold(problem) => (problem.code(), Some(describe(problem, currency))),
     };
     db.execute(
         "UPDATE payments SET order_id = ?, state = ?, linked_at = ? WHERE id = ?",
@@ -303,7 +285,7 @@ fn settle(
             let assignee = tasks::manager_or_role(manager.as_deref());
             let title = format!(
                 "Payment for order №{order_id} needs checking: {} ({} payment {})",
-                describe(&problem, &currency),
+                describe(&problem, currency),
                 stored.source,
                 stored.payment_id
             );
@@ -339,6 +321,51 @@ fn settle(
         settle(run, &Stored::from_row(&row)?, order_id, messages)?;
     }
     Ok(state)
+}
+
+/// What a payment needs to know of its order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayableOrder {
+    /// The order's id.
+    pub id: OrderId,
+    /// Its currency.
+    pub currency: String,
+    /// What the customer owes, minor units.
+    pub total: i64,
+    /// Its status.
+    pub status: String,
+    /// Its manager, when it has one.
+    pub manager: Option<String>,
+}
+
+impl PayableOrder {
+    /// The order as the core's payment decisions take it.
+    pub fn paid(&self) -> PaidOrder<'_> {
+        PaidOrder {
+            id: &self.id,
+            currency: &self.currency,
+            total: self.total,
+        }
+    }
+}
+
+/// The order a payment names, `None` when there is no such order.
+pub fn payable_order(db: &Db, order_id: &str) -> Result<Option<PayableOrder>, DbError> {
+    let Some(row) = db.row(
+        "SELECT id, currency, total, status, manager FROM orders WHERE id = ?",
+        &[text(order_id)],
+    )?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(PayableOrder {
+        id: OrderId::parse(&req_text(&row, 0)?)
+            .map_err(|_| DbError::Shape("stored order id is invalid"))?,
+        currency: req_text(&row, 1)?,
+        total: req_int(&row, 2)?,
+        status: req_text(&row, 3)?,
+        manager: get_text(&row, 4)?,
+    }))
 }
 
 /// The outcomes of the same payment's other reports, whatever their state.

@@ -29,6 +29,36 @@ pub const CODE_AMOUNT_MISMATCH: i32 = 12;
 /// `Check`: the payment cannot be accepted.
 pub const CODE_REFUSED: i32 = 13;
 
+/// What a `Check` needs to know of the order it names.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckedOrder<'a> {
+    /// The order's currency, total and id.
+    pub order: crate::report::PaidOrder<'a>,
+    /// It is in a finished status (done or cancelled).
+    pub finished: bool,
+}
+
+/// The answer to `Check` ("may this payment go ahead?"): [`CODE_UNKNOWN_ORDER`] when the order
+/// is not known, [`CODE_REFUSED`] when it is finished, [`CODE_AMOUNT_MISMATCH`] for another
+/// amount or currency, else [`CODE_OK`].
+pub fn check_code(payment: &ReportedPayment, order: Option<CheckedOrder<'_>>) -> i32 {
+    let Some(checked) = order else {
+        return CODE_UNKNOWN_ORDER;
+    };
+    if checked.finished {
+        return CODE_REFUSED;
+    }
+    let report = crate::report::PaymentReport {
+        outcome: payment.outcome,
+        amount: payment.amount,
+        currency: payment.currency.as_deref(),
+    };
+    match crate::report::check_payment(report, checked.order) {
+        Ok(()) => CODE_OK,
+        Err(_) => CODE_AMOUNT_MISMATCH,
+    }
+}
+
 /// The answer CloudPayments expects: `{"code":N}`.
 pub fn answer(code: i32) -> Ack {
     Ack {

@@ -376,3 +376,40 @@ fn answers_are_codes_in_json() {
     assert_eq!(answer(CODE_REFUSED).body, "{\"code\":13}");
     assert_eq!(Provider::CloudPayments.ack(), answer(CODE_OK));
 }
+
+#[test]
+fn check_answers_by_the_order_it_names() {
+    use crate::acquirer::cloudpayments::{check_code, CheckedOrder};
+    use crate::acquirer::ReportedPayment;
+    use crate::event::OrderId;
+    use crate::report::PaidOrder;
+    let payment = |amount| ReportedPayment {
+        order_ref: Some("A-1001".to_owned()),
+        payment_id: "3093418".to_owned(),
+        operation_id: None,
+        outcome: PaymentOutcome::Authorised,
+        amount: Some(amount),
+        currency: Some("RUB".to_owned()),
+        reason: None,
+        test: false,
+    };
+    let id = OrderId::parse("A-1001").expect("id");
+    let order = |finished| {
+        Some(CheckedOrder {
+            order: PaidOrder {
+                id: &id,
+                currency: "RUB",
+                total: 1_290_000,
+            },
+            finished,
+        })
+    };
+
+    assert_eq!(check_code(&payment(1_290_000), order(false)), CODE_OK);
+    assert_eq!(
+        check_code(&payment(100_000), order(false)),
+        CODE_AMOUNT_MISMATCH
+    );
+    assert_eq!(check_code(&payment(1_290_000), order(true)), CODE_REFUSED);
+    assert_eq!(check_code(&payment(1_290_000), None), CODE_UNKNOWN_ORDER);
+}

@@ -43,10 +43,7 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
         return Err(error);
     }
     let now = Timestamp::now();
-    let notice = verify::read(provider, &inbound, rest, now).map_err(|e| match e {
-        verify::Refusal::Notice(error) => ApiError::from(error),
-        verify::Refusal::Api(error) => error,
-    })?;
+    let notice = verify::read(provider, &inbound, rest, now)?;
     let automation = automation::load_config()?;
     let db = Db::open(config::synchronous()?)?;
     let source = provider.as_str();

@@ -2,31 +2,11 @@
 //! provider's way. A provider without a configured secret is refused with 503 and the name of
 //! the variable to set — never accepted unsigned.
 
-use orderpath_core::acquirer::{self, yookassa, Notice, NoticeError, Provider};
+use orderpath_core::acquirer::{self, yookassa, Notice, Provider};
 use orderpath_shell::clock::Timestamp;
 use orderpath_shell::config::{self, Secret};
 use orderpath_shell::http::{ApiError, Inbound};
 use orderpath_shell::inbound;
-
-/// Why a request is not read.
-pub enum Refusal {
-    /// The provider's check or format refused it.
-    Notice(NoticeError),
-    /// Our side: not configured, or not from an allowed address.
-    Api(ApiError),
-}
-
-impl From<ApiError> for Refusal {
-    fn from(error: ApiError) -> Self {
-        Refusal::Api(error)
-    }
-}
-
-impl From<config::ConfigError> for Refusal {
-    fn from(error: config::ConfigError) -> Self {
-        Refusal::Api(error.into())
-    }
-}
 
 /// The component variable holding each provider's secret.
 fn secret_variable(provider: Provider) -> &'static str {
@@ -46,7 +26,7 @@ pub fn read(
     inbound: &Inbound,
     rest: &str,
     now: Timestamp,
-) -> Result<Notice, Refusal> {
+) -> Result<Notice, ApiError> {
     if provider == Provider::YooKassa {
         check_source_address(inbound)?;
     }
@@ -57,22 +37,22 @@ pub fn read(
             "generic payment notifications",
             now,
         )?;
-        return acquirer::generic::parse(&inbound.body, id).map_err(Refusal::Notice);
+        return acquirer::generic::parse(&inbound.body, id).map_err(ApiError::from);
     }
     let secret = configured_secret(provider)?;
     let request = inbound.provider_request(rest);
-    acquirer::read(provider, &request, secret.expose(), now.unix()).map_err(Refusal::Notice)
+    acquirer::read(provider, &request, secret.expose(), now.unix()).map_err(ApiError::from)
 }
 
 /// The provider's secret; 503 naming the variable when it is empty.
-fn configured_secret(provider: Provider) -> Result<Secret, Refusal> {
+fn configured_secret(provider: Provider) -> Result<Secret, ApiError> {
     let what = format!("{} notifications", provider.as_str());
-    Ok(inbound::required_secret(secret_variable(provider), &what)?)
+    inbound::required_secret(secret_variable(provider), &what)
 }
 
 /// YooKassa signs nothing: besides the token, its notifications may be limited to its
 /// published addresses (`yookassa_allowed_ips`, read against Spin's `spin-client-addr`).
-fn check_source_address(inbound: &Inbound) -> Result<(), Refusal> {
+fn check_source_address(inbound: &Inbound) -> Result<(), ApiError> {
     let list = config::var("yookassa_allowed_ips")?;
     if list.trim().is_empty() {
         return Ok(());
@@ -80,14 +60,14 @@ fn check_source_address(inbound: &Inbound) -> Result<(), Refusal> {
     let client = inbound.header("spin-client-addr").unwrap_or_default();
     match yookassa::client_allowed(client, &list) {
         Ok(true) => Ok(()),
-        Ok(false) => Err(Refusal::Api(ApiError::new(
+        Ok(false) => Err(ApiError::new(
             403,
             "forbidden_source",
             format!("{client:?} is not in yookassa_allowed_ips"),
-        ))),
-        Err(reason) => Err(Refusal::Api(ApiError::from(config::ConfigError::Invalid {
+        )),
+        Err(reason) => Err(ApiError::from(config::ConfigError::Invalid {
             name: "yookassa_allowed_ips",
             reason,
-        }))),
+        })),
     }
 }

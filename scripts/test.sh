@@ -6,7 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-harness() { cargo run --quiet -p orderpath-harness --bin spin-harness -- "$@"; }
+# Build the test binaries first and take the harness binary from that same build: a separate
+# `cargo run -p orderpath-harness` resolves other features and compiles wasmtime a second time
+# (twice the time and disk).
+cargo test --no-run --quiet
+harness() { "${CARGO_TARGET_DIR:-target}/debug/spin-harness" "$@"; }
 
 harness build -f spin.toml
 harness build -f tests/probe/spin.toml

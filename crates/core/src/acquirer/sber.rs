@@ -10,7 +10,10 @@
 //! The gateway sends upper-case hex; either case is accepted. Unsigned callbacks are refused,
 //! as is the asymmetric (RSA) variant, which needs the bank's public key.
 //!
-//! HTTP 200 acknowledges. The idempotency key is `mdOrder` with `operation` and `status`.
+//! HTTP 200 acknowledges. The idempotency key is `mdOrder` with `operation` and `status` —
+//! and, for refunds, `amount` too: two partial refunds of one order differ only there. (Without
+//! `amount` in the callbacks, or with two refunds of the same amount, a second refund cannot be
+//! told from a re-delivery; the first is kept.)
 
 use super::json::{self, id_text};
 use super::verify::{form_pairs, hex, hmac_sha256, same_hex};
@@ -86,7 +89,13 @@ pub fn read(request: &Request<'_>, key: &str) -> Result<Notice, NoticeError> {
         }
         None => None,
     };
-    let key = format!("{md_order}:{operation}:{}", if done { 1 } else { 0 });
+    let mut key = format!("{md_order}:{operation}:{}", if done { 1 } else { 0 });
+    if operation == "refunded" {
+        key = format!(
+            "{key}:{}",
+            amount.map(|a| a.to_string()).unwrap_or_default()
+        );
+    }
 
     let failed = |reason: &str| Some((PaymentOutcome::Failed, Some(reason.to_owned())));
     let mapped = match (operation, done) {

@@ -11,7 +11,9 @@
 //!
 //! The answer must be the body `OK`; otherwise T-Bank re-sends hourly for 24 hours. A
 //! one-stage payment sends both `AUTHORIZED` and `CONFIRMED`, so the idempotency key is
-//! `PaymentId` with `Status`.
+//! `PaymentId` with `Status` — and, for refunds, `Amount` too: two partial refunds of one
+//! payment both arrive as `PARTIAL_REFUNDED` and differ only there. (Two partial refunds of the
+//! same amount cannot be told from a re-delivery; the first is kept.)
 
 use serde_json::Value;
 
@@ -65,7 +67,9 @@ pub fn read(request: &Request<'_>, password: &str) -> Result<Notice, NoticeError
 
     let status = root.required_str("Status")?;
     let payment_id = root.required_id("PaymentId")?;
-    let key = format!("{payment_id}:{status}");
+    // Only payments need it: an intermediate status is acknowledged whatever it carries.
+    let amount = || root.required_minor("Amount");
+    let mut key = format!("{payment_id}:{status}");
     let (outcome, reason) = match status {
         "CONFIRMED" => (PaymentOutcome::Succeeded, None),
         "AUTHORIZED" => (PaymentOutcome::Authorised, None),
@@ -74,7 +78,10 @@ pub fn read(request: &Request<'_>, password: &str) -> Result<Notice, NoticeError
         }
         // The hold was released: the money never left the customer.
         "REVERSED" | "PARTIAL_REVERSED" => (PaymentOutcome::Failed, Some("reversed".to_owned())),
-        "REFUNDED" | "PARTIAL_REFUNDED" => (PaymentOutcome::Refunded, None),
+        "REFUNDED" | "PARTIAL_REFUNDED" => {
+            key = format!("{key}:{}", amount()?);
+            (PaymentOutcome::Refunded, None)
+        }
         _ => {
             return Ok(Notice {
                 key,
@@ -89,7 +96,7 @@ pub fn read(request: &Request<'_>, password: &str) -> Result<Notice, NoticeError
         payment_id,
         operation_id,
         outcome,
-        amount: Some(root.required_minor("Amount")?),
+        amount: Some(amount()?),
         currency: None,
         reason,
         test: false,

@@ -66,7 +66,20 @@ fn refunded_names_the_refund_by_order_and_amount() {
 
     let mut want = sber(PaymentOutcome::Refunded);
     want.operation_id = Some(format!("{MD_ORDER}:refunded:1290000"));
+    assert_eq!(notice.key, format!("{MD_ORDER}:refunded:1:1290000"));
     assert_eq!(payment(&notice), &want);
+}
+
+#[test]
+fn two_partial_refunds_of_one_order_are_two_callbacks() {
+    let first = resigned(fixture!("sber/refunded.query"), "amount", Some("300000"));
+    let second = resigned(fixture!("sber/refunded.query"), "amount", Some("200000"));
+
+    let (first, second) = (read_query(&first).unwrap(), read_query(&second).unwrap());
+
+    assert_eq!(first.key, format!("{MD_ORDER}:refunded:1:300000"));
+    assert_eq!(second.key, format!("{MD_ORDER}:refunded:1:200000"));
+    assert_eq!(payment(&second).amount, Some(200_000));
 }
 
 #[test]

@@ -54,7 +54,7 @@ fn token_counts_booleans_as_words_and_skips_nested_values_and_null() {
     let mut want = expected(PAYMENT, PaymentOutcome::Refunded);
     want.amount = Some(300_000);
     want.currency = None;
-    want.operation_id = Some(format!("{PAYMENT}:PARTIAL_REFUNDED"));
+    want.operation_id = Some(format!("{PAYMENT}:PARTIAL_REFUNDED:300000"));
     assert_eq!(payment(&notice), &want);
 }
 
@@ -94,13 +94,38 @@ fn rejected_fails_with_message_details_and_error_code() {
 }
 
 #[test]
-fn refunded_names_its_operation_by_payment_and_status() {
+fn refunded_names_its_operation_by_payment_status_and_amount() {
     let notice = read_body(fixture!("tbank/refunded.json")).unwrap();
 
     let mut want = expected(PAYMENT, PaymentOutcome::Refunded);
     want.currency = None;
-    want.operation_id = Some(format!("{PAYMENT}:REFUNDED"));
+    want.operation_id = Some(format!("{PAYMENT}:REFUNDED:1290000"));
+    assert_eq!(notice.key, format!("{PAYMENT}:REFUNDED:1290000"));
     assert_eq!(payment(&notice), &want);
+}
+
+#[test]
+fn two_partial_refunds_of_one_payment_are_two_notifications() {
+    let partial = resigned(
+        fixture!("tbank/refunded.json"),
+        "Status",
+        Some(json!("PARTIAL_REFUNDED")),
+    );
+    let first = resigned(&partial, "Amount", Some(json!(300_000)));
+    let second = resigned(&partial, "Amount", Some(json!(200_000)));
+
+    let (first, second) = (read_body(&first).unwrap(), read_body(&second).unwrap());
+
+    assert_eq!(first.key, format!("{PAYMENT}:PARTIAL_REFUNDED:300000"));
+    assert_eq!(second.key, format!("{PAYMENT}:PARTIAL_REFUNDED:200000"));
+    assert_ne!(payment(&first).operation_id, payment(&second).operation_id);
+}
+
+#[test]
+fn an_intermediate_status_needs_no_amount() {
+    let body = resigned(fixture!("tbank/new.json"), "Amount", None);
+
+    assert_eq!(read_body(&body).unwrap().kind, NoticeKind::Ignored);
 }
 
 #[test]

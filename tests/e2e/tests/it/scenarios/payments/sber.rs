@@ -313,6 +313,63 @@ async fn a_refund_reported_before_the_deposit_wins_and_no_payment_message_goes_o
 }
 
 #[tokio::test]
+async fn two_partial_refunds_are_both_kept_and_a_repeated_one_once() {
+    let app = TestApp::start().await;
+    order_awaiting_payment(&app, None).await;
+    acknowledged(&app, get(&query("deposited.query"))).await;
+    let partial = |amount: &str| {
+        get(&resigned(
+            &query("refunded.query"),
+            &[("amount", Some(amount))],
+            SBER_KEY,
+        ))
+    };
+
+    acknowledged(&app, partial("300000")).await;
+    acknowledged(&app, partial("300000")).await;
+    acknowledged(&app, partial("200000")).await;
+
+    assert_eq!(
+        rows(
+            &app,
+            "SELECT status, amount, state, event_id FROM payments ORDER BY id"
+        ),
+        json!([
+            [
+                "succeeded",
+                TOTAL,
+                "applied",
+                format!("{MD_ORDER}:deposited:1")
+            ],
+            [
+                "refunded",
+                300_000,
+                "applied",
+                format!("{MD_ORDER}:refunded:1:300000")
+            ],
+            [
+                "refunded",
+                200_000,
+                "applied",
+                format!("{MD_ORDER}:refunded:1:200000")
+            ]
+        ])
+    );
+    assert_eq!(
+        order_row(&app),
+        json!([["prepare-for-delivery", "refunded"]])
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM order_history WHERE order_id = '{ORDER}' AND field = 'payment' AND new_value LIKE '%refunded%'"
+        )),
+        2,
+        "each refund once in the history"
+    );
+    assert_eq!(sms_texts(&app), [PAID_SMS], "refunds send nothing");
+}
+
+#[tokio::test]
 async fn a_decline_reported_after_the_deposit_changes_nothing() {
     let app = TestApp::start().await;
     order_awaiting_payment(&app, None).await;

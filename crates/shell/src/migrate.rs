@@ -342,6 +342,25 @@ const MIGRATIONS: &[Migration] = &[
             "CREATE INDEX tasks_order_open ON tasks(order_id, status)",
         ],
     },
+    Migration {
+        version: 11,
+        name: "stock levels per warehouse",
+        statements: &[
+            // Rebuilt with the warehouse in the key: a warehouse's snapshot zeroes only its own
+            // articles. Levels stored so far belong to the unnamed warehouse ''.
+            "CREATE TABLE stock_levels_v11 (
+                sku TEXT NOT NULL,
+                warehouse TEXT NOT NULL DEFAULT '',
+                available INTEGER NOT NULL CHECK (available >= 0),
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (sku, warehouse)
+            )",
+            "INSERT INTO stock_levels_v11 (sku, warehouse, available, updated_at)
+             SELECT sku, '', available, updated_at FROM stock_levels",
+            "DROP TABLE stock_levels",
+            "ALTER TABLE stock_levels_v11 RENAME TO stock_levels",
+        ],
+    },
 ];
 
 /// The newest schema version this build knows.

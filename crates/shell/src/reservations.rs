@@ -36,11 +36,13 @@ pub fn reserve_quantities(
     release(db, order_id, now)?;
     let mut short = Vec::new();
     for (sku, qty) in wanted {
+        // The article's stock over all warehouses, less what other orders hold; no row when
+        // no warehouse ever reported it.
         let free = db.row(
-            "SELECT s.available - COALESCE((SELECT SUM(r.qty) FROM reservations r
-                 WHERE r.sku = s.sku AND r.status = 'reserved' AND r.order_id <> ?), 0)
-             FROM stock_levels s WHERE s.sku = ?",
-            &[text(order_id), text(sku.clone())],
+            "SELECT SUM(s.available) - COALESCE((SELECT SUM(r.qty) FROM reservations r
+                 WHERE r.sku = ? AND r.status = 'reserved' AND r.order_id <> ?), 0)
+             FROM stock_levels s WHERE s.sku = ? HAVING COUNT(*) > 0",
+            &[text(sku.clone()), text(order_id), text(sku.clone())],
         )?;
         if let Some(free) = free {
             if req_int(&free, 0)? < *qty {

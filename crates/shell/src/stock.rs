@@ -1,7 +1,8 @@
 //! Stock levels from the accounting system, and what they do to orders.
 //!
-//! A post stores the levels it carries (a snapshot also zeroes every article it leaves out).
-//! Then, in the same transaction:
+//! A post stores the levels it carries for its warehouse (a snapshot also zeroes every article
+//! of that warehouse it leaves out); an article's stock is the sum over the warehouses. Then,
+//! in the same transaction:
 //! - V7: the orders in `awaiting-stock`, oldest first, get what is available — an order is
 //!   served whole or not at all ([`stock::allocate`]) — and their items are reserved before
 //!   `stock.changed` (in stock) runs the triggers. Two posts racing serialise on SQLite's write
@@ -37,8 +38,16 @@ pub struct Receipt {
 
 /// Stores the levels and runs V7 and O6.
 pub fn receive(run: &Run<'_>, post: &StockPost) -> Result<Receipt, DbError> {
-    let mut levels = known_levels(run)?;
-    let changed = store(run, post, &mut levels)?;
+    let mut places = known_levels(run)?;
+    let before = totals(&places);
+    store(run, post, &mut places)?;
+    let levels = totals(&places);
+    // An article changed when its stock over all warehouses did (or became known).
+    let changed: BTreeSet<String> = levels
+        .iter()
+        .filter(|(sku, level)| before.get(*sku) != Some(*level))
+        .map(|(sku, _)| sku.clone())
+        .collect();
     let mut receipt = Receipt {
         changed: changed.iter().cloned().collect(),
         ..Receipt::default()
@@ -50,48 +59,59 @@ pub fn receive(run: &Run<'_>, post: &StockPost) -> Result<Receipt, DbError> {
     Ok(receipt)
 }
 
-/// Every known level.
-fn known_levels(run: &Run<'_>) -> Result<BTreeMap<String, i64>, DbError> {
+/// A stored level: `(sku, warehouse)` → available.
+type Levels = BTreeMap<(String, String), i64>;
+
+/// Every known level, per article and warehouse.
+fn known_levels(run: &Run<'_>) -> Result<Levels, DbError> {
     let rows = run
         .db
-        .execute("SELECT sku, available FROM stock_levels", &[])?;
+        .execute("SELECT sku, warehouse, available FROM stock_levels", &[])?;
     rows.rows
         .iter()
-        .map(|row| Ok((req_text(row, 0)?, req_int(row, 1)?)))
+        .map(|row| Ok(((req_text(row, 0)?, req_text(row, 1)?), req_int(row, 2)?)))
         .collect()
 }
 
-/// Writes the post and brings `levels` (what was stored) up to date with it; returns the
-/// articles whose level is now different.
-fn store(
-    run: &Run<'_>,
-    post: &StockPost,
-    levels: &mut BTreeMap<String, i64>,
-) -> Result<BTreeSet<String>, DbError> {
+/// Each known article's stock over all warehouses.
+fn totals(places: &Levels) -> BTreeMap<String, i64> {
+    let mut totals: BTreeMap<String, i64> = BTreeMap::new();
+    for ((sku, _), available) in places {
+        let total = totals.entry(sku.clone()).or_insert(0);
+        *total = total.saturating_add(*available);
+    }
+    totals
+}
+
+/// Writes the post's warehouse levels and brings `places` (what was stored) up to date.
+fn store(run: &Run<'_>, post: &StockPost, places: &mut Levels) -> Result<(), DbError> {
     let now = run.now.to_rfc3339();
-    let mut changed = BTreeSet::new();
+    let warehouse = post.warehouse.as_str();
     for (sku, available) in &post.levels {
-        if levels.insert(sku.clone(), *available) == Some(*available) {
+        let place = (sku.clone(), warehouse.to_owned());
+        if places.insert(place, *available) == Some(*available) {
             continue;
         }
         run.db.execute(
-            "INSERT INTO stock_levels (sku, available, updated_at) VALUES (?, ?, ?)
-             ON CONFLICT (sku) DO UPDATE SET
+            "INSERT INTO stock_levels (sku, warehouse, available, updated_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT (sku, warehouse) DO UPDATE SET
                 available = excluded.available, updated_at = excluded.updated_at",
             &[
                 text(sku.as_str()),
+                text(warehouse),
                 crate::db::int(*available),
                 text(now.as_str()),
             ],
         )?;
-        changed.insert(sku.clone());
     }
     if post.full {
         let listed: BTreeSet<&str> = post.levels.iter().map(|(s, _)| s.as_str()).collect();
-        let gone: Vec<String> = levels
+        let gone: Vec<String> = places
             .iter_mut()
-            .filter(|(sku, level)| **level != 0 && !listed.contains(sku.as_str()))
-            .map(|(sku, level)| {
+            .filter(|((sku, place), level)| {
+                place == warehouse && **level != 0 && !listed.contains(sku.as_str())
+            })
+            .map(|((sku, _), level)| {
                 *level = 0;
                 sku.clone()
             })
@@ -99,13 +119,16 @@ fn store(
         if !gone.is_empty() {
             run.db.execute(
                 "UPDATE stock_levels SET available = 0, updated_at = ?
-                 WHERE sku IN (SELECT value FROM json_each(?))",
-                &[text(now.as_str()), text(json!(gone).to_string())],
+                 WHERE warehouse = ? AND sku IN (SELECT value FROM json_each(?))",
+                &[
+                    text(now.as_str()),
+                    text(warehouse),
+                    text(json!(gone).to_string()),
+                ],
             )?;
-            changed.extend(gone);
         }
     }
-    Ok(changed)
+    Ok(())
 }
 
 /// What is reserved, per order and article.

@@ -19,8 +19,11 @@
 //! - `sku` is the article number as the orders carry it (kept exactly, 1–64 characters, no
 //!   control characters); an article listed twice in one post is refused, since one of the two
 //!   levels would silently win.
-//! - At most [`MAX_ITEMS`] articles. `warehouse` is optional text, read for the history only:
-//!   levels are kept per article.
+//! - At most [`MAX_ITEMS`] articles.
+//! - `warehouse` (optional, 1–64 characters) names whose levels these are. Levels are kept per
+//!   warehouse and article, and an article's stock is the sum over the warehouses, so two
+//!   warehouses posting their own snapshots never zero each other's articles: a snapshot says
+//!   nothing about another warehouse. Posts without `warehouse` are one unnamed warehouse.
 //!
 //! The idempotency key is `webhook-id`.
 //!
@@ -59,7 +62,9 @@ const MAX_LEVEL: i64 = 1 << 53;
 pub struct StockPost {
     /// The idempotency key (`webhook-id`).
     pub key: String,
-    /// A snapshot: every article not in `levels` has nothing available.
+    /// Whose levels these are: the trimmed `warehouse`, empty when the post names none.
+    pub warehouse: String,
+    /// A snapshot: every article of this warehouse not in `levels` has nothing available.
     pub full: bool,
     /// The articles' levels, `(sku, available)`, sorted by article.
     pub levels: Vec<(String, i64)>,
@@ -103,14 +108,18 @@ pub fn parse(body: &[u8], webhook_id: &str) -> Result<StockPost, CarrierError> {
         }
     };
     let data = root.required_object("data")?;
-    if let Some(warehouse) = data.str("warehouse")? {
-        if !warehouse.trim().is_empty() && check::text(warehouse, SHORT_TEXT_MAX).is_none() {
-            return Err(invalid(
-                data.path_of("warehouse"),
-                format!("must be text of 1–{SHORT_TEXT_MAX} characters"),
-            ));
-        }
-    }
+    let warehouse = match data.str("warehouse")? {
+        None => String::new(),
+        Some(name) if name.trim().is_empty() => String::new(),
+        Some(name) => check::text(name, SHORT_TEXT_MAX)
+            .ok_or_else(|| {
+                invalid(
+                    data.path_of("warehouse"),
+                    format!("must be text of 1–{SHORT_TEXT_MAX} characters"),
+                )
+            })?
+            .to_owned(),
+    };
     let items_path = data.path_of("items");
     let items = match data.value("items") {
         Some(Value::Array(items)) => items,
@@ -142,6 +151,7 @@ pub fn parse(body: &[u8], webhook_id: &str) -> Result<StockPost, CarrierError> {
     }
     Ok(StockPost {
         key: webhook_id.to_owned(),
+        warehouse,
         full,
         levels: levels
             .into_iter()

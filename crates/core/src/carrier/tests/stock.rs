@@ -42,6 +42,7 @@ fn a_snapshot_lists_every_article_sorted() {
         post,
         StockPost {
             key: WEBHOOK_ID.to_owned(),
+            warehouse: "main".to_owned(),
             full: true,
             levels: lines(&[("CUP-010", 3), ("SPOON-7", 0), ("TEA-001", 10)]),
         }
@@ -57,6 +58,26 @@ fn changes_list_only_the_changed_articles() {
     assert_eq!(out.levels, lines(&[("CUP-010", 0)]));
     assert!(!back.full);
     assert_eq!(back.levels, lines(&[("CUP-010", 5)]));
+}
+
+#[test]
+fn the_warehouse_is_kept_trimmed_and_a_post_without_one_is_the_unnamed_warehouse() {
+    let body = |data: serde_json::Value| {
+        serde_json::to_vec(&json!({ "type": "stock.snapshot", "data": data })).unwrap()
+    };
+
+    let named = parse_body(&body(json!({ "warehouse": " north ", "items": [] }))).unwrap();
+    let blank = parse_body(&body(json!({ "warehouse": "  ", "items": [] }))).unwrap();
+    let none = parse_body(&body(json!({ "items": [] }))).unwrap();
+    let long = parse_body(&body(json!({ "warehouse": "x".repeat(65), "items": [] })));
+
+    assert_eq!(named.warehouse, "north");
+    assert_eq!(blank.warehouse, "");
+    assert_eq!(none.warehouse, "");
+    assert!(
+        matches!(long, Err(CarrierError::Invalid { ref field, .. }) if field == "data.warehouse"),
+        "{long:?}"
+    );
 }
 
 #[test]

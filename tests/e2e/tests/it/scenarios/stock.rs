@@ -32,14 +32,29 @@ fn fixture_bytes(name: &str) -> Vec<u8> {
     std::fs::read(workspace_root().join("tests/fixtures/stock").join(name)).expect("fixture")
 }
 
-/// A `stock.changes` post with these levels.
+/// A `stock.changes` post with these levels from the `main` warehouse (as in the fixtures).
 fn changes(levels: &[(&str, i64)]) -> Vec<u8> {
+    post_body("stock.changes", Some("main"), levels)
+}
+
+/// A post of `kind` with these levels, from `warehouse` (or none named).
+fn post_body(kind: &str, warehouse: Option<&str>, levels: &[(&str, i64)]) -> Vec<u8> {
     let items: Vec<Value> = levels
         .iter()
         .map(|(sku, available)| json!({ "sku": sku, "available": available }))
         .collect();
-    serde_json::to_vec(&json!({ "type": "stock.changes", "data": { "items": items } }))
-        .expect("json")
+    let mut data = json!({ "items": items });
+    if let Some(warehouse) = warehouse {
+        data["warehouse"] = json!(warehouse);
+    }
+    serde_json::to_vec(&json!({ "type": kind, "data": data })).expect("json")
+}
+
+fn levels_by_warehouse(app: &TestApp) -> Value {
+    rows(
+        app,
+        "SELECT sku, warehouse, available FROM stock_levels ORDER BY sku, warehouse",
+    )
 }
 
 async fn post_stock(app: &TestApp, webhook_id: &str, body: &[u8]) -> Value {
@@ -266,6 +281,99 @@ async fn assembly_reserves_only_what_is_in_stock_and_sends_the_rest_to_purchasin
         )
         .await;
     assert_eq!(refused.status, 409, "P4: the cup is not reserved");
+}
+
+#[tokio::test]
+async fn each_warehouse_keeps_its_own_levels_and_orders_get_their_sum() {
+    let app = TestApp::start().await;
+    waiting_order(&app, "A-1001").await;
+    let snapshot =
+        |warehouse, levels: &[(&str, i64)]| post_body("stock.snapshot", Some(warehouse), levels);
+
+    // One tea in each warehouse: neither alone covers the two the order needs.
+    let main = post_stock(
+        &app,
+        "stock-1",
+        &snapshot("main", &[("TEA-001", 1), ("CUP-010", 1)]),
+    )
+    .await;
+    assert_eq!(main["confirmed"], json!([]));
+    let north = post_stock(&app, "stock-2", &snapshot("north", &[("TEA-001", 1)])).await;
+
+    assert_eq!(north["changed"], json!(["TEA-001"]));
+    assert_eq!(
+        north["confirmed"],
+        json!(["A-1001"]),
+        "1 + 1 teas, main's cup"
+    );
+    assert_eq!(
+        levels_by_warehouse(&app),
+        json!([
+            ["CUP-010", "main", 1],
+            ["TEA-001", "main", 1],
+            ["TEA-001", "north", 1]
+        ]),
+        "north's snapshot did not zero main's cup"
+    );
+    assert_eq!(
+        reservations_of(&app),
+        json!([
+            ["A-1001", "CUP-010", 1, "reserved"],
+            ["A-1001", "TEA-001", 2, "reserved"]
+        ])
+    );
+
+    // North sells out: only north's level drops; the articles' sums say what changed.
+    let empty = post_stock(&app, "stock-3", &snapshot("north", &[])).await;
+
+    assert_eq!(empty["changed"], json!(["TEA-001"]));
+    assert_eq!(
+        levels_by_warehouse(&app),
+        json!([
+            ["CUP-010", "main", 1],
+            ["TEA-001", "main", 1],
+            ["TEA-001", "north", 0]
+        ])
+    );
+}
+
+#[tokio::test]
+async fn levels_stored_before_warehouses_were_kept_stay_as_the_unnamed_warehouse() {
+    let app = TestApp::start().await;
+    waiting_order(&app, "A-1001").await;
+    // The table as migration 9 made it, with a level in it, and migration 11 not yet applied.
+    {
+        let db = rusqlite::Connection::open(app.app.state_dir().join("sqlite_db.db")).expect("db");
+        db.execute_batch(
+            "DROP TABLE stock_levels;
+             CREATE TABLE stock_levels (
+                 sku TEXT PRIMARY KEY,
+                 available INTEGER NOT NULL CHECK (available >= 0),
+                 updated_at TEXT NOT NULL
+             );
+             INSERT INTO stock_levels VALUES ('CUP-010', 4, '2026-11-20T10:00:00Z');
+             DELETE FROM schema_migrations WHERE version = 11;",
+        )
+        .expect("the old schema");
+    }
+
+    let answer = post_stock(
+        &app,
+        "stock-1",
+        &post_body("stock.changes", None, &[("TEA-001", 2)]),
+    )
+    .await;
+
+    assert_eq!(
+        answer["confirmed"],
+        json!(["A-1001"]),
+        "the kept cups count"
+    );
+    assert_eq!(
+        levels_by_warehouse(&app),
+        json!([["CUP-010", "", 4], ["TEA-001", "", 2]])
+    );
+    assert_eq!(app.count("SELECT MAX(version) FROM schema_migrations"), 11);
 }
 
 #[tokio::test]

@@ -20,6 +20,14 @@
 //! The status's time is `attributes.status_date_time`, or the webhook's `date_time` when a
 //! payload leaves it out; CDEK writes offsets as `+0700` (`+07:00` and `Z` are read too).
 //!
+//! # Polling
+//!
+//! What a lost webhook would have said is asked for with `GET /v2/orders/{uuid}` (OAuth 2
+//! client credentials: `POST /v2/oauth/token`, read by [`read_token`]). [`read_order`] turns the
+//! answer's `entity` — `uuid`, `number`, `cdek_number`, the return flags and `statuses`
+//! (`code`, `date_time`) — into the notice its newest status would have been, with the
+//! webhook's key, so a webhook and a poll of the same status are one notice.
+//!
 //! # Status codes
 //!
 //! The string `code` (the numeric `status_code` is deprecated) maps to our delivery statuses:
@@ -170,6 +178,79 @@ fn parse(body: &[u8]) -> Result<DeliveryKind, CarrierError> {
         key: format!("{uuid}:{code}:{time}"),
         carrier: CARRIER.to_owned(),
         order_ref: attributes.id("number")?,
+        carrier_order_id: Some(uuid),
+        tracking_url: track_number.as_deref().map(tracking_url),
+        track_number,
+        status: status_for(&code, is_return).map(str::to_owned),
+        carrier_status: code,
+        status_at: Some(status_at),
+        is_return,
+        fields: Vec::new(),
+    }))
+}
+
+/// The `access_token` of an OAuth answer (`POST /v2/oauth/token`).
+pub fn read_token(body: &[u8]) -> Result<String, CarrierError> {
+    let value = json::parse(body)?;
+    let root = Obj::root(&value)?;
+    let token = root.required_str("access_token")?.trim();
+    let printable = token.bytes().all(|b| b.is_ascii_graphic());
+    if token.is_empty() || !printable {
+        return Err(invalid("access_token", "must be a token"));
+    }
+    Ok(token.to_owned())
+}
+
+/// The notice the newest status of an order (`GET /v2/orders/{uuid}`) stands for; `None` when
+/// CDEK lists no status yet. Statuses are compared by time, whatever order CDEK lists them in.
+pub fn read_order(body: &[u8]) -> Result<Option<DeliveryNotice>, CarrierError> {
+    let value = json::parse(body)?;
+    let root = Obj::root(&value)?;
+    let entity = root.required_object("entity")?;
+    let uuid = entity.required_id("uuid")?;
+    let statuses_path = entity.path_of("statuses");
+    let statuses = match entity.value("statuses") {
+        None | Some(serde_json::Value::Null) => return Ok(None),
+        Some(serde_json::Value::Array(statuses)) => statuses,
+        Some(_) => return Err(invalid(statuses_path, "must be an array")),
+    };
+    let mut newest: Option<(i64, String, String)> = None;
+    for (index, status) in statuses.iter().enumerate() {
+        let path = format!("{statuses_path}[{index}]");
+        let status = match status {
+            serde_json::Value::Object(_) => Obj::root(status)?,
+            _ => return Err(invalid(path, "must be an object with code and date_time")),
+        };
+        let code = json::id_text(&format!("{path}.code"), status.required_str("code")?)?;
+        let time = status
+            .str("date_time")?
+            .ok_or_else(|| invalid(format!("{path}.date_time"), "is required"))?
+            .trim();
+        let at = datetime::to_unix(time, Offset::Compact).ok_or_else(|| {
+            invalid(
+                format!("{path}.date_time"),
+                format!(
+                    "must be a date-time such as 2026-11-25T14:03:11+0700, got {}",
+                    echo(time)
+                ),
+            )
+        })?;
+        if newest.as_ref().is_none_or(|(best, _, _)| at > *best) {
+            newest = Some((at, code, time.to_owned()));
+        }
+    }
+    let Some((status_at, code, time)) = newest else {
+        return Ok(None);
+    };
+    let mut is_return = false;
+    for flag in ["is_return", "is_reverse", "is_client_return"] {
+        is_return |= entity.bool(flag)?.unwrap_or(false);
+    }
+    let track_number = entity.id("cdek_number")?;
+    Ok(Some(DeliveryNotice {
+        key: format!("{uuid}:{code}:{time}"),
+        carrier: CARRIER.to_owned(),
+        order_ref: entity.id("number")?,
         carrier_order_id: Some(uuid),
         tracking_url: track_number.as_deref().map(tracking_url),
         track_number,

@@ -475,3 +475,77 @@ fn tracking_links_are_encoded() {
         "https://www.cdek.ru/ru/tracking?order_id=11+06%26x%3D1"
     );
 }
+
+#[test]
+fn a_polled_order_is_the_notice_of_its_newest_status_with_the_webhooks_key() {
+    let polled = crate::carrier::cdek::read_order(fixture!("cdek/order-at-pickup-point.json"))
+        .unwrap()
+        .expect("a status");
+    let pushed = notice(read_body(fixture!("cdek/at-pickup-point.json")));
+
+    assert_eq!(polled, pushed, "the same notice, key included");
+    assert_eq!(
+        polled.key,
+        format!("{UUID}:ACCEPTED_AT_PICK_UP_POINT:2026-11-25T14:00:00+0300")
+    );
+    assert_eq!(polled.status_at, Some(CREATED_AT + 4 * 3600));
+}
+
+#[test]
+fn a_polled_order_without_statuses_says_nothing_and_a_return_reads_as_one() {
+    use crate::carrier::cdek::read_order;
+    let none = json!({ "entity": { "uuid": UUID, "statuses": [] } });
+    let missing = json!({ "entity": { "uuid": UUID } });
+    let back = json!({ "entity": { "uuid": UUID, "is_return": true, "statuses": [
+        { "code": "DELIVERED", "date_time": "2026-11-30T10:00:00+0300" }
+    ] } });
+
+    assert_eq!(read_order(none.to_string().as_bytes()).unwrap(), None);
+    assert_eq!(read_order(missing.to_string().as_bytes()).unwrap(), None);
+    let back = read_order(back.to_string().as_bytes())
+        .unwrap()
+        .expect("a status");
+    assert_eq!(back.status.as_deref(), Some("returned"));
+    assert_eq!((back.order_ref, back.track_number), (None, None));
+}
+
+#[test]
+fn a_polled_order_that_is_not_cdeks_shape_is_refused_with_the_field() {
+    use crate::carrier::cdek::read_order;
+    let cases = [
+        (json!({ "requests": [] }), "entity"),
+        (json!({ "entity": { "statuses": [] } }), "entity.uuid"),
+        (
+            json!({ "entity": { "uuid": UUID, "statuses": [{ "code": "CREATED" }] } }),
+            "entity.statuses[0].date_time",
+        ),
+        (
+            json!({ "entity": { "uuid": UUID, "statuses": [
+                { "code": "CREATED", "date_time": "yesterday" }
+            ] } }),
+            "entity.statuses[0].date_time",
+        ),
+    ];
+    for (body, field) in cases {
+        match read_order(body.to_string().as_bytes()) {
+            Err(CarrierError::Invalid { field: got, .. }) => assert_eq!(got, field, "{body}"),
+            other => panic!("{body}: expected Invalid {field}, got {other:?}"),
+        }
+    }
+    assert!(matches!(
+        read_order(b"<html>busy</html>"),
+        Err(CarrierError::Malformed(_))
+    ));
+}
+
+#[test]
+fn an_oauth_answer_gives_its_access_token() {
+    use crate::carrier::cdek::read_token;
+
+    assert_eq!(
+        read_token(fixture!("cdek/oauth-token.json")).unwrap(),
+        "eyJhbGciOiJSUzI1NiJ9.test-cdek-access-token.c2lnbmF0dXJl"
+    );
+    assert!(read_token(br#"{"error":"invalid_client"}"#).is_err());
+    assert!(read_token(br#"{"access_token":"a b"}"#).is_err());
+}

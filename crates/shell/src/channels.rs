@@ -80,7 +80,7 @@ impl Channels {
     /// that is not configured is a retryable outcome naming the variable, so its messages
     /// wait in the outbox until it is set (and, after the last attempt, become a task).
     pub fn send(&self, message: &StoredMessage) -> (&'static str, Outcome) {
-        let timeout = match self.timeout.get_or_init(timeout) {
+        let timeout = match self.timeout.get_or_init(provider_timeout) {
             Ok(timeout) => *timeout,
             Err(error) => return ("none", Outcome::retryable(None, error.to_string())),
         };
@@ -329,7 +329,8 @@ fn telegram_settings() -> Result<TelegramSettings, ConfigError> {
     })
 }
 
-fn timeout() -> Result<Duration, ConfigError> {
+/// How long a provider may take (`provider_timeout_ms`, 100–60000).
+pub fn provider_timeout() -> Result<Duration, ConfigError> {
     config::var("provider_timeout_ms")?
         .trim()
         .parse()

@@ -12,15 +12,15 @@
 //! is kept as `unknown_parcel` and becomes one task per parcel.
 
 use orderpath_core::automation::event::DomainEvent;
-use orderpath_core::carrier::{progress, DeliveryNotice};
+use orderpath_core::carrier::{cdek, progress, DeliveryNotice};
 use orderpath_core::event::OrderId;
 use serde_json::{json, Value};
 
 use crate::automation::Run;
 use crate::db::{get_int, get_text, int, opt_text, req_text, text, DbError};
-use crate::facts;
 use crate::orders::{self, HistoryEntry, Outcome};
 use crate::tasks::{self, NewTask};
+use crate::{carrier_polls, facts};
 
 /// A delivery status to apply to a known order.
 #[derive(Debug, Clone, Copy)]
@@ -234,6 +234,12 @@ pub fn receive(run: &Run<'_>, notice: &DeliveryNotice, raw: &str) -> Result<Rece
             }
         }
     };
+    // CDEK never retries a webhook: its parcels are watched and polled when they go quiet.
+    if let (Some(order_id), Some(parcel), cdek::CARRIER) =
+        (&order_id, &notice.carrier_order_id, notice.carrier.as_str())
+    {
+        carrier_polls::heard(run.db, parcel, order_id, run.now)?;
+    }
     run.db.execute(
         "INSERT INTO deliveries (carrier, notice_key, order_ref, carrier_order_id, track_number,
                                  carrier_status, status, status_at, order_id, state, raw,

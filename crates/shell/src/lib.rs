@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod automation;
 pub mod calls;
+pub mod carrier_polls;
 pub mod channels;
 pub mod clock;
 pub mod config;

@@ -361,6 +361,33 @@ const MIGRATIONS: &[Migration] = &[
             "ALTER TABLE stock_levels_v11 RENAME TO stock_levels",
         ],
     },
+    Migration {
+        version: 12,
+        name: "CDEK parcels watched for lost webhooks",
+        statements: &[
+            // One row per parcel still on its way; `next_at` is when it is polled unless CDEK
+            // speaks first (see carrier_polls.rs).
+            "CREATE TABLE carrier_polls (
+                carrier TEXT NOT NULL,
+                parcel TEXT NOT NULL,
+                order_id TEXT NOT NULL,
+                next_at TEXT NOT NULL,
+                polled_at TEXT,
+                failures INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT,
+                PRIMARY KEY (carrier, parcel)
+            )",
+            "CREATE INDEX carrier_polls_due ON carrier_polls(carrier, next_at)",
+            // Parcels already on their way are watched from the first tick (`''` is due now).
+            "INSERT INTO carrier_polls (carrier, parcel, order_id, next_at)
+             SELECT 'cdek', json_extract(fields, '$.carrier_order_id'), id, ''
+             FROM orders
+             WHERE json_extract(fields, '$.carrier') = 'cdek'
+               AND json_extract(fields, '$.carrier_order_id') IS NOT NULL
+               AND COALESCE(delivery_status, '') NOT IN ('delivered', 'returned', 'lost')
+             ON CONFLICT (carrier, parcel) DO NOTHING",
+        ],
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -2,8 +2,9 @@
 //! `POST /cron/tick` (any HTTP scheduler) and the cron trigger plugin's component.
 //!
 //! Due timers (delayed triggers, named timers) fire first, then status time limits (P3), then
-//! message retries. All work is claimed with conditional updates in SQLite, so ticks that
-//! overlap — two schedulers, a slow tick and the next one — never do the same thing twice.
+//! CDEK parcels that went quiet are polled (see `carrier_polls`), then message retries. All
+//! work is claimed with conditional updates in SQLite, so ticks that overlap — two schedulers,
+//! a slow tick and the next one — never do the same thing twice.
 //! Work left over waits for the next tick.
 
 use orderpath_core::automation::config::Config;
@@ -15,7 +16,7 @@ use crate::clock::Timestamp;
 use crate::db::Db;
 use crate::http::ApiError;
 use crate::outbox::{self, Delivery};
-use crate::{config, timers};
+use crate::{carrier_polls, config, timers};
 
 /// At most this many messages per tick, so one tick stays well inside hosts' time limits.
 const MESSAGES_PER_TICK: i64 = 50;
@@ -30,12 +31,14 @@ pub fn run(now: Timestamp) -> Result<Value, ApiError> {
     let mut queued = Effects::default();
     let fired = fire_timers(&db, &automation, now, &mut queued)?;
     let overdue = check_time_limits(&db, &automation, now, &mut queued)?;
+    let parcels = carrier_polls::poll_cdek(&db, &automation, now, &mut queued)?;
     let fresh = outbox::send_queued(&db, &queued.messages);
     let messages = retry_messages(&db, now)?;
     Ok(json!({
         "at": now.to_rfc3339(),
         "timers_fired": fired,
         "overdue_reminders": overdue,
+        "cdek_parcels_polled": parcels,
         "messages_from_triggers": fresh,
         "messages": messages,
     }))

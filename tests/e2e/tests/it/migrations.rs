@@ -34,7 +34,8 @@ async fn concurrent_first_requests_migrate_once_and_all_succeed() {
             vec![json!(8)],
             vec![json!(9)],
             vec![json!(10)],
-            vec![json!(11)]
+            vec![json!(11)],
+            vec![json!(12)]
         ],
         "each migration applied exactly once"
     );

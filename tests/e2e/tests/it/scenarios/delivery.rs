@@ -13,6 +13,7 @@ use crate::support::{signature_with, sms_sent, workspace_root, CDEK_TOKEN, DELIV
 
 mod cdek;
 mod generic;
+mod polling;
 mod refused;
 mod repeats;
 

@@ -1,0 +1,304 @@
+//! Reconciling CDEK parcels by polling: CDEK never retries a webhook, so one lost while we
+//! were down or busy would leave a parcel's status — and the customer's "at the pickup point"
+//! SMS — behind for good.
+//!
+//! Every CDEK parcel we have heard of is watched (`carrier_polls`) until its delivery status is
+//! final or its order is over. Each CDEK notice pushes its next poll [`QUIET_SECS`] out, so a
+//! parcel whose webhooks arrive is never polled; one that has been quiet that long is asked
+//! for with `GET /v2/orders/{uuid}` by the tick ([`poll_cdek`], at most [`POLLS_PER_TICK`] per
+//! tick). The answer's newest status goes through exactly what a webhook goes through, under
+//! the webhook's key (`orderpath_core::carrier::cdek::read_order`), so a status polled and then
+//! pushed — or pushed and then polled — is applied once and messages nobody twice.
+//!
+//! Polling is off while `cdek_client_id` or `cdek_client_secret` is empty. A parcel is claimed
+//! by a conditional update before it is polled, so overlapping ticks never poll it twice.
+
+use orderpath_core::automation::config::Config;
+use orderpath_core::carrier::{cdek, progress, CarrierError};
+use serde_json::{json, Value};
+
+use crate::automation::{Effects, Run};
+use crate::channels;
+use crate::clock::Timestamp;
+use crate::config;
+use crate::db::{int, opt_text, req_text, text, Db, DbError};
+use crate::deliveries;
+use crate::http::ApiError;
+use crate::idempotency::{self, Claim};
+use crate::outbound::{self, HttpRequest, HttpResponse};
+
+/// A parcel is polled when CDEK has said nothing about it for this long (4 hours).
+pub const QUIET_SECS: i64 = 4 * 3600;
+
+/// At most this many parcels are polled per tick, so a tick stays short.
+pub const POLLS_PER_TICK: i64 = 20;
+
+/// Where CDEK's notices are claimed: the webhook's source, so a poll and a webhook of one
+/// status are one notice.
+const SOURCE: &str = "delivery:cdek";
+
+/// After a CDEK notice about `parcel` (CDEK's order uuid) was applied to `order_id`: watch the
+/// parcel, its next poll [`QUIET_SECS`] from now, or stop watching once its delivery status is
+/// final.
+pub fn heard(db: &Db, parcel: &str, order_id: &str, now: Timestamp) -> Result<(), DbError> {
+    let status = db
+        .row(
+            "SELECT delivery_status FROM orders WHERE id = ?",
+            &[text(order_id)],
+        )?
+        .and_then(|row| crate::db::get_text(&row, 0).ok().flatten());
+    if status.as_deref().is_some_and(progress::is_final) {
+        db.execute(
+            "DELETE FROM carrier_polls WHERE carrier = ? AND parcel = ?",
+            &[text(cdek::CARRIER), text(parcel)],
+        )?;
+        return Ok(());
+    }
+    db.execute(
+        "INSERT INTO carrier_polls (carrier, parcel, order_id, next_at)
+         VALUES (?, ?, ?, ?)
+         ON CONFLICT (carrier, parcel) DO UPDATE SET
+            order_id = excluded.order_id, next_at = excluded.next_at",
+        &[
+            text(cdek::CARRIER),
+            text(parcel),
+            text(order_id),
+            text(later(now, QUIET_SECS)),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Polls the CDEK parcels that have been quiet too long; queues what their statuses trigger.
+/// Answers a summary for the tick's report. Failures to reach CDEK are counted on the parcel
+/// (`failures`, `last_error`) and retried at the next poll; they never fail the tick.
+pub fn poll_cdek(
+    db: &Db,
+    automation: &Config,
+    now: Timestamp,
+    queued: &mut Effects,
+) -> Result<Value, ApiError> {
+    let client_id = config::var("cdek_client_id")?;
+    let client_secret = config::secret("cdek_client_secret")?;
+    if client_id.trim().is_empty() || client_secret.expose().trim().is_empty() {
+        return Ok(json!("off"));
+    }
+    let due = due_parcels(db, automation, now)?;
+    let mut summary = Summary::default();
+    if due.is_empty() {
+        return Ok(summary.to_json());
+    }
+    let api = Api {
+        base: config::base_url("cdek_api_url")?,
+        timeout: channels::provider_timeout()?,
+    };
+    let mut token: Option<String> = None;
+    for (parcel, next_at) in due {
+        if !claim(db, &parcel, &next_at, now)? {
+            summary.taken_by_others += 1;
+            continue;
+        }
+        if token.is_none() {
+            match api.token(client_id.trim(), client_secret.expose().trim()) {
+                Ok(fresh) => token = Some(fresh),
+                Err(error) => {
+                    // Without a token nothing else can be asked this tick.
+                    failed(db, &parcel, &error)?;
+                    summary.failed += 1;
+                    eprintln!("cdek poll: {error}");
+                    break;
+                }
+            }
+        }
+        let token = token.as_deref().unwrap_or_default();
+        let answer = match api.order(token, &parcel) {
+            Ok(body) => cdek::read_order(&body)
+                .map(|notice| (notice, body))
+                .map_err(|error| format!("CDEK's answer for {parcel}: {error}")),
+            Err(error) => Err(error),
+        };
+        match answer {
+            Ok((Some(notice), body)) => {
+                let cause = format!("{SOURCE}:{}", notice.key);
+                let receipt = db.transaction(|db| -> Result<Option<&'static str>, DbError> {
+                    let digest = idempotency::body_digest(&body);
+                    if idempotency::claim(db, SOURCE, &notice.key, &digest, now)? != Claim::New {
+                        return Ok(None);
+                    }
+                    let run = Run {
+                        db,
+                        config: automation,
+                        now,
+                        cause: &cause,
+                    };
+                    let raw = String::from_utf8_lossy(&body);
+                    let receipt = deliveries::receive(&run, &notice, &raw)?;
+                    let answer = json!({ "polled": true, "state": receipt.state });
+                    idempotency::record_answer(db, SOURCE, &notice.key, 200, &answer.to_string())?;
+                    queued.messages.extend(receipt.messages);
+                    Ok(Some(receipt.state))
+                })?;
+                recovered(db, &parcel)?;
+                match receipt {
+                    Some(_) => summary.new_statuses += 1,
+                    None => summary.unchanged += 1,
+                }
+            }
+            Ok((None, _)) => {
+                recovered(db, &parcel)?;
+                summary.unchanged += 1;
+            }
+            Err(error) => {
+                eprintln!("cdek poll: {error}");
+                failed(db, &parcel, &error)?;
+                summary.failed += 1;
+            }
+        }
+    }
+    Ok(summary.to_json())
+}
+
+#[derive(Default)]
+struct Summary {
+    new_statuses: usize,
+    unchanged: usize,
+    failed: usize,
+    taken_by_others: usize,
+}
+
+impl Summary {
+    fn to_json(&self) -> Value {
+        json!({
+            "new_statuses": self.new_statuses,
+            "unchanged": self.unchanged,
+            "failed": self.failed,
+            "taken_by_others": self.taken_by_others,
+        })
+    }
+}
+
+/// The parcels due for a poll, oldest first, as `(parcel, next_at)`; parcels of orders that
+/// are over are forgotten on the way.
+fn due_parcels(
+    db: &Db,
+    automation: &Config,
+    now: Timestamp,
+) -> Result<Vec<(String, String)>, DbError> {
+    let finished = automation.statuses.path.finished();
+    db.execute(
+        "DELETE FROM carrier_polls WHERE carrier = ? AND next_at <= ?
+            AND order_id IN (SELECT id FROM orders WHERE status IN (SELECT value FROM json_each(?)))",
+        &[
+            text(cdek::CARRIER),
+            text(now.to_rfc3339()),
+            text(json!(finished).to_string()),
+        ],
+    )?;
+    let rows = db.execute(
+        "SELECT parcel, next_at FROM carrier_polls WHERE carrier = ? AND next_at <= ?
+         ORDER BY next_at LIMIT ?",
+        &[
+            text(cdek::CARRIER),
+            text(now.to_rfc3339()),
+            int(POLLS_PER_TICK),
+        ],
+    )?;
+    rows.rows
+        .iter()
+        .map(|row| Ok((req_text(row, 0)?, req_text(row, 1)?)))
+        .collect()
+}
+
+/// Takes the parcel for this tick: pushes its next poll out, only if nobody did since we read
+/// it. True when this tick got it.
+fn claim(db: &Db, parcel: &str, next_at: &str, now: Timestamp) -> Result<bool, DbError> {
+    let claimed = db.row(
+        "UPDATE carrier_polls SET next_at = ?, polled_at = ?
+         WHERE carrier = ? AND parcel = ? AND next_at = ?
+         RETURNING parcel",
+        &[
+            text(later(now, QUIET_SECS)),
+            text(now.to_rfc3339()),
+            text(cdek::CARRIER),
+            text(parcel),
+            text(next_at),
+        ],
+    )?;
+    Ok(claimed.is_some())
+}
+
+fn recovered(db: &Db, parcel: &str) -> Result<(), DbError> {
+    db.execute(
+        "UPDATE carrier_polls SET failures = 0, last_error = NULL WHERE carrier = ? AND parcel = ?",
+        &[text(cdek::CARRIER), text(parcel)],
+    )?;
+    Ok(())
+}
+
+fn failed(db: &Db, parcel: &str, error: &str) -> Result<(), DbError> {
+    db.execute(
+        "UPDATE carrier_polls SET failures = failures + 1, last_error = ?
+         WHERE carrier = ? AND parcel = ?",
+        &[opt_text(Some(error)), text(cdek::CARRIER), text(parcel)],
+    )?;
+    Ok(())
+}
+
+fn later(now: Timestamp, secs: i64) -> String {
+    now.plus_secs(secs).to_rfc3339()
+}
+
+/// CDEK's API at `cdek_api_url`.
+struct Api {
+    base: String,
+    timeout: std::time::Duration,
+}
+
+impl Api {
+    /// A token for the client credentials (`POST /v2/oauth/token`).
+    fn token(&self, client_id: &str, client_secret: &str) -> Result<String, String> {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .append_pair("grant_type", "client_credentials")
+            .append_pair("client_id", client_id)
+            .append_pair("client_secret", client_secret)
+            .finish();
+        let response = self.send(HttpRequest {
+            method: "POST",
+            url: format!("{}/v2/oauth/token", self.base),
+            headers: vec![(
+                "content-type".to_owned(),
+                "application/x-www-form-urlencoded".to_owned(),
+            )],
+            body: body.into_bytes(),
+            timeout: self.timeout,
+        })?;
+        cdek::read_token(&response.body)
+            .map_err(|error: CarrierError| format!("CDEK's token answer: {error}"))
+    }
+
+    /// `GET /v2/orders/{uuid}`'s body.
+    fn order(&self, token: &str, parcel: &str) -> Result<Vec<u8>, String> {
+        let uuid: String = form_urlencoded::byte_serialize(parcel.as_bytes()).collect();
+        let response = self.send(HttpRequest {
+            method: "GET",
+            url: format!("{}/v2/orders/{uuid}", self.base),
+            headers: vec![
+                ("authorization".to_owned(), format!("Bearer {token}")),
+                ("accept".to_owned(), "application/json".to_owned()),
+            ],
+            body: Vec::new(),
+            timeout: self.timeout,
+        })?;
+        Ok(response.body)
+    }
+
+    /// Sends; anything but a 2xx is an error naming the status.
+    fn send(&self, request: HttpRequest) -> Result<HttpResponse, String> {
+        let path = request.url[self.base.len()..].to_owned();
+        let response = outbound::send(&request).map_err(|error| format!("CDEK {path}: {error}"))?;
+        if !(200..300).contains(&response.status) {
+            return Err(format!("CDEK {path}: HTTP {}", response.status));
+        }
+        Ok(response)
+    }
+}

@@ -1,0 +1,197 @@
+//! CDEK never retries a webhook: a parcel CDEK has been quiet about for four hours is polled
+//! by the tick (`GET /v2/orders/{uuid}` with an OAuth token), and what the lost webhook would
+//! have done happens then — once, whichever of the poll and the webhook comes first.
+
+use orderpath_harness::{MockServer, Responder};
+
+use super::*;
+use crate::support::form_fields;
+
+const CLIENT_ID: &str = "cdek-test-account";
+const CLIENT_SECRET: &str = "cdek-test-secure-password";
+const ACCESS_TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.test-cdek-access-token.c2lnbmF0dXJl";
+/// A little over CDEK's four quiet hours.
+const QUIET: u64 = 4 * 3600 + 60;
+
+fn order_path() -> String {
+    format!("/v2/orders/{CDEK_UUID}")
+}
+
+/// The app with CDEK API credentials and a CDEK API mock answering the token and the order
+/// from the fixtures (the parcel at the pickup point).
+async fn app_with_cdek_api() -> (TestApp, MockServer) {
+    let cdek = MockServer::start().await;
+    cdek.respond_on(
+        "POST",
+        "/v2/oauth/token",
+        Responder::status(200).body(raw("cdek/oauth-token.json")),
+    );
+    cdek.respond_on(
+        "GET",
+        &order_path(),
+        Responder::status(200).body(raw("cdek/order-at-pickup-point.json")),
+    );
+    let url = cdek.url();
+    let app = TestApp::start_with(|b| {
+        b.variable("cdek_client_id", CLIENT_ID)
+            .variable("cdek_client_secret", CLIENT_SECRET)
+            .variable("cdek_api_url", url)
+    })
+    .await;
+    (app, cdek)
+}
+
+fn polls(app: &TestApp) -> Value {
+    rows(
+        app,
+        "SELECT parcel, order_id, failures, last_error FROM carrier_polls ORDER BY parcel",
+    )
+}
+
+fn pickup_sms(app: &TestApp) -> usize {
+    sms_texts(app)
+        .iter()
+        .filter(|text| text.contains("ждёт в пункте выдачи"))
+        .count()
+}
+
+#[tokio::test]
+async fn a_lost_pickup_point_webhook_is_recovered_by_polling_and_the_late_webhook_sends_nothing() {
+    let (app, cdek) = app_with_cdek_api().await;
+    cdek_handed_over(&app, None).await;
+    choose_pickup_point(&app).await;
+    // CDEK's ACCEPTED_AT_PICK_UP_POINT webhook is lost.
+
+    let early = app.tick_after(3600).await;
+
+    assert_eq!(
+        early["cdek_parcels_polled"],
+        json!({ "new_statuses": 0, "unchanged": 0, "failed": 0, "taken_by_others": 0 })
+    );
+    assert!(cdek.requests().is_empty(), "quiet for one hour only");
+
+    let tick = app.tick_after(QUIET).await;
+
+    assert_eq!(tick["cdek_parcels_polled"]["new_statuses"], 1, "{tick}");
+    assert_eq!(
+        order_row(&app),
+        json!([["at-pickup-point", "at-pickup-point"]])
+    );
+    assert_eq!(pickup_sms(&app), 1, "C4 goes out from the poll");
+    email_about(&app, AT_POINT_EMAIL);
+    let requests = cdek.requests();
+    assert_eq!(requests.len(), 2, "a token, then the order");
+    let form = form_fields(&requests[0].body);
+    assert_eq!(
+        form,
+        [
+            ("grant_type".to_owned(), "client_credentials".to_owned()),
+            ("client_id".to_owned(), CLIENT_ID.to_owned()),
+            ("client_secret".to_owned(), CLIENT_SECRET.to_owned()),
+        ]
+    );
+    assert_eq!(requests[1].path, order_path());
+    assert_eq!(
+        requests[1].header("authorization"),
+        Some(format!("Bearer {ACCESS_TOKEN}").as_str())
+    );
+    assert_eq!(
+        rows(
+            &app,
+            "SELECT carrier_status, status, state FROM deliveries ORDER BY id"
+        )[2],
+        json!(["ACCEPTED_AT_PICK_UP_POINT", "at-pickup-point", "applied"])
+    );
+
+    // The webhook turns up after all: acknowledged, nothing sent again.
+    let late = cdek_fixture(&app, "at-pickup-point.json").await;
+    assert_eq!(late, json!({ "received": true, "duplicate": true }));
+    // Polled again four quiet hours later: the same status, nothing new.
+    let again = app.tick_after(QUIET).await;
+
+    assert_eq!(again["cdek_parcels_polled"]["unchanged"], 1, "{again}");
+    assert_eq!(pickup_sms(&app), 1, "one C4 SMS in all");
+    assert_eq!(
+        polls(&app),
+        json!([[CDEK_UUID, ORDER, 0, null]]),
+        "still watched until it is collected"
+    );
+}
+
+#[tokio::test]
+async fn a_parcel_whose_webhooks_arrive_is_not_polled_and_is_forgotten_once_delivered() {
+    let (app, cdek) = app_with_cdek_api().await;
+    cdek_handed_over(&app, None).await;
+
+    app.clock.advance(std::time::Duration::from_secs(3 * 3600));
+    cdek_fixture(&app, "in-transit.json").await;
+    app.tick_after(3 * 3600).await;
+
+    assert!(cdek.requests().is_empty(), "CDEK spoke 3 hours ago");
+    assert_eq!(polls(&app), json!([[CDEK_UUID, ORDER, 0, null]]));
+
+    cdek_fixture(&app, "delivered.json").await;
+    app.tick_after(QUIET).await;
+
+    assert_eq!(polls(&app), json!([]), "delivered: nothing left to watch");
+    assert!(cdek.requests().is_empty());
+}
+
+#[tokio::test]
+async fn without_api_credentials_polling_is_off() {
+    let app = TestApp::start().await;
+    cdek_handed_over(&app, None).await;
+
+    let tick = app.tick_after(QUIET).await;
+
+    assert_eq!(tick["cdek_parcels_polled"], "off");
+    assert_eq!(order_row(&app), json!([["handed-to-carrier", "accepted"]]));
+}
+
+#[tokio::test]
+async fn a_failing_cdek_api_is_counted_on_the_parcel_and_asked_again_at_the_next_poll() {
+    let (app, cdek) = app_with_cdek_api().await;
+    cdek_handed_over(&app, None).await;
+    choose_pickup_point(&app).await;
+    cdek.push(Responder::status(503).body("maintenance"));
+
+    let tick = app.tick_after(QUIET).await;
+
+    assert_eq!(tick["cdek_parcels_polled"]["failed"], 1, "{tick}");
+    let kept = polls(&app);
+    assert_eq!(kept[0][2], 1, "{kept}");
+    let error = kept[0][3].as_str().unwrap_or_default().to_owned();
+    assert!(error.contains("HTTP 503"), "{error}");
+    assert!(!error.contains(CLIENT_SECRET), "{error}");
+    assert_eq!(order_row(&app), json!([["handed-to-carrier", "accepted"]]));
+    assert_eq!(pickup_sms(&app), 0);
+
+    let next = app.tick_after(QUIET).await;
+
+    assert_eq!(next["cdek_parcels_polled"]["new_statuses"], 1, "{next}");
+    assert_eq!(polls(&app), json!([[CDEK_UUID, ORDER, 0, null]]));
+    assert_eq!(pickup_sms(&app), 1);
+}
+
+#[tokio::test]
+async fn parcels_on_their_way_before_the_upgrade_are_polled_from_the_first_tick() {
+    let (app, cdek) = app_with_cdek_api().await;
+    cdek_handed_over(&app, None).await;
+    choose_pickup_point(&app).await;
+    // The database as it was before parcels were watched (version 11).
+    {
+        let path = app.app.state_dir().join("sqlite_db.db");
+        let db = rusqlite::Connection::open(path).expect("db");
+        db.execute_batch(
+            "DROP TABLE carrier_polls;
+             DELETE FROM schema_migrations WHERE version > 11;",
+        )
+        .expect("the old schema");
+    }
+
+    let tick = app.tick().await;
+
+    assert_eq!(tick["cdek_parcels_polled"]["new_statuses"], 1, "{tick}");
+    assert_eq!(pickup_sms(&app), 1);
+    assert_eq!(polls(&app), json!([[CDEK_UUID, ORDER, 0, null]]));
+}

@@ -120,7 +120,7 @@ pub fn poll_cdek(
         match answer {
             Ok((Some(notice), body)) => {
                 let cause = format!("{SOURCE}:{}", notice.key);
-                let receipt = db.transaction(|db| -> Result<Option<&'static str>, DbError> {
+                let applied = db.transaction(|db| -> Result<Option<Vec<i64>>, DbError> {
                     let digest = idempotency::body_digest(&body);
                     if idempotency::claim(db, SOURCE, &notice.key, &digest, now)? != Claim::New {
                         return Ok(None);
@@ -135,12 +135,15 @@ pub fn poll_cdek(
                     let receipt = deliveries::receive(&run, &notice, &raw)?;
                     let answer = json!({ "polled": true, "state": receipt.state });
                     idempotency::record_answer(db, SOURCE, &notice.key, 200, &answer.to_string())?;
-                    queued.messages.extend(receipt.messages);
-                    Ok(Some(receipt.state))
+                    Ok(Some(receipt.messages))
                 })?;
                 recovered(db, &parcel)?;
-                match receipt {
-                    Some(_) => summary.new_statuses += 1,
+                match applied {
+                    // Committed: its messages go out with the tick's others.
+                    Some(messages) => {
+                        queued.messages.extend(messages);
+                        summary.new_statuses += 1;
+                    }
                     None => summary.unchanged += 1,
                 }
             }

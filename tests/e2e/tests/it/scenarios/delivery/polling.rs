@@ -192,6 +192,7 @@ async fn parcels_on_their_way_before_the_upgrade_are_polled_from_the_first_tick(
     let tick = app.tick().await;
 
     assert_eq!(tick["cdek_parcels_polled"]["new_statuses"], 1, "{tick}");
+    assert_eq!(cdek.requests().len(), 2, "a token, then the order");
     assert_eq!(pickup_sms(&app), 1);
     assert_eq!(polls(&app), json!([[CDEK_UUID, ORDER, 0, null]]));
 }

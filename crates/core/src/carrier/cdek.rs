@@ -169,15 +169,29 @@ fn parse(body: &[u8]) -> Result<DeliveryKind, CarrierError> {
             ),
         )
     })?;
+    let notice = status_notice(&attributes, uuid, code, time, status_at)?;
+    Ok(DeliveryKind::Status(notice))
+}
+
+/// The notice of CDEK order `uuid`'s status `code` at `time` (`status_at` in unix seconds),
+/// with what `order` says of the shipment — a webhook's `attributes` or a polled `entity`:
+/// our number, the track number and the return flags. The key is the webhook's.
+fn status_notice(
+    order: &Obj<'_>,
+    uuid: String,
+    code: String,
+    time: &str,
+    status_at: i64,
+) -> Result<DeliveryNotice, CarrierError> {
     let mut is_return = false;
     for flag in ["is_return", "is_reverse", "is_client_return"] {
-        is_return |= attributes.bool(flag)?.unwrap_or(false);
+        is_return |= order.bool(flag)?.unwrap_or(false);
     }
-    let track_number = attributes.id("cdek_number")?;
-    Ok(DeliveryKind::Status(DeliveryNotice {
+    let track_number = order.id("cdek_number")?;
+    Ok(DeliveryNotice {
         key: format!("{uuid}:{code}:{time}"),
         carrier: CARRIER.to_owned(),
-        order_ref: attributes.id("number")?,
+        order_ref: order.id("number")?,
         carrier_order_id: Some(uuid),
         tracking_url: track_number.as_deref().map(tracking_url),
         track_number,
@@ -186,7 +200,7 @@ fn parse(body: &[u8]) -> Result<DeliveryKind, CarrierError> {
         status_at: Some(status_at),
         is_return,
         fields: Vec::new(),
-    }))
+    })
 }
 
 /// The `access_token` of an OAuth answer (`POST /v2/oauth/token`).
@@ -242,24 +256,7 @@ pub fn read_order(body: &[u8]) -> Result<Option<DeliveryNotice>, CarrierError> {
     let Some((status_at, code, time)) = newest else {
         return Ok(None);
     };
-    let mut is_return = false;
-    for flag in ["is_return", "is_reverse", "is_client_return"] {
-        is_return |= entity.bool(flag)?.unwrap_or(false);
-    }
-    let track_number = entity.id("cdek_number")?;
-    Ok(Some(DeliveryNotice {
-        key: format!("{uuid}:{code}:{time}"),
-        carrier: CARRIER.to_owned(),
-        order_ref: entity.id("number")?,
-        carrier_order_id: Some(uuid),
-        tracking_url: track_number.as_deref().map(tracking_url),
-        track_number,
-        status: status_for(&code, is_return).map(str::to_owned),
-        carrier_status: code,
-        status_at: Some(status_at),
-        is_return,
-        fields: Vec::new(),
-    }))
+    status_notice(&entity, uuid, code, &time, status_at).map(Some)
 }
 
 /// CDEK's tracking page for a track number (encoded, though CDEK's are digits).

@@ -177,6 +177,36 @@ fn assert_waits_with_a_task_to_find_its_order(app: &TestApp) {
     assert!(sms_texts(app).is_empty());
 }
 
+/// A paid order then refunded in two parts (`first`, `second`: the refunds' keys), a repeat of
+/// the first among them: the payment and both refunds kept once each, applied, both refunds in
+/// the history, no message about them.
+fn assert_two_partial_refunds_kept(app: &TestApp, paid: &str, first: &str, second: &str) {
+    assert_eq!(
+        rows(
+            app,
+            "SELECT status, amount, state, event_id FROM payments ORDER BY id"
+        ),
+        json!([
+            ["succeeded", TOTAL, "applied", paid],
+            ["refunded", 300_000, "applied", first],
+            ["refunded", 200_000, "applied", second]
+        ])
+    );
+    assert_eq!(
+        order_row(app),
+        json!([["prepare-for-delivery", "refunded"]])
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM order_history
+             WHERE order_id = '{ORDER}' AND field = 'payment' AND new_value LIKE '%refunded%'"
+        )),
+        2,
+        "each refund once in the history"
+    );
+    assert_eq!(sms_texts(app), [PAID_SMS], "refunds send nothing");
+}
+
 /// Once order A-9999 arrived, its waiting payment was settled like a fresh one: applied, the
 /// task closed, C7's prepayment SMS sent.
 fn assert_settled_with_its_order(app: &TestApp) {

@@ -329,44 +329,12 @@ async fn two_partial_refunds_are_both_kept_and_a_repeated_one_once() {
     acknowledged(&app, partial("300000")).await;
     acknowledged(&app, partial("200000")).await;
 
-    assert_eq!(
-        rows(
-            &app,
-            "SELECT status, amount, state, event_id FROM payments ORDER BY id"
-        ),
-        json!([
-            [
-                "succeeded",
-                TOTAL,
-                "applied",
-                format!("{MD_ORDER}:deposited:1")
-            ],
-            [
-                "refunded",
-                300_000,
-                "applied",
-                format!("{MD_ORDER}:refunded:1:300000")
-            ],
-            [
-                "refunded",
-                200_000,
-                "applied",
-                format!("{MD_ORDER}:refunded:1:200000")
-            ]
-        ])
+    assert_two_partial_refunds_kept(
+        &app,
+        &format!("{MD_ORDER}:deposited:1"),
+        &format!("{MD_ORDER}:refunded:1:300000"),
+        &format!("{MD_ORDER}:refunded:1:200000"),
     );
-    assert_eq!(
-        order_row(&app),
-        json!([["prepare-for-delivery", "refunded"]])
-    );
-    assert_eq!(
-        app.count(&format!(
-            "SELECT COUNT(*) FROM order_history WHERE order_id = '{ORDER}' AND field = 'payment' AND new_value LIKE '%refunded%'"
-        )),
-        2,
-        "each refund once in the history"
-    );
-    assert_eq!(sms_texts(&app), [PAID_SMS], "refunds send nothing");
 }
 
 #[tokio::test]

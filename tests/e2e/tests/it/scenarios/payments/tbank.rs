@@ -281,44 +281,12 @@ async fn two_partial_refunds_are_both_kept_and_a_repeated_one_once() {
     acknowledged(&app, partial(300_000)).await;
     acknowledged(&app, partial(200_000)).await;
 
-    assert_eq!(
-        rows(
-            &app,
-            "SELECT status, amount, state, event_id FROM payments ORDER BY id"
-        ),
-        json!([
-            [
-                "succeeded",
-                TOTAL,
-                "applied",
-                format!("{PAYMENT}:CONFIRMED")
-            ],
-            [
-                "refunded",
-                300_000,
-                "applied",
-                format!("{PAYMENT}:PARTIAL_REFUNDED:300000")
-            ],
-            [
-                "refunded",
-                200_000,
-                "applied",
-                format!("{PAYMENT}:PARTIAL_REFUNDED:200000")
-            ]
-        ])
+    assert_two_partial_refunds_kept(
+        &app,
+        &format!("{PAYMENT}:CONFIRMED"),
+        &format!("{PAYMENT}:PARTIAL_REFUNDED:300000"),
+        &format!("{PAYMENT}:PARTIAL_REFUNDED:200000"),
     );
-    assert_eq!(
-        order_row(&app),
-        json!([["prepare-for-delivery", "refunded"]])
-    );
-    assert_eq!(
-        app.count(&format!(
-            "SELECT COUNT(*) FROM order_history WHERE order_id = '{ORDER}' AND field = 'payment' AND new_value LIKE '%refunded%'"
-        )),
-        2,
-        "each refund once in the history"
-    );
-    assert_eq!(sms_texts(&app), [PAID_SMS], "refunds send nothing");
 }
 
 #[tokio::test]

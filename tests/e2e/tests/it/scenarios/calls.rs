@@ -8,7 +8,7 @@ mod zadarma;
 use bytes::Bytes;
 
 use super::*;
-use crate::support::{signature_with, CALLS_SECRET};
+use crate::support::{signature_with, sms_sent, CALLS_SECRET};
 
 /// 2026-11-24 10:00 Moscow (the test clock's start).
 const MORNING: &str = "2026-11-24T10:00:00+03:00";
@@ -334,6 +334,22 @@ fn c10_task(order_id: &str) -> Value {
         "open",
         "2026-11-25T06:00:00Z"
     ])
+}
+
+/// A-1's customer's missed evening call, as `expected` (the PBX's row): one call, one reaction,
+/// C10's morning task and the working-hours SMS — no "operators are busy" — and no email but
+/// the order's thank-you.
+fn assert_one_evening_call_with_the_hours_sms(app: &TestApp, expected: Value) {
+    assert_eq!(call_rows(app), expected);
+    assert_eq!(reactions(app), 1);
+    assert_eq!(tasks(app), json!([c10_task("A-1")]));
+    assert_eq!(sms_sent(app), one_sms(ANNA_PHONE, AFTER_HOURS_SMS));
+    assert_eq!(
+        sms_bodies(app),
+        [AFTER_HOURS_SMS],
+        "no 'operators are busy'"
+    );
+    assert_eq!(app.sent_emails().len(), 1, "only the thank-you email");
 }
 
 /// One SMS as SMS.ru receives it (the number without its `+`) with its text.

@@ -207,6 +207,58 @@ fn assert_two_partial_refunds_kept(app: &TestApp, paid: &str, first: &str, secon
     assert_eq!(sms_texts(app), [PAID_SMS], "refunds send nothing");
 }
 
+/// A payment for A-9999 (`payment`: its source, id, amount and currency as stored) waits with a
+/// task, then settles once the order arrives.
+async fn waits_then_settles_with_its_order(app: &TestApp, payment: Value) {
+    assert_eq!(
+        rows(
+            app,
+            "SELECT source, payment_id, amount, currency FROM payments"
+        ),
+        json!([payment])
+    );
+    assert_waits_with_a_task_to_find_its_order(app);
+
+    create(app, order(UNKNOWN_ORDER, json!({ "total": TOTAL }))).await;
+
+    assert_settled_with_its_order(app);
+}
+
+/// A failure reported after the payment changed nothing: kept as superseded, the order still
+/// paid, no task, no email since `emails`, only the one payment SMS.
+fn assert_failure_after_payment_changed_nothing(app: &TestApp, emails: usize) {
+    assert_eq!(
+        states(app),
+        json!([
+            ["succeeded", "applied", ORDER],
+            ["failed", "superseded", ORDER]
+        ])
+    );
+    assert_eq!(order_row(app), json!([["prepare-for-delivery", "paid"]]));
+    assert_eq!(app.count("SELECT COUNT(*) FROM tasks"), 0, "no task");
+    assert_eq!(app.sent_emails().len(), emails);
+    assert_eq!(sms_texts(app), [PAID_SMS]);
+}
+
+/// A refund reported before its payment won: the payment kept as superseded, the order
+/// refunded and still awaiting payment, no payment SMS or email since `emails`.
+fn assert_refund_before_payment_won(app: &TestApp, emails: usize) {
+    assert_eq!(order_row(app), json!([["awaiting-payment", "refunded"]]));
+    assert_eq!(
+        states(app),
+        json!([
+            ["refunded", "applied", ORDER],
+            ["succeeded", "superseded", ORDER]
+        ])
+    );
+    assert!(sms_texts(app).is_empty(), "no 'payment received' SMS");
+    assert_eq!(
+        app.sent_emails().len(),
+        emails,
+        "no 'payment received' email"
+    );
+}
+
 /// Once order A-9999 arrived, its waiting payment was settled like a fresh one: applied, the
 /// task closed, C7's prepayment SMS sent.
 fn assert_settled_with_its_order(app: &TestApp) {

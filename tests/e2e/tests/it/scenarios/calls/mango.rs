@@ -115,16 +115,7 @@ async fn a_missed_evening_call_is_one_call_with_the_hours_sms_and_a_morning_task
 
     assert_eq!(answers[2]["finished"], true, "{answers:?}");
     assert_eq!(answers[2]["order_id"], "A-1");
-    assert_eq!(call_rows(&app), evening_missed_call("A-1", 0));
-    assert_eq!(reactions(&app), 1);
-    assert_eq!(tasks(&app), json!([c10_task("A-1")]));
-    assert_eq!(sms_sent(&app), one_sms(ANNA_PHONE, AFTER_HOURS_SMS));
-    assert_eq!(
-        sms_bodies(&app),
-        [AFTER_HOURS_SMS],
-        "no 'operators are busy'"
-    );
-    assert_eq!(app.sent_emails().len(), 1, "only the thank-you email");
+    assert_one_evening_call_with_the_hours_sms(&app, evening_missed_call("A-1", 0));
 }
 
 #[tokio::test]
@@ -139,12 +130,7 @@ async fn a_missed_call_reported_twice_and_backwards_still_reacts_once() {
 
     assert_eq!(first[0]["finished"], true, "the summary came first");
     assert!(again.iter().all(|a| a["duplicate"] == true), "{again:?}");
-    assert_eq!(call_rows(&app), evening_missed_call("A-1", 0));
-    assert_eq!(reactions(&app), 1);
-    assert_eq!(tasks(&app), json!([c10_task("A-1")]));
-    assert_eq!(sms_sent(&app), one_sms(ANNA_PHONE, AFTER_HOURS_SMS));
-    assert_eq!(sms_bodies(&app), [AFTER_HOURS_SMS]);
-    assert_eq!(app.sent_emails().len(), 1, "only the thank-you email");
+    assert_one_evening_call_with_the_hours_sms(&app, evening_missed_call("A-1", 0));
 }
 
 // ── An answered call ───────────────────────────────────────────────────────────────────

@@ -351,17 +351,7 @@ async fn a_failure_reported_after_the_pay_changes_nothing() {
     let ack = answer(&app, signed("fail", fail.into(), false)).await;
 
     assert_eq!(ack, CODE_0);
-    assert_eq!(
-        states(&app),
-        json!([
-            ["succeeded", "applied", ORDER],
-            ["failed", "superseded", ORDER]
-        ])
-    );
-    assert_eq!(order_row(&app), json!([["prepare-for-delivery", "paid"]]));
-    assert_eq!(app.count("SELECT COUNT(*) FROM tasks"), 0, "no task");
-    assert_eq!(app.sent_emails().len(), emails);
-    assert_eq!(sms_texts(&app), [PAID_SMS]);
+    assert_failure_after_payment_changed_nothing(&app, emails);
 }
 
 #[tokio::test]
@@ -371,18 +361,8 @@ async fn a_pay_for_an_unknown_order_waits_and_settles_when_the_order_arrives() {
     let ack = answer(&app, notification("pay", "pay.unknown-order.form")).await;
 
     assert_eq!(ack, CODE_0);
-    assert_eq!(
-        rows(
-            &app,
-            "SELECT source, payment_id, amount, currency FROM payments"
-        ),
-        json!([["cloudpayments", "3093440", TOTAL, "RUB"]])
-    );
-    assert_waits_with_a_task_to_find_its_order(&app);
-
-    create(&app, order(UNKNOWN_ORDER, json!({ "total": TOTAL }))).await;
-
-    assert_settled_with_its_order(&app);
+    waits_then_settles_with_its_order(&app, json!(["cloudpayments", "3093440", TOTAL, "RUB"]))
+        .await;
 }
 
 #[tokio::test]

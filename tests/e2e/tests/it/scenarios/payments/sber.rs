@@ -296,20 +296,7 @@ async fn a_refund_reported_before_the_deposit_wins_and_no_payment_message_goes_o
 
     assert_eq!(refund["state"], "applied");
     assert_eq!(deposit["state"], "superseded");
-    assert_eq!(order_row(&app), json!([["awaiting-payment", "refunded"]]));
-    assert_eq!(
-        states(&app),
-        json!([
-            ["refunded", "applied", ORDER],
-            ["succeeded", "superseded", ORDER]
-        ])
-    );
-    assert!(sms_texts(&app).is_empty(), "no 'payment received' SMS");
-    assert_eq!(
-        app.sent_emails().len(),
-        emails,
-        "no 'payment received' email"
-    );
+    assert_refund_before_payment_won(&app, emails);
 }
 
 #[tokio::test]
@@ -368,18 +355,7 @@ async fn a_deposit_for_an_unknown_order_waits_and_settles_when_the_order_arrives
         json!({ "received": true, "order_id": null, "state": "unknown_order" })
     );
     let md_order = "0c5e81b4-2f6a-7d3c-8e1b-9a4f2c7d6e05";
-    assert_eq!(
-        rows(
-            &app,
-            "SELECT source, payment_id, amount, currency FROM payments"
-        ),
-        json!([["sber", md_order, TOTAL, "RUB"]])
-    );
-    assert_waits_with_a_task_to_find_its_order(&app);
-
-    create(&app, order(UNKNOWN_ORDER, json!({ "total": TOTAL }))).await;
-
-    assert_settled_with_its_order(&app);
+    waits_then_settles_with_its_order(&app, json!(["sber", md_order, TOTAL, "RUB"])).await;
 }
 
 #[tokio::test]

@@ -371,18 +371,7 @@ async fn a_payment_for_an_unknown_order_waits_and_settles_when_the_order_arrives
         answer,
         json!({ "received": true, "order_id": null, "state": "unknown_order" })
     );
-    assert_eq!(
-        rows(
-            &app,
-            "SELECT source, payment_id, amount, currency FROM payments"
-        ),
-        json!([["stripe", INTENT, TOTAL, "RUB"]])
-    );
-    assert_waits_with_a_task_to_find_its_order(&app);
-
-    create(&app, order(UNKNOWN_ORDER, json!({ "total": TOTAL }))).await;
-
-    assert_settled_with_its_order(&app);
+    waits_then_settles_with_its_order(&app, json!(["stripe", INTENT, TOTAL, "RUB"])).await;
 }
 
 #[tokio::test]

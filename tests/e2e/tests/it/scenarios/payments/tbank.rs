@@ -224,20 +224,7 @@ async fn a_refund_reported_before_the_confirmation_wins_and_no_payment_message_g
     acknowledged(&app, notification("refunded.json")).await;
     acknowledged(&app, notification("confirmed.json")).await;
 
-    assert_eq!(order_row(&app), json!([["awaiting-payment", "refunded"]]));
-    assert_eq!(
-        states(&app),
-        json!([
-            ["refunded", "applied", ORDER],
-            ["succeeded", "superseded", ORDER]
-        ])
-    );
-    assert!(sms_texts(&app).is_empty(), "no 'payment received' SMS");
-    assert_eq!(
-        app.sent_emails().len(),
-        emails,
-        "no 'payment received' email"
-    );
+    assert_refund_before_payment_won(&app, emails);
 }
 
 #[tokio::test]
@@ -252,17 +239,7 @@ async fn a_rejection_reported_after_the_confirmation_changes_nothing() {
 
     acknowledged(&app, request(resigned(rejected, TBANK_PASSWORD))).await;
 
-    assert_eq!(
-        states(&app),
-        json!([
-            ["succeeded", "applied", ORDER],
-            ["failed", "superseded", ORDER]
-        ])
-    );
-    assert_eq!(order_row(&app), json!([["prepare-for-delivery", "paid"]]));
-    assert_eq!(app.count("SELECT COUNT(*) FROM tasks"), 0, "no task");
-    assert_eq!(app.sent_emails().len(), emails);
-    assert_eq!(sms_texts(&app), [PAID_SMS]);
+    assert_failure_after_payment_changed_nothing(&app, emails);
 }
 
 #[tokio::test]
@@ -295,18 +272,7 @@ async fn a_payment_for_an_unknown_order_waits_and_settles_when_the_order_arrives
 
     acknowledged(&app, notification("confirmed.unknown-order.json")).await;
 
-    assert_eq!(
-        rows(
-            &app,
-            "SELECT source, payment_id, amount, currency FROM payments"
-        ),
-        json!([["tbank", "7104932900", TOTAL, null]])
-    );
-    assert_waits_with_a_task_to_find_its_order(&app);
-
-    create(&app, order(UNKNOWN_ORDER, json!({ "total": TOTAL }))).await;
-
-    assert_settled_with_its_order(&app);
+    waits_then_settles_with_its_order(&app, json!(["tbank", "7104932900", TOTAL, null])).await;
 }
 
 #[tokio::test]

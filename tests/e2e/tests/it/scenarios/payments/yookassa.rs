@@ -194,20 +194,7 @@ async fn a_refund_reported_before_the_success_wins_and_no_payment_message_goes_o
     let success = acknowledged(&app, "payment.succeeded.json").await;
 
     assert_eq!(success["state"], "superseded");
-    assert_eq!(order_row(&app), json!([["awaiting-payment", "refunded"]]));
-    assert_eq!(
-        states(&app),
-        json!([
-            ["refunded", "applied", ORDER],
-            ["succeeded", "superseded", ORDER]
-        ])
-    );
-    assert!(sms_texts(&app).is_empty(), "no 'payment received' SMS");
-    assert_eq!(
-        app.sent_emails().len(),
-        emails,
-        "no 'payment received' email"
-    );
+    assert_refund_before_payment_won(&app, emails);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM tasks WHERE status = 'open'"),
         0,
@@ -231,17 +218,7 @@ async fn a_cancellation_reported_after_the_success_changes_nothing() {
 
     assert_eq!(response.status, 200, "{}", response.text());
     assert_eq!(json_of(&response)["state"], "superseded");
-    assert_eq!(order_row(&app), json!([["prepare-for-delivery", "paid"]]));
-    assert_eq!(
-        states(&app),
-        json!([
-            ["succeeded", "applied", ORDER],
-            ["failed", "superseded", ORDER]
-        ])
-    );
-    assert_eq!(app.count("SELECT COUNT(*) FROM tasks"), 0, "no task");
-    assert_eq!(app.sent_emails().len(), emails);
-    assert_eq!(sms_texts(&app), [PAID_SMS]);
+    assert_failure_after_payment_changed_nothing(&app, emails);
 }
 
 #[tokio::test]
@@ -282,18 +259,7 @@ async fn a_payment_for_an_unknown_order_waits_and_settles_when_the_order_arrives
         json!({ "received": true, "order_id": null, "state": "unknown_order" })
     );
     let payment = "2f5a9e44-000f-5000-9000-1f0e2d3c4b5a";
-    assert_eq!(
-        rows(
-            &app,
-            "SELECT source, payment_id, amount, currency FROM payments"
-        ),
-        json!([["yookassa", payment, TOTAL, "RUB"]])
-    );
-    assert_waits_with_a_task_to_find_its_order(&app);
-
-    create(&app, order(UNKNOWN_ORDER, json!({ "total": TOTAL }))).await;
-
-    assert_settled_with_its_order(&app);
+    waits_then_settles_with_its_order(&app, json!(["yookassa", payment, TOTAL, "RUB"])).await;
 }
 
 #[tokio::test]

@@ -146,7 +146,8 @@ pub struct Inbound {
     pub query: Vec<(String, String)>,
     /// The query as it came, without the `?` (what a GET callback signs and we keep).
     pub raw_query: String,
-    /// Headers, names lower-case, values as UTF-8 text (others dropped).
+    /// Headers, names lower-case, values as UTF-8 text (others dropped); of each `spin-*`
+    /// header only the value Spin set (the last one).
     pub headers: Vec<(String, String)>,
     /// The raw body.
     pub body: Vec<u8>,
@@ -251,14 +252,34 @@ fn head(request: &IncomingRequest) -> Inbound {
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect(),
         raw_query: query.to_owned(),
-        headers: request
-            .headers()
-            .entries()
-            .into_iter()
-            .filter_map(|(k, v)| Some((k.to_ascii_lowercase(), String::from_utf8(v).ok()?)))
-            .collect(),
+        headers: trusted_spin_headers(
+            request
+                .headers()
+                .entries()
+                .into_iter()
+                .filter_map(|(k, v)| Some((k.to_ascii_lowercase(), String::from_utf8(v).ok()?)))
+                .collect(),
+        ),
         body: Vec::new(),
     }
+}
+
+/// Keeps only the last value of every `spin-*` header.
+///
+/// Spin passes the client's headers on as they came and then appends its own `spin-*` values
+/// (`spin-path-info`, `spin-client-addr`, …), so a client can send a header of the same name
+/// first. The value Spin set is always the last one: any earlier copy came from the client
+/// and is dropped here, before anything reads the headers. Other headers keep every value.
+fn trusted_spin_headers(headers: Vec<(String, String)>) -> Vec<(String, String)> {
+    let is_spin = |name: &str| name.starts_with("spin-");
+    let mut kept = Vec::with_capacity(headers.len());
+    for (index, (name, value)) in headers.iter().enumerate() {
+        let later_copy = is_spin(name) && headers[index + 1..].iter().any(|(k, _)| k == name);
+        if !later_copy {
+            kept.push((name.clone(), value.clone()));
+        }
+    }
+    kept
 }
 
 fn check_declared_length(inbound: &Inbound) -> Result<(), ApiError> {
@@ -359,6 +380,37 @@ mod tests {
         assert!(!is_json(Some("text/plain")));
         assert!(!is_json(Some("application/x-www-form-urlencoded")));
         assert!(!is_json(None));
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn a_client_copy_of_a_spin_header_is_dropped_for_the_one_spin_appended() {
+        let headers = trusted_spin_headers(pairs(&[
+            ("spin-client-addr", "185.71.76.1:1"),
+            ("spin-path-info", "/generic"),
+            ("content-type", "application/json"),
+            ("spin-path-info", "/yookassa"),
+            ("spin-client-addr", "127.0.0.1:52000"),
+        ]));
+        assert_eq!(
+            headers,
+            pairs(&[
+                ("content-type", "application/json"),
+                ("spin-path-info", "/yookassa"),
+                ("spin-client-addr", "127.0.0.1:52000"),
+            ])
+        );
+    }
+
+    #[test]
+    fn other_repeated_headers_keep_every_value() {
+        let list = pairs(&[("accept", "a"), ("accept", "b"), ("spin-path-info", "/x")]);
+        assert_eq!(trusted_spin_headers(list.clone()), list);
     }
 
     #[test]

@@ -31,6 +31,37 @@ async fn tasks_need_the_admin_token() {
 }
 
 #[tokio::test]
+async fn the_admin_token_in_the_query_is_not_accepted() {
+    let app = app_with_a_task().await;
+    for path in ["/api/tasks", "/api/messages", "/api/calls"] {
+        let request = http::Request::get(format!(
+            "http://orders.shop.example{path}?token={}",
+            crate::support::ADMIN_TOKEN
+        ))
+        .body(Bytes::new())
+        .expect("request");
+
+        let response = app.send(request).await;
+
+        assert_eq!(response.status, 401, "{path}: {}", response.text());
+        assert_eq!(response.header("www-authenticate"), Some("Bearer"));
+        assert!(!response.text().contains("Invalid"), "no task data leaks");
+    }
+    let done = http::Request::post(format!(
+        "http://orders.shop.example/api/tasks/1/done?token={}",
+        crate::support::ADMIN_TOKEN
+    ))
+    .body(Bytes::new())
+    .expect("request");
+    assert_eq!(app.send(done).await.status, 401);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM tasks WHERE status = 'open'"),
+        1,
+        "the task is still open"
+    );
+}
+
+#[tokio::test]
 async fn tasks_are_listed_and_filtered() {
     let app = app_with_a_task().await;
 

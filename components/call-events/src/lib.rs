@@ -78,6 +78,7 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
         key: &key,
         content: &inbound.body,
         now,
+        exact_key: pbx == "generic",
     };
     let repeat = inbound::duplicate_ack();
     inbound::once(db, &notification, repeat, |db| {

@@ -59,6 +59,7 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
         key: &notice.key,
         content: &content,
         now,
+        exact_key: provider == Provider::Generic,
     };
     // The provider re-sent it (its retries keep the key): acknowledge, do nothing.
     // A repeated Check gets its first decision again, not a blanket "accepted".

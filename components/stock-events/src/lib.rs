@@ -33,6 +33,7 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
         key: webhook_id,
         content: &inbound.body,
         now,
+        exact_key: true,
     };
     let repeat = inbound::duplicate_ack();
     inbound::once(db, &notification, repeat, |db| {

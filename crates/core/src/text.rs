@@ -13,6 +13,23 @@ pub(crate) fn has_control(s: &str) -> bool {
     s.chars().any(char::is_control)
 }
 
+/// A name as one line: every control character (CR, LF, tab, NUL, DEL, C1…) becomes a space,
+/// runs of whitespace become one space, and the ends are trimmed. A name goes into email
+/// headers and SMS texts, where a line break could start a header or a new line of text.
+pub(crate) fn one_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s
+        .split(|c: char| c.is_control() || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
 /// The input quoted for an error message, cut short so a 1 MiB field does not become a
 /// 1 MiB error body.
 pub(crate) fn echo(s: &str) -> String {
@@ -37,6 +54,17 @@ pub(crate) fn is_code(s: &str, max: usize, underscore: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_loses_its_line_breaks_and_control_characters() {
+        assert_eq!(
+            one_line("Анна\r\nBcc: all@example.com"),
+            "Анна Bcc: all@example.com"
+        );
+        assert_eq!(one_line("  Анна \t\u{0}\u{7f}\u{85} Петрова\n"), "Анна Петрова");
+        assert_eq!(one_line("\r\n\t"), "");
+        assert_eq!(one_line("Анна Петрова"), "Анна Петрова");
+    }
 
     #[test]
     fn long_inputs_are_cut_short_in_messages() {

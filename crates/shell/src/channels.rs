@@ -148,9 +148,10 @@ impl Channels {
             Err(HttpError::Denied) => {
                 Outcome::permanent(None, "the provider's host is not in allowed_outbound_hosts")
             }
-            Err(HttpError::InvalidUrl(url)) => {
-                Outcome::permanent(None, format!("invalid provider url {url}"))
-            }
+            Err(HttpError::InvalidUrl(reason)) => Outcome::permanent(
+                None,
+                format!("the provider's url cannot be used ({reason}): check its *_url variable"),
+            ),
             Err(error) => Outcome::retryable(None, error.to_string()),
         };
         (provider, outcome)

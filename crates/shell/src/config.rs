@@ -58,15 +58,16 @@ pub fn var(name: &'static str) -> Result<String, ConfigError> {
     spin_sdk::variables::get(name).map_err(|source| ConfigError::Unavailable { name, source })
 }
 
-/// Reads a component variable holding a secret.
+/// Reads a component variable holding a secret, without surrounding whitespace: a value
+/// pasted from a file or a terminal often ends in a newline, which no provider's secret has.
 pub fn secret(name: &'static str) -> Result<Secret, ConfigError> {
-    var(name).map(Secret)
+    var(name).map(|value| Secret(value.trim().to_owned()))
 }
 
-/// Reads the Standard Webhooks secret of a webhook.
+/// Reads the Standard Webhooks secret of a webhook (surrounding whitespace ignored).
 pub fn webhook_secret(name: &'static str) -> Result<WebhookSecret, ConfigError> {
     let value = var(name)?;
-    WebhookSecret::parse(&value).map_err(|e: SecretError| ConfigError::Invalid {
+    WebhookSecret::parse(value.trim()).map_err(|e: SecretError| ConfigError::Invalid {
         name,
         reason: e.to_string(),
     })

@@ -31,16 +31,17 @@ pub fn finish(out: ResponseOutparam, result: Result<Handled, ApiError>) {
     }
 }
 
-/// A provider's secret; `503 provider_not_configured` naming the variable while it is empty,
-/// so the sender retries later instead of anything being accepted unsigned.
+/// A provider's secret; `503 provider_not_configured` while it is empty, so the sender
+/// retries later instead of anything being accepted unsigned. The answer goes to whoever
+/// calls, so it does not say which variable is missing: the log does.
 pub fn required_secret(name: &'static str, what: &str) -> Result<Secret, ApiError> {
     let secret = config::secret(name)?;
-    if secret.expose().trim().is_empty() {
-        eprintln!("refused {what}: {name} is not set");
+    if secret.expose().is_empty() {
+        eprintln!("refused {what}: the secret variable {name} is not set");
         let mut error = ApiError::new(
             503,
             "provider_not_configured",
-            format!("{what} are not accepted until the secret variable {name} is set"),
+            format!("{what} are not accepted here yet; retry later"),
         );
         error.headers.push(("retry-after".into(), "3600".into()));
         return Err(error);
@@ -58,6 +59,11 @@ pub struct Notification<'a> {
     pub content: &'a [u8],
     /// Now.
     pub now: Timestamp,
+    /// The key names exactly these bytes (a Standard Webhooks `webhook-id`, which the sender
+    /// keeps for retries of the same body): the key reused for another body is refused with
+    /// 409, as on the order webhook. Providers' own keys are not exact: they re-serialise the
+    /// same notification on retries.
+    pub exact_key: bool,
 }
 
 /// Runs `work` once per `(source, key)`: in one transaction it claims the key, does the work
@@ -82,6 +88,16 @@ pub fn once(
         )?;
         match (claim, repeat) {
             (Claim::New, _) => {}
+            (Claim::Reused, _) if notification.exact_key => {
+                return Err(ApiError::new(
+                    409,
+                    "idempotency_key_reused",
+                    format!(
+                        "webhook-id {} was already used for a different body",
+                        notification.key
+                    ),
+                ))
+            }
             (_, Some(repeat)) => return Ok((repeat, Vec::new())),
             (Claim::Replay { status, body }, None) => {
                 return Ok((Answer::json_text(status, body), Vec::new()))

@@ -16,8 +16,9 @@ use wasi::io::streams::StreamError;
 /// Responses larger than this are cut: provider answers are small.
 const MAX_RESPONSE_BYTES: usize = 1 << 20;
 
-/// An outbound request.
-#[derive(Debug, Clone)]
+/// An outbound request. Its `Debug` leaves out everything that may be a credential (see
+/// [`orderpath_core::providers::redacted_request`]).
+#[derive(Clone)]
 pub struct HttpRequest {
     /// `GET` or `POST`.
     pub method: &'static str,
@@ -29,6 +30,19 @@ pub struct HttpRequest {
     pub body: Vec<u8>,
     /// Limit for connecting, for the first byte, and between bytes.
     pub timeout: Duration,
+}
+
+impl std::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        orderpath_core::providers::redacted_request(
+            f,
+            "HttpRequest",
+            self.method,
+            &self.url,
+            &self.headers,
+            self.body.len(),
+        )
+    }
 }
 
 /// A provider's answer.
@@ -55,9 +69,10 @@ impl HttpResponse {
 /// Why no response came back.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum HttpError {
-    /// The URL is not an absolute http(s) URL.
+    /// The URL cannot be sent; says what is wrong, never the URL itself (a provider's URL may
+    /// carry a credential, such as Telegram's bot token).
     #[error("invalid url: {0}")]
-    InvalidUrl(String),
+    InvalidUrl(&'static str),
     /// The host is not in the component's `allowed_outbound_hosts`.
     #[error("destination not allowed by allowed_outbound_hosts")]
     Denied,
@@ -87,14 +102,14 @@ pub fn split_url(url: &str) -> Result<UrlParts<'_>, HttpError> {
     } else if let Some(rest) = url.strip_prefix("http://") {
         (false, rest)
     } else {
-        return Err(HttpError::InvalidUrl(url.to_owned()));
+        return Err(HttpError::InvalidUrl("not an absolute http(s) URL"));
     };
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, "/"),
     };
     if authority.is_empty() {
-        return Err(HttpError::InvalidUrl(url.to_owned()));
+        return Err(HttpError::InvalidUrl("no host"));
     }
     Ok(UrlParts {
         https,
@@ -106,13 +121,13 @@ pub fn split_url(url: &str) -> Result<UrlParts<'_>, HttpError> {
 /// Sends a request and waits for the whole response, within the request's time limits.
 pub fn send(request: &HttpRequest) -> Result<HttpResponse, HttpError> {
     let parts = split_url(&request.url)?;
-    let invalid = |what: &str| HttpError::InvalidUrl(format!("{what}: {}", request.url));
+    let invalid = HttpError::InvalidUrl;
     let headers: Vec<(String, Vec<u8>)> = request
         .headers
         .iter()
         .map(|(k, v)| (k.to_ascii_lowercase(), v.clone().into_bytes()))
         .collect();
-    let fields = Fields::from_list(&headers).map_err(|_| invalid("bad header"))?;
+    let fields = Fields::from_list(&headers).map_err(|_| invalid("bad header refused"))?;
     let outgoing = OutgoingRequest::new(fields);
     let method = match request.method {
         "GET" => Method::Get,
@@ -121,20 +136,20 @@ pub fn send(request: &HttpRequest) -> Result<HttpResponse, HttpError> {
     };
     outgoing
         .set_method(&method)
-        .map_err(|_| invalid("method"))?;
+        .map_err(|_| invalid("method refused"))?;
     outgoing
         .set_scheme(Some(if parts.https {
             &Scheme::Https
         } else {
             &Scheme::Http
         }))
-        .map_err(|_| invalid("scheme"))?;
+        .map_err(|_| invalid("scheme refused"))?;
     outgoing
         .set_authority(Some(parts.authority))
-        .map_err(|_| invalid("authority"))?;
+        .map_err(|_| invalid("authority refused"))?;
     outgoing
         .set_path_with_query(Some(parts.path_with_query))
-        .map_err(|_| invalid("path"))?;
+        .map_err(|_| invalid("path refused"))?;
 
     let options = RequestOptions::new();
     let limit = Some(request.timeout.as_nanos().min(u128::from(u64::MAX)) as u64);
@@ -252,6 +267,30 @@ mod tests {
         let parts = split_url("https://api.postmarkapp.com").expect("url");
         assert_eq!(parts.path_with_query, "/");
         assert!(parts.https);
+    }
+
+    #[test]
+    fn debug_shows_no_credential() {
+        let request = HttpRequest {
+            method: "POST",
+            url: "https://api.telegram.org/bot123456:secret-token/sendMessage?x=1".into(),
+            headers: vec![("authorization".into(), "Basic c2VjcmV0".into())],
+            body: b"api_id=secret-key".to_vec(),
+            timeout: Duration::from_secs(1),
+        };
+        let shown = format!("{request:?}");
+        assert!(shown.contains("https://api.telegram.org"), "{shown}");
+        assert!(shown.contains("authorization"), "{shown}");
+        for secret in ["secret-token", "c2VjcmV0", "secret-key"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+    }
+
+    #[test]
+    fn an_unusable_url_is_refused_without_repeating_it() {
+        let error = split_url("api.telegram.org/bot123456:secret-token/sendMessage")
+            .expect_err("no scheme");
+        assert!(!error.to_string().contains("secret-token"), "{error}");
     }
 
     #[test]

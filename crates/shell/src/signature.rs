@@ -123,7 +123,8 @@ pub fn verify<'a>(
         .trim()
         .parse()
         .map_err(|_| SignatureError::BadTimestamp)?;
-    if (now - timestamp).abs() > TOLERANCE_SECS {
+    // abs_diff: `now - timestamp` overflows for a timestamp near i64::MIN or i64::MAX.
+    if now.abs_diff(timestamp) > TOLERANCE_SECS.unsigned_abs() {
         return Err(SignatureError::Stale);
     }
     let expected = secret.mac(id, timestamp, body);
@@ -210,6 +211,16 @@ mod tests {
             SPEC_TS + TOLERANCE_SECS + 1,
         );
         assert_eq!(result, Err(SignatureError::Stale));
+    }
+
+    #[test]
+    fn timestamps_at_the_ends_of_the_range_are_stale_not_an_overflow() {
+        let secret = WebhookSecret::parse(SPEC_SECRET).expect("secret");
+        for ts in [i64::MIN, i64::MIN + 1, i64::MAX, -1] {
+            let text = ts.to_string();
+            let result = verify(&secret, headers(SPEC_ID, &text, SPEC_SIG), SPEC_BODY, SPEC_TS);
+            assert_eq!(result, Err(SignatureError::Stale), "{ts}");
+        }
     }
 
     #[test]

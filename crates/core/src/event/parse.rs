@@ -303,7 +303,7 @@ fn call_ended(data: &Obj) -> Result<CallEnded, EventError> {
         outcome,
         started_at: date_time(data, "started_at")?,
         order_id,
-        name: text(data, "name", NAME_MAX)?,
+        name: name(data, "name")?,
     })
 }
 
@@ -340,6 +340,14 @@ fn text(obj: &Obj, name: &str, max: usize) -> Result<Option<String>, EventError>
     }
 }
 
+/// An optional person's name as one line (see [`crate::text::one_line`]): line breaks and
+/// control characters become spaces, so they never reach an email header or an SMS.
+fn name(obj: &Obj, field: &str) -> Result<Option<String>, EventError> {
+    Ok(text(obj, field, NAME_MAX)?
+        .map(|n| crate::text::one_line(&n))
+        .filter(|n| !n.is_empty()))
+}
+
 /// An optional shop code (`[a-z0-9_-]{1,32}`).
 fn code(obj: &Obj, name: &str) -> Result<Option<String>, EventError> {
     let value = text(obj, name, usize::MAX)?;
@@ -374,7 +382,7 @@ fn manager(data: &Obj) -> Result<Option<String>, EventError> {
 }
 
 fn customer(obj: &Obj) -> Result<CustomerContact, EventError> {
-    let name = text(obj, "name", NAME_MAX)?;
+    let name = name(obj, "name")?;
     // The contact parsers bound the length themselves.
     let phone = text(obj, "phone", usize::MAX)?
         .map(|p| Phone::parse(&p).map_err(|e| invalid(obj.path_of("phone"), e.to_string())))
@@ -443,6 +451,6 @@ fn actor(data: &Obj) -> Result<Option<Actor>, EventError> {
     Ok(Some(Actor {
         kind,
         id: required_string(&obj, "id", ACTOR_ID_MAX)?,
-        name: text(&obj, "name", NAME_MAX)?,
+        name: name(&obj, "name")?,
     }))
 }

@@ -13,8 +13,10 @@ pub mod form;
 pub mod sms;
 pub mod telegram;
 
-/// An HTTP request to a provider.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An HTTP request to a provider. It carries credentials (in headers, the body, or the URL's
+/// path for Telegram), so its `Debug` shows only the method, the URL's origin, the header
+/// names and the body's length.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Request {
     /// `POST` (all providers here send with POST).
     pub method: &'static str,
@@ -24,6 +26,36 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     /// The encoded body.
     pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        redacted_request(f, "Request", self.method, &self.url, &self.headers, self.body.len())
+    }
+}
+
+/// Writes a request's `Debug` without anything that may be a credential: the URL's origin
+/// (scheme and host, no path or query), the header names, and the body's length.
+pub fn redacted_request(
+    f: &mut std::fmt::Formatter<'_>,
+    name: &str,
+    method: &str,
+    url: &str,
+    headers: &[(String, String)],
+    body_len: usize,
+) -> std::fmt::Result {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let origin_end = url[after_scheme..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| after_scheme + i);
+    let origin = &url[..origin_end];
+    let names: Vec<&str> = headers.iter().map(|(k, _)| k.as_str()).collect();
+    f.debug_struct(name)
+        .field("method", &method)
+        .field("origin", &origin)
+        .field("header_names", &names)
+        .field("body_bytes", &body_len)
+        .finish_non_exhaustive()
 }
 
 /// What the provider answered.
@@ -141,7 +173,10 @@ pub struct Mailbox {
 impl Mailbox {
     /// `"Name" <address>`, or the bare address; quotes and backslashes in the name escaped.
     pub fn to_header(&self) -> String {
-        match &self.name {
+        // A name with a line break would start a new header: names are one line here,
+        // whatever the caller passed.
+        let name = self.name.as_deref().map(crate::text::one_line);
+        match &name {
             Some(name) if !name.is_empty() => {
                 let escaped = name.replace('\\', "\\\\").replace('"', "\\\"");
                 format!("\"{escaped}\" <{}>", self.address)
@@ -184,6 +219,22 @@ pub fn base64_encode(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_request_debug_shows_no_credential() {
+        let request = Request {
+            method: "POST",
+            url: "https://api.telegram.org/bot123456:secret-token/sendMessage".into(),
+            headers: vec![("x-postmark-server-token".into(), "pm-secret".into())],
+            body: b"api_id=smsru-secret".to_vec(),
+        };
+        let shown = format!("{request:?}");
+        assert!(shown.contains("\"https://api.telegram.org\""), "{shown}");
+        assert!(shown.contains("x-postmark-server-token"), "{shown}");
+        for secret in ["secret-token", "pm-secret", "smsru-secret", "sendMessage"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+    }
 
     #[test]
     fn base64_matches_rfc_4648_vectors() {

@@ -299,3 +299,29 @@ async fn secrets_never_reach_the_logs() {
         vec![vec![json!("failed")]]
     );
 }
+
+#[tokio::test]
+async fn line_breaks_and_control_characters_in_the_name_reach_neither_headers_nor_texts() {
+    let app = TestApp::start().await;
+    let mut event = fixture("orders/created.json");
+    event["data"]["customer"]["name"] = json!("Анна\r\nBcc: all@evil.example\u{7}\tПетрова\n");
+
+    let response = app.post_event("evt-1", &event).await;
+
+    assert_eq!(response.status, 201, "{}", response.text());
+    let stored = app.query("SELECT name FROM customers");
+    assert_eq!(stored, vec![vec![json!("Анна Bcc: all@evil.example Петрова")]]);
+    let email = &app.sent_emails()[0];
+    assert_eq!(
+        email["To"],
+        "\"Анна Bcc: all@evil.example Петрова\" <anna.petrova@example.com>"
+    );
+    let text = email["TextBody"].as_str().expect("text");
+    assert!(
+        text.contains("Здравствуйте, Анна Bcc: all@evil.example Петрова!"),
+        "{text}"
+    );
+    for sent in [email["To"].to_string(), text.to_owned()] {
+        assert!(!sent.contains('\r') && !sent.contains('\u{7}'), "{sent:?}");
+    }
+}

@@ -97,3 +97,29 @@ async fn rotated_keys_any_matching_signature_is_enough() {
     let response = app.send(request).await;
     assert_eq!(response.status, 201, "{}", response.text());
 }
+
+#[tokio::test]
+async fn secrets_pasted_with_a_trailing_newline_still_verify() {
+    let app = TestApp::start_with(|b| {
+        b.variable("orders_webhook_secret", format!("{}\n", crate::support::SECRET))
+            .variable("cdek_webhook_token", format!(" {}\r\n", crate::support::CDEK_TOKEN))
+    })
+    .await;
+
+    let created = app.send(app.signed("evt-1", &body())).await;
+
+    assert_eq!(created.status, 201, "{}", created.text());
+    let cdek = http::Request::post(format!(
+        "http://orders.shop.example/webhooks/delivery/cdek?token={}",
+        crate::support::CDEK_TOKEN
+    ))
+    .header("content-type", "application/json")
+    .body(Bytes::from(
+        std::fs::read(crate::support::workspace_root().join("tests/fixtures/cdek/created.json"))
+            .expect("fixture"),
+    ))
+    .expect("request");
+    let answer = app.send(cdek).await;
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    assert_eq!(json_of(&answer)["state"], "applied");
+}

@@ -45,10 +45,14 @@ async fn without_a_configured_token_cdek_is_refused_until_it_is_set() {
     assert_eq!(answer.status, 503, "{}", answer.text());
     assert_eq!(error_code(&answer), "provider_not_configured");
     assert!(
-        answer.text().contains("cdek_webhook_token"),
+        !answer.text().contains("cdek_webhook_token"),
         "{}",
         answer.text()
     );
+    assert!(app
+        .app
+        .guest_output("delivery-events")
+        .contains("cdek_webhook_token is not set"));
     assert_nothing_kept(&app, before, order);
 }
 
@@ -183,9 +187,13 @@ async fn without_a_configured_secret_generic_notices_are_refused() {
     assert_eq!(answer.status, 503, "{}", answer.text());
     assert_eq!(error_code(&answer), "provider_not_configured");
     assert!(
-        answer.text().contains("delivery_webhook_secret"),
+        !answer.text().contains("delivery_webhook_secret"),
         "{}",
         answer.text()
     );
+    assert!(app
+        .app
+        .guest_output("delivery-events")
+        .contains("delivery_webhook_secret is not set"));
     assert_nothing_kept(&app, before, order);
 }

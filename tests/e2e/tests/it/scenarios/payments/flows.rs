@@ -295,7 +295,7 @@ async fn a_paid_invoice_is_not_chased() {
 }
 
 #[tokio::test]
-async fn a_provider_without_its_secret_is_refused_with_the_variable_to_set() {
+async fn a_provider_without_its_secret_is_refused_and_the_log_names_the_variable() {
     let app = TestApp::start_with(|b| b.variable("payments_webhook_secret", "")).await;
     order_awaiting_payment(&app, None).await;
     let body = generic("payment.succeeded", "gp-1", TOTAL);
@@ -307,7 +307,15 @@ async fn a_provider_without_its_secret_is_refused_with_the_variable_to_set() {
         json_of(&response)["error"]["code"],
         "provider_not_configured"
     );
-    assert!(response.text().contains("payments_webhook_secret"));
+    assert!(
+        !response.text().contains("payments_webhook_secret"),
+        "unauthenticated callers do not learn the configuration: {}",
+        response.text()
+    );
+    assert!(app
+        .app
+        .guest_output("payment-events")
+        .contains("payments_webhook_secret is not set"));
     assert_eq!(app.count("SELECT COUNT(*) FROM payments"), 0);
     assert_eq!(order_row(&app), json!([["awaiting-payment", "not-paid"]]));
 }

@@ -5,14 +5,16 @@
 //! JSON for any other carrier or aggregator, signed with Standard Webhooks (a job that polls
 //! ApiShip, Boxberry or Russian Post posts what changed). Each notice is processed once per
 //! its key; `orderpath_shell::deliveries` finds the order and moves its parcel forward only.
+//! With CDEK API credentials set, a CDEK status that completes or cancels an order is applied
+//! only once CDEK's API confirms it (`carrier_polls::confirm_cdek`).
 
-use orderpath_core::carrier::{cdek, generic, DeliveryKind};
+use orderpath_core::carrier::{cdek, generic, DeliveryKind, DeliveryNotice};
 use orderpath_shell::automation::{self, Run};
 use orderpath_shell::clock::Timestamp;
 use orderpath_shell::db::Db;
 use orderpath_shell::http::{self, Answer, ApiError, Inbound};
 use orderpath_shell::inbound::{self, Handled, Notification};
-use orderpath_shell::{config, deliveries};
+use orderpath_shell::{carrier_polls, config, deliveries};
 use serde_json::json;
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use spin_sdk::http_component;
@@ -43,12 +45,21 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
         }
     }
     .map_err(ApiError::from)?;
+    // A CDEK push that would complete or cancel an order is checked with CDEK's API first
+    // (before the write lock). One not confirmed is kept under its own key, so the poll can
+    // still apply the same status under the webhook's key.
+    let confirmation = match &kind {
+        DeliveryKind::Status(notice) if carrier == "cdek" => carrier_polls::confirm_cdek(notice)?,
+        _ => None,
+    }
+    .filter(|confirmation| !confirmation.confirmed());
     let automation = automation::load_config()?;
     let db = Db::open(config::synchronous()?)?;
     let source = format!("delivery:{carrier}");
-    let key = match &kind {
-        DeliveryKind::Status(notice) => notice.key.clone(),
-        DeliveryKind::Ignored { key, .. } => key.clone(),
+    let key = match (&kind, &confirmation) {
+        (DeliveryKind::Status(notice), None) => notice.key.clone(),
+        (DeliveryKind::Status(notice), Some(_)) => format!("{}:unconfirmed", notice.key),
+        (DeliveryKind::Ignored { key, .. }, _) => key.clone(),
     };
     let cause = format!("{source}:{key}");
     let notification = Notification {
@@ -56,6 +67,7 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
         key: &key,
         content: &inbound.body,
         now,
+        exact_key: carrier == "generic",
     };
     let repeat = inbound::duplicate_ack();
     inbound::once(db, &notification, repeat, |db| match &kind {
@@ -71,7 +83,16 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
                 cause: &cause,
             };
             let raw = String::from_utf8_lossy(&inbound.body);
-            let receipt = deliveries::receive(&run, notice, &raw)?;
+            let receipt = match &confirmation {
+                None => deliveries::receive(&run, notice, &raw)?,
+                Some(confirmation) => {
+                    let unconfirmed = DeliveryNotice {
+                        key: key.clone(),
+                        ..notice.clone()
+                    };
+                    deliveries::keep_unconfirmed(&run, &unconfirmed, &raw, confirmation)?
+                }
+            };
             let answer = json!({ "received": true, "order_id": receipt.order_id,
                                  "state": receipt.state, "status": notice.status });
             Ok((Answer::json(200, &answer), receipt.messages))

@@ -10,11 +10,16 @@
 //! the webhook's key (`orderpath_core::carrier::cdek::read_order`), so a status polled and then
 //! pushed — or pushed and then polled — is applied once and messages nobody twice.
 //!
+//! With the same credentials, a pushed status that completes or cancels an order is first
+//! confirmed with the API ([`confirm_cdek`]); one the API does not confirm is kept unapplied
+//! and its parcel polled by the next tick, which applies whatever CDEK's API says.
+//!
 //! Polling is off while `cdek_client_id` or `cdek_client_secret` is empty. A parcel is claimed
 //! by a conditional update before it is polled, so overlapping ticks never poll it twice.
 
 use orderpath_core::automation::config::Config;
-use orderpath_core::carrier::{cdek, progress, CarrierError};
+use orderpath_core::carrier::confirm::{self, Verdict};
+use orderpath_core::carrier::{cdek, progress, CarrierError, DeliveryNotice};
 use serde_json::{json, Value};
 
 use crate::automation::{Effects, Run};
@@ -159,6 +164,75 @@ pub fn poll_cdek(
         }
     }
     Ok(summary.to_json())
+}
+
+/// What CDEK's API said of a pushed status that would end an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirmation {
+    /// The API answered; the core's verdict on the push.
+    Answered(Verdict),
+    /// The API could not be asked (token, network, an answer we cannot read): the push is
+    /// not applied, and the parcel is polled by the next tick.
+    Unreachable(String),
+}
+
+impl Confirmation {
+    /// Whether the push may be applied.
+    pub fn confirmed(&self) -> bool {
+        *self == Confirmation::Answered(Verdict::Confirmed)
+    }
+}
+
+/// Asks CDEK's API for the parcel's newest status before a pushed status that completes or
+/// cancels an order is applied (see `orderpath_core::carrier::confirm`). `None` when the push
+/// needs no confirmation, or no API credentials are set (the push is then trusted on its
+/// URL token alone, as documented).
+pub fn confirm_cdek(notice: &DeliveryNotice) -> Result<Option<Confirmation>, ApiError> {
+    if !confirm::needs_confirmation(notice) {
+        return Ok(None);
+    }
+    let Some(parcel) = notice.carrier_order_id.as_deref() else {
+        return Ok(None);
+    };
+    let client_id = config::var("cdek_client_id")?;
+    let client_secret = config::secret("cdek_client_secret")?;
+    if client_id.trim().is_empty() || client_secret.expose().is_empty() {
+        return Ok(None);
+    }
+    let api = Api {
+        base: config::base_url("cdek_api_url")?,
+        timeout: channels::provider_timeout()?,
+    };
+    let answer = api
+        .token(client_id.trim(), client_secret.expose())
+        .and_then(|token| api.order(&token, parcel))
+        .and_then(|body| {
+            cdek::read_order(&body).map_err(|error| format!("CDEK's answer for {parcel}: {error}"))
+        });
+    Ok(Some(match answer {
+        Ok(newest) => Confirmation::Answered(confirm::verdict(notice, newest.as_ref())),
+        Err(error) => {
+            eprintln!("cdek confirmation: {error}");
+            Confirmation::Unreachable(error)
+        }
+    }))
+}
+
+/// Polls `parcel` at the next tick (a push that could not be confirmed).
+pub fn poll_soon(db: &Db, parcel: &str, order_id: &str, now: Timestamp) -> Result<(), DbError> {
+    db.execute(
+        "INSERT INTO carrier_polls (carrier, parcel, order_id, next_at)
+         VALUES (?, ?, ?, ?)
+         ON CONFLICT (carrier, parcel) DO UPDATE SET
+            order_id = excluded.order_id, next_at = excluded.next_at",
+        &[
+            text(cdek::CARRIER),
+            text(parcel),
+            text(order_id),
+            text(now.to_rfc3339()),
+        ],
+    )?;
+    Ok(())
 }
 
 #[derive(Default)]

@@ -12,6 +12,7 @@
 //! is kept as `unknown_parcel` and becomes one task per parcel.
 
 use orderpath_core::automation::event::DomainEvent;
+use orderpath_core::carrier::confirm::Verdict;
 use orderpath_core::carrier::{cdek, progress, DeliveryNotice};
 use orderpath_core::event::OrderId;
 use serde_json::{json, Value};
@@ -20,7 +21,8 @@ use crate::automation::Run;
 use crate::db::{get_int, get_text, int, opt_text, req_text, text, DbError};
 use crate::orders::{self, HistoryEntry, Outcome};
 use crate::tasks::{self, NewTask};
-use crate::{carrier_polls, facts};
+use crate::carrier_polls::{self, Confirmation};
+use crate::facts;
 
 /// A delivery status to apply to a known order.
 #[derive(Debug, Clone, Copy)]
@@ -196,7 +198,7 @@ fn history(
 pub struct Receipt {
     /// The order it was about, when found.
     pub order_id: Option<String>,
-    /// `applied`, `repeat`, `late`, `no_status` or `unknown_parcel`.
+    /// `applied`, `repeat`, `late`, `no_status`, `unknown_parcel` or `unconfirmed`.
     pub state: &'static str,
     /// Messages the triggers queued: send them after commit.
     pub messages: Vec<i64>,
@@ -240,6 +242,22 @@ pub fn receive(run: &Run<'_>, notice: &DeliveryNotice, raw: &str) -> Result<Rece
     {
         carrier_polls::heard(run.db, parcel, order_id, run.now)?;
     }
+    keep(run, notice, order_id.as_deref(), state, raw)?;
+    Ok(Receipt {
+        order_id,
+        state,
+        messages,
+    })
+}
+
+/// Keeps a carrier's notice as it came, with what became of it.
+fn keep(
+    run: &Run<'_>,
+    notice: &DeliveryNotice,
+    order_id: Option<&str>,
+    state: &str,
+    raw: &str,
+) -> Result<(), DbError> {
     run.db.execute(
         "INSERT INTO deliveries (carrier, notice_key, order_ref, carrier_order_id, track_number,
                                  carrier_status, status, status_at, order_id, state, raw,
@@ -255,16 +273,89 @@ pub fn receive(run: &Run<'_>, notice: &DeliveryNotice, raw: &str) -> Result<Rece
             text(notice.carrier_status.as_str()),
             opt_text(notice.status.as_deref()),
             notice.status_at.map_or(spin_sdk::sqlite::Value::Null, int),
-            opt_text(order_id.as_deref()),
+            opt_text(order_id),
             text(state),
             text(raw),
             text(run.now.to_rfc3339()),
         ],
     )?;
+    Ok(())
+}
+
+/// Keeps a pushed status that CDEK's API did not confirm (see `carrier_polls::confirm_cdek`)
+/// without applying it: the order's history says so, the parcel is polled by the next tick
+/// (which applies whatever the API says), and a status the API contradicts becomes a task —
+/// the webhook URL's token may be known to someone else.
+pub fn keep_unconfirmed(
+    run: &Run<'_>,
+    notice: &DeliveryNotice,
+    raw: &str,
+    confirmation: &Confirmation,
+) -> Result<Receipt, DbError> {
+    let order_id = find_order(run, notice)?;
+    let status = notice.status.as_deref().unwrap_or_default();
+    let why = match confirmation {
+        Confirmation::Answered(Verdict::Contradicted { api_status }) => format!(
+            "not confirmed: CDEK's API shows {}",
+            api_status.as_deref().unwrap_or("no status")
+        ),
+        _ => "not confirmed yet: CDEK's API could not be asked; the next tick polls it".to_owned(),
+    };
+    if let Some(order_id) = order_id.as_deref() {
+        let actor = format!("webhook:{}", notice.carrier);
+        let report = StatusReport {
+            actor: &actor,
+            event_id: &notice.key,
+            status,
+            status_at: notice.status_at,
+            fields: &[],
+        };
+        let stored = run
+            .db
+            .row(
+                "SELECT delivery_status FROM orders WHERE id = ?",
+                &[text(order_id)],
+            )?
+            .and_then(|row| get_text(&row, 0).ok().flatten());
+        history(
+            run,
+            order_id,
+            &report,
+            "delivery_status",
+            stored.map(|f| json!(f).to_string()),
+            json!(status).to_string(),
+            Some(&why),
+        )?;
+        if let Some(parcel) = notice.carrier_order_id.as_deref() {
+            carrier_polls::poll_soon(run.db, parcel, order_id, run.now)?;
+        }
+    }
+    if let Confirmation::Answered(Verdict::Contradicted { .. }) = confirmation {
+        let parcel = notice.carrier_order_id.as_deref().unwrap_or(&notice.key);
+        let title = format!(
+            "{} reported parcel {parcel} {status}, but its API says otherwise ({why}): \
+             check the parcel, and change cdek_webhook_token if nobody at CDEK sent it",
+            notice.carrier
+        );
+        tasks::create(
+            run.db,
+            &NewTask {
+                dedupe_key: Some(format!("delivery-unconfirmed:{}:{parcel}:{status}", notice.carrier)),
+                order_id: order_id.as_deref(),
+                kind: "delivery_check",
+                title: &title,
+                reason: "deliveries:unconfirmed",
+                assignee: "role:manager",
+                due_at: run.now,
+            },
+            run.now,
+        )?;
+    }
+    keep(run, notice, order_id.as_deref(), "unconfirmed", raw)?;
     Ok(Receipt {
         order_id,
-        state,
-        messages,
+        state: "unconfirmed",
+        messages: Vec::new(),
     })
 }
 

@@ -12,6 +12,7 @@
 //!   available stock to orders waiting for it, never beyond what is there.
 
 pub mod cdek;
+pub mod confirm;
 pub mod generic;
 pub mod progress;
 pub mod stock;

@@ -196,3 +196,128 @@ async fn parcels_on_their_way_before_the_upgrade_are_polled_from_the_first_tick(
     assert_eq!(pickup_sms(&app), 1);
     assert_eq!(polls(&app), json!([[CDEK_UUID, ORDER, 0, null]]));
 }
+
+// ── A push that ends an order is confirmed with CDEK's API first (issue 12, item 8) ────
+
+fn completed_email(app: &TestApp) -> usize {
+    subjects(app)
+        .iter()
+        .filter(|s| s.contains(COMPLETED_EMAIL))
+        .count()
+}
+
+#[tokio::test]
+async fn a_delivered_push_the_api_confirms_completes_the_order() {
+    let (app, cdek) = app_with_cdek_api().await;
+    cdek_at_pickup_point(&app).await;
+    cdek.respond_on(
+        "GET",
+        &order_path(),
+        Responder::status(200).body(raw("cdek/order-delivered.json")),
+    );
+
+    let answer = cdek_fixture(&app, "delivered.json").await;
+
+    assert_eq!(answer["state"], "applied", "{answer}");
+    assert_eq!(order_row(&app), json!([["completed", "delivered"]]));
+    assert_eq!(completed_email(&app), 1);
+    let paths: Vec<String> = cdek.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(paths, ["/v2/oauth/token".to_owned(), order_path()]);
+}
+
+#[tokio::test]
+async fn a_delivered_push_the_api_contradicts_changes_nothing_and_becomes_a_task() {
+    let (app, _cdek) = app_with_cdek_api().await;
+    cdek_at_pickup_point(&app).await;
+    let before = sent(&app);
+    // The API still shows the parcel at the pickup point (the mock's default answer).
+
+    let answer = cdek_fixture(&app, "delivered.json").await;
+
+    assert_eq!(answer["state"], "unconfirmed", "{answer}");
+    assert_eq!(
+        order_row(&app),
+        json!([["at-pickup-point", "at-pickup-point"]])
+    );
+    assert_eq!(sent(&app), before, "no C8 email, no SMS");
+    assert_eq!(completed_email(&app), 0);
+    assert_eq!(
+        rows(
+            &app,
+            "SELECT reason, assignee, status FROM tasks WHERE reason = 'deliveries:unconfirmed'"
+        ),
+        json!([["deliveries:unconfirmed", "role:manager", "open"]])
+    );
+    let history = rows(
+        &app,
+        "SELECT outcome, reason FROM order_history
+         WHERE field = 'delivery_status' ORDER BY id DESC LIMIT 1",
+    );
+    assert_eq!(history[0][0], "refused");
+    assert!(
+        history[0][1]
+            .as_str()
+            .is_some_and(|r| r.contains("at-pickup-point")),
+        "{history}"
+    );
+    assert_eq!(
+        rows(
+            &app,
+            "SELECT carrier_status, state FROM deliveries ORDER BY id DESC LIMIT 1"
+        ),
+        json!([["DELIVERED", "unconfirmed"]])
+    );
+    // The next tick polls the parcel at once and applies what the API says: still at the
+    // pickup point, so nothing changes and nothing is sent.
+    let tick = app.tick_after(60).await;
+    assert_eq!(tick["cdek_parcels_polled"]["unchanged"], 1, "{tick}");
+    assert_eq!(sent(&app), before);
+}
+
+#[tokio::test]
+async fn a_delivered_push_while_the_api_is_down_waits_for_the_poll() {
+    let (app, cdek) = app_with_cdek_api().await;
+    cdek_at_pickup_point(&app).await;
+    cdek.respond_on("POST", "/v2/oauth/token", Responder::status(503));
+
+    let answer = cdek_fixture(&app, "delivered.json").await;
+
+    assert_eq!(answer["state"], "unconfirmed", "{answer}");
+    assert_eq!(
+        order_row(&app),
+        json!([["at-pickup-point", "at-pickup-point"]])
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM tasks WHERE reason = 'deliveries:unconfirmed'"),
+        0,
+        "an outage is no reason to suspect the token"
+    );
+    // CDEK's API is back and shows the parcel delivered: the next tick applies it, once.
+    cdek.respond_on(
+        "POST",
+        "/v2/oauth/token",
+        Responder::status(200).body(raw("cdek/oauth-token.json")),
+    );
+    cdek.respond_on(
+        "GET",
+        &order_path(),
+        Responder::status(200).body(raw("cdek/order-delivered.json")),
+    );
+
+    let tick = app.tick_after(60).await;
+
+    assert_eq!(tick["cdek_parcels_polled"]["new_statuses"], 1, "{tick}");
+    assert_eq!(order_row(&app), json!([["completed", "delivered"]]));
+    assert_eq!(completed_email(&app), 1);
+}
+
+#[tokio::test]
+async fn without_api_credentials_a_delivered_push_is_applied_on_its_token() {
+    let app = TestApp::start().await;
+    cdek_at_pickup_point(&app).await;
+
+    let answer = cdek_fixture(&app, "delivered.json").await;
+
+    assert_eq!(answer["state"], "applied", "{answer}");
+    assert_eq!(order_row(&app), json!([["completed", "delivered"]]));
+}

@@ -21,6 +21,7 @@ pub mod order;
 pub mod pbx;
 pub mod providers;
 pub mod report;
+pub mod retention;
 pub mod status;
 
 mod text;

@@ -25,6 +25,7 @@ pub mod outbound;
 pub mod outbox;
 pub mod payments;
 pub mod reservations;
+pub mod retention;
 pub mod signature;
 pub mod stock;
 pub mod tasks;

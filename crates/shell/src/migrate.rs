@@ -388,6 +388,15 @@ const MIGRATIONS: &[Migration] = &[
              ON CONFLICT (carrier, parcel) DO NOTHING",
         ],
     },
+    Migration {
+        version: 13,
+        name: "retention: find old idempotency records and raw notifications by time",
+        statements: &[
+            "CREATE INDEX inbound_events_received ON inbound_events(received_at)",
+            "CREATE INDEX payments_raw_kept ON payments(received_at) WHERE raw IS NOT NULL",
+            "CREATE INDEX deliveries_raw_kept ON deliveries(received_at) WHERE raw IS NOT NULL",
+        ],
+    },
 ];
 
 /// The newest schema version this build knows.

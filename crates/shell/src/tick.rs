@@ -5,7 +5,8 @@
 //! CDEK parcels that went quiet are polled (see `carrier_polls`), then message retries. All
 //! work is claimed with conditional updates in SQLite, so ticks that overlap — two schedulers,
 //! a slow tick and the next one — never do the same thing twice.
-//! Work left over waits for the next tick.
+//! Last, idempotency records and raw notifications past the retention period are removed
+//! (see `retention`). Work left over waits for the next tick.
 
 use orderpath_core::automation::config::Config;
 use serde_json::{json, Value};
@@ -16,7 +17,7 @@ use crate::clock::Timestamp;
 use crate::db::Db;
 use crate::http::ApiError;
 use crate::outbox::{self, Delivery};
-use crate::{carrier_polls, config, timers};
+use crate::{carrier_polls, config, retention, timers};
 
 /// At most this many messages per tick, so one tick stays well inside hosts' time limits.
 const MESSAGES_PER_TICK: i64 = 50;
@@ -34,6 +35,7 @@ pub fn run(now: Timestamp) -> Result<Value, ApiError> {
     let parcels = carrier_polls::poll_cdek(&db, &automation, now, &mut queued)?;
     let fresh = outbox::send_queued(&db, &queued.messages);
     let messages = retry_messages(&db, now)?;
+    let retention = enforce_retention(&db, now)?;
     Ok(json!({
         "at": now.to_rfc3339(),
         "timers_fired": fired,
@@ -41,7 +43,20 @@ pub fn run(now: Timestamp) -> Result<Value, ApiError> {
         "cdek_parcels_polled": parcels,
         "messages_from_triggers": fresh,
         "messages": messages,
+        "retention": retention,
     }))
+}
+
+/// Old idempotency records and raw notifications, last: a misconfigured retention period is
+/// reported (and logged) without holding up the tick's other work.
+fn enforce_retention(db: &Db, now: Timestamp) -> Result<Value, ApiError> {
+    match retention::period() {
+        Ok(period) => Ok(retention::enforce(db, period, now)?),
+        Err(error) => {
+            eprintln!("retention skipped: {error}");
+            Ok(json!({ "error": error.to_string() }))
+        }
+    }
 }
 
 fn fire_timers(

@@ -13,6 +13,9 @@ mod calls_log;
 mod delivery;
 mod payments;
 mod reports;
+mod retention;
+mod reused_webhook_ids;
+mod spin_headers;
 mod stock;
 
 const ANNA_PHONE: &str = "+79123456789";

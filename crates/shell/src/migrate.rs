@@ -392,9 +392,9 @@ const MIGRATIONS: &[Migration] = &[
         version: 13,
         name: "retention: find old idempotency records and raw notifications by time",
         statements: &[
-            "CREATE INDEX inbound_events_received ON inbound_events(received_at)",
-            "CREATE INDEX payments_raw_kept ON payments(received_at) WHERE raw IS NOT NULL",
-            "CREATE INDEX deliveries_raw_kept ON deliveries(received_at) WHERE raw IS NOT NULL",
+            "CREATE INDEX IF NOT EXISTS inbound_events_received ON inbound_events(received_at)",
+            "CREATE INDEX IF NOT EXISTS payments_raw_kept ON payments(received_at) WHERE raw IS NOT NULL",
+            "CREATE INDEX IF NOT EXISTS deliveries_raw_kept ON deliveries(received_at) WHERE raw IS NOT NULL",
         ],
     },
 ];

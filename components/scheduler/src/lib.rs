@@ -17,6 +17,10 @@ fn handle_tick(request: IncomingRequest, out: ResponseOutparam) {
 fn handle(request: IncomingRequest) -> Result<Answer, ApiError> {
     let inbound = http::read_request(request)?;
     inbound.require_method("POST")?;
-    auth::require_token(&inbound, &config::secret("cron_token")?, auth::TokenIn::HeaderOrQuery)?;
+    auth::require_token(
+        &inbound,
+        &config::secret("cron_token")?,
+        auth::TokenIn::HeaderOrQuery,
+    )?;
     Ok(Answer::json(200, &tick::run(Timestamp::now())?))
 }

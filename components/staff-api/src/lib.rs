@@ -35,7 +35,11 @@ fn handle_api(request: IncomingRequest, out: ResponseOutparam) {
 
 fn route(request: IncomingRequest) -> Result<Answer, ApiError> {
     let inbound = http::read_request(request)?;
-    auth::require_token(&inbound, &config::secret("admin_token")?, auth::TokenIn::Header)?;
+    auth::require_token(
+        &inbound,
+        &config::secret("admin_token")?,
+        auth::TokenIn::Header,
+    )?;
     let segments: Vec<&str> = inbound
         .path
         .trim_start_matches("/api/")

@@ -61,7 +61,10 @@ mod tests {
             one_line("Анна\r\nBcc: all@example.com"),
             "Анна Bcc: all@example.com"
         );
-        assert_eq!(one_line("  Анна \t\u{0}\u{7f}\u{85} Петрова\n"), "Анна Петрова");
+        assert_eq!(
+            one_line("  Анна \t\u{0}\u{7f}\u{85} Петрова\n"),
+            "Анна Петрова"
+        );
         assert_eq!(one_line("\r\n\t"), "");
         assert_eq!(one_line("Анна Петрова"), "Анна Петрова");
     }

@@ -18,11 +18,11 @@ use orderpath_core::event::OrderId;
 use serde_json::{json, Value};
 
 use crate::automation::Run;
+use crate::carrier_polls::{self, Confirmation};
 use crate::db::{get_int, get_text, int, opt_text, req_text, text, DbError};
+use crate::facts;
 use crate::orders::{self, HistoryEntry, Outcome};
 use crate::tasks::{self, NewTask};
-use crate::carrier_polls::{self, Confirmation};
-use crate::facts;
 
 /// A delivery status to apply to a known order.
 #[derive(Debug, Clone, Copy)]
@@ -340,7 +340,10 @@ pub fn keep_unconfirmed(
         tasks::create(
             run.db,
             &NewTask {
-                dedupe_key: Some(format!("delivery-unconfirmed:{}:{parcel}:{status}", notice.carrier)),
+                dedupe_key: Some(format!(
+                    "delivery-unconfirmed:{}:{parcel}:{status}",
+                    notice.carrier
+                )),
                 order_id: order_id.as_deref(),
                 kind: "delivery_check",
                 title: &title,

@@ -390,11 +390,36 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 13,
-        name: "retention: find old idempotency records and raw notifications by time",
+        name: "unconfirmed carrier notices; retention finds old records by time",
         statements: &[
+            // Rebuilt to allow `unconfirmed`: a CDEK push whose ending status CDEK's API did
+            // not confirm (see carrier_polls::confirm_cdek).
+            "CREATE TABLE deliveries_v13 (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                carrier TEXT NOT NULL,
+                notice_key TEXT NOT NULL,
+                order_ref TEXT,
+                carrier_order_id TEXT,
+                track_number TEXT,
+                carrier_status TEXT NOT NULL,
+                status TEXT,
+                status_at INTEGER,
+                order_id TEXT,
+                state TEXT NOT NULL CHECK (state IN
+                    ('applied', 'repeat', 'late', 'no_status', 'unknown_parcel', 'unconfirmed')),
+                raw TEXT,
+                received_at TEXT NOT NULL,
+                UNIQUE (carrier, notice_key)
+            )",
+            "INSERT INTO deliveries_v13 SELECT * FROM deliveries",
+            "DROP TABLE deliveries",
+            "ALTER TABLE deliveries_v13 RENAME TO deliveries",
+            "CREATE INDEX deliveries_order ON deliveries(order_id)",
+            // The tick's retention pass (retention.rs) walks these in small batches.
             "CREATE INDEX IF NOT EXISTS inbound_events_received ON inbound_events(received_at)",
-            "CREATE INDEX IF NOT EXISTS payments_raw_kept ON payments(received_at) WHERE raw IS NOT NULL",
-            "CREATE INDEX IF NOT EXISTS deliveries_raw_kept ON deliveries(received_at) WHERE raw IS NOT NULL",
+            "CREATE INDEX IF NOT EXISTS payments_raw_kept
+                ON payments(received_at) WHERE raw IS NOT NULL",
+            "CREATE INDEX deliveries_raw_kept ON deliveries(received_at) WHERE raw IS NOT NULL",
         ],
     },
 ];

@@ -38,7 +38,9 @@ pub fn enforce(db: &Db, retention: Retention, now: Timestamp) -> Result<Value, D
                  ORDER BY received_at LIMIT ?)
              RETURNING 1"
         );
-        cleared.push(count(db.execute(&sql, &[text(cutoff.clone()), int(BATCH)])?));
+        cleared.push(count(
+            db.execute(&sql, &[text(cutoff.clone()), int(BATCH)])?,
+        ));
     }
     Ok(json!({
         "days": retention.days(),

@@ -218,7 +218,12 @@ mod tests {
         let secret = WebhookSecret::parse(SPEC_SECRET).expect("secret");
         for ts in [i64::MIN, i64::MIN + 1, i64::MAX, -1] {
             let text = ts.to_string();
-            let result = verify(&secret, headers(SPEC_ID, &text, SPEC_SIG), SPEC_BODY, SPEC_TS);
+            let result = verify(
+                &secret,
+                headers(SPEC_ID, &text, SPEC_SIG),
+                SPEC_BODY,
+                SPEC_TS,
+            );
             assert_eq!(result, Err(SignatureError::Stale), "{ts}");
         }
     }

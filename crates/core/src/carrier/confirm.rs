@@ -11,7 +11,13 @@ use super::{progress, DeliveryNotice};
 /// The delivery statuses that complete or cancel an order through the shipped triggers
 /// (V4 `delivered` → completed; M9 `not-delivered`, `returning`, `returned` → not bought out;
 /// D1 `lost` → a delivery problem).
-pub const ENDING: [&str; 5] = ["delivered", "not-delivered", "returning", "returned", "lost"];
+pub const ENDING: [&str; 5] = [
+    "delivered",
+    "not-delivered",
+    "returning",
+    "returned",
+    "lost",
+];
 
 /// Whether a pushed status must be confirmed before it is applied.
 pub fn needs_confirmation(notice: &DeliveryNotice) -> bool {
@@ -90,7 +96,13 @@ mod tests {
         for status in ENDING {
             assert!(needs_confirmation(&notice(Some(status), None)), "{status}");
         }
-        for status in ["created", "accepted", "in-transit", "at-pickup-point", "problem"] {
+        for status in [
+            "created",
+            "accepted",
+            "in-transit",
+            "at-pickup-point",
+            "problem",
+        ] {
             assert!(!needs_confirmation(&notice(Some(status), None)), "{status}");
         }
         assert!(!needs_confirmation(&notice(None, None)));

@@ -30,7 +30,14 @@ pub struct Request {
 
 impl std::fmt::Debug for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        redacted_request(f, "Request", self.method, &self.url, &self.headers, self.body.len())
+        redacted_request(
+            f,
+            "Request",
+            self.method,
+            &self.url,
+            &self.headers,
+            self.body.len(),
+        )
     }
 }
 

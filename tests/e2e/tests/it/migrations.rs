@@ -4,6 +4,9 @@ use serde_json::json;
 
 use crate::support::{fixture, TestApp};
 
+/// The newest schema version (`migrate::latest_version`).
+const LATEST: i64 = 13;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_first_requests_migrate_once_and_all_succeed() {
     let app = TestApp::start().await;
@@ -23,20 +26,9 @@ async fn concurrent_first_requests_migrate_once_and_all_succeed() {
 
     assert_eq!(
         app.query("SELECT version FROM schema_migrations ORDER BY version"),
-        vec![
-            vec![json!(1)],
-            vec![json!(2)],
-            vec![json!(3)],
-            vec![json!(4)],
-            vec![json!(5)],
-            vec![json!(6)],
-            vec![json!(7)],
-            vec![json!(8)],
-            vec![json!(9)],
-            vec![json!(10)],
-            vec![json!(11)],
-            vec![json!(12)]
-        ],
+        (1..=LATEST)
+            .map(|version| vec![json!(version)])
+            .collect::<Vec<_>>(),
         "each migration applied exactly once"
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM orders"), 6);

@@ -310,7 +310,10 @@ async fn line_breaks_and_control_characters_in_the_name_reach_neither_headers_no
 
     assert_eq!(response.status, 201, "{}", response.text());
     let stored = app.query("SELECT name FROM customers");
-    assert_eq!(stored, vec![vec![json!("Анна Bcc: all@evil.example Петрова")]]);
+    assert_eq!(
+        stored,
+        vec![vec![json!("Анна Bcc: all@evil.example Петрова")]]
+    );
     let email = &app.sent_emails()[0];
     assert_eq!(
         email["To"],

@@ -101,8 +101,14 @@ async fn rotated_keys_any_matching_signature_is_enough() {
 #[tokio::test]
 async fn secrets_pasted_with_a_trailing_newline_still_verify() {
     let app = TestApp::start_with(|b| {
-        b.variable("orders_webhook_secret", format!("{}\n", crate::support::SECRET))
-            .variable("cdek_webhook_token", format!(" {}\r\n", crate::support::CDEK_TOKEN))
+        b.variable(
+            "orders_webhook_secret",
+            format!("{}\n", crate::support::SECRET),
+        )
+        .variable(
+            "cdek_webhook_token",
+            format!(" {}\r\n", crate::support::CDEK_TOKEN),
+        )
     })
     .await;
 

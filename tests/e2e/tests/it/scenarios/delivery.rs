@@ -74,7 +74,13 @@ fn cdek_notice_with(token: Option<&str>, body: Vec<u8>) -> http::Request<Bytes> 
 /// Posts a CDEK notice with the right token and expects it acknowledged.
 async fn cdek_body(app: &TestApp, body: Vec<u8>) -> Value {
     let response = app.send(cdek_notice_with(Some(CDEK_TOKEN), body)).await;
-    assert_eq!(response.status, 200, "{} {}", response.text(), app.app.guest_output("delivery-events"));
+    assert_eq!(
+        response.status,
+        200,
+        "{} {}",
+        response.text(),
+        app.app.guest_output("delivery-events")
+    );
     json_of(&response)
 }
 

@@ -98,7 +98,10 @@ async fn a_shorter_period_is_refused_and_the_tick_still_does_its_work() {
     let report = app.tick_after(40 * DAY).await;
 
     let error = report["retention"]["error"].as_str().expect("error");
-    assert!(error.contains("retention_days") && error.contains("30 to 3650"), "{error}");
+    assert!(
+        error.contains("retention_days") && error.contains("30 to 3650"),
+        "{error}"
+    );
     assert_eq!(kept(&app), before, "nothing removed on a bad setting");
     assert!(report["messages"].is_object(), "{report}");
 }

@@ -37,12 +37,18 @@ async fn reuse(
     first: &Value,
     second: &Value,
 ) -> HarnessResponse {
-    let ok = app.send(signed(app, path, secret, "wh-reused-1", first)).await;
+    let ok = app
+        .send(signed(app, path, secret, "wh-reused-1", first))
+        .await;
     assert_eq!(ok.status, 200, "{}", ok.text());
-    let retry = app.send(signed(app, path, secret, "wh-reused-1", first)).await;
+    let retry = app
+        .send(signed(app, path, secret, "wh-reused-1", first))
+        .await;
     assert_eq!(retry.status, 200, "{}", retry.text());
     assert_eq!(json_of(&retry)["duplicate"], true, "{}", retry.text());
-    let reused = app.send(signed(app, path, secret, "wh-reused-1", second)).await;
+    let reused = app
+        .send(signed(app, path, secret, "wh-reused-1", second))
+        .await;
     assert_eq!(reused.status, 409, "{}", reused.text());
     assert_eq!(json_of(&reused)["error"]["code"], "idempotency_key_reused");
     reused
@@ -57,7 +63,14 @@ async fn generic_payments_refuse_a_reused_webhook_id() {
     let mut refund = fixture_json("generic/payment.refunded.json");
     refund["data"]["payment_id"] = paid["data"]["payment_id"].clone();
 
-    reuse(&app, "/webhooks/payments/generic", PAYMENTS_SECRET, &paid, &refund).await;
+    reuse(
+        &app,
+        "/webhooks/payments/generic",
+        PAYMENTS_SECRET,
+        &paid,
+        &refund,
+    )
+    .await;
 
     assert_eq!(
         rows(&app, "SELECT status FROM payments ORDER BY id"),
@@ -120,7 +133,14 @@ async fn generic_calls_refuse_a_reused_webhook_id() {
     let mut other = started.clone();
     other["data"]["call_id"] = json!("another-call");
 
-    reuse(&app, "/webhooks/calls/generic", CALLS_SECRET, &started, &other).await;
+    reuse(
+        &app,
+        "/webhooks/calls/generic",
+        CALLS_SECRET,
+        &started,
+        &other,
+    )
+    .await;
 
     assert_eq!(
         rows(&app, "SELECT call_id FROM calls"),

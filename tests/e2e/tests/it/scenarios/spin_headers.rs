@@ -77,14 +77,21 @@ async fn a_client_claiming_a_yookassa_address_in_spin_client_addr_is_refused() {
 
     assert_eq!(spoofed.status, 403, "{}", spoofed.text());
     assert_eq!(json_of(&spoofed)["error"]["code"], "forbidden_source");
-    assert!(spoofed.text().contains("127.0.0.1:41000"), "{}", spoofed.text());
+    assert!(
+        spoofed.text().contains("127.0.0.1:41000"),
+        "{}",
+        spoofed.text()
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM payments"), 0);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM inbound_events WHERE source LIKE 'payments:%'"),
         0
     );
     assert_eq!(app.sent_emails().len(), emails, "no payment email");
-    assert_eq!(payment_status(&app), json!([["awaiting-payment", "not-paid"]]));
+    assert_eq!(
+        payment_status(&app),
+        json!([["awaiting-payment", "not-paid"]])
+    );
 }
 
 #[tokio::test]
@@ -101,7 +108,10 @@ async fn a_client_copy_of_spin_client_addr_cannot_lock_yookassa_out() {
 
     assert_eq!(yookassa.status, 200, "{}", yookassa.text());
     assert_eq!(json_of(&yookassa)["state"], "applied");
-    assert_eq!(payment_status(&app), json!([["prepare-for-delivery", "paid"]]));
+    assert_eq!(
+        payment_status(&app),
+        json!([["prepare-for-delivery", "paid"]])
+    );
 }
 
 #[tokio::test]
@@ -116,10 +126,21 @@ async fn a_client_copy_of_spin_path_info_does_not_pick_the_acquirer() {
         ))
         .await;
 
-    assert_eq!(response.status, 200, "read as YooKassa's: {}", response.text());
+    assert_eq!(
+        response.status,
+        200,
+        "read as YooKassa's: {}",
+        response.text()
+    );
     assert_eq!(json_of(&response)["state"], "applied");
-    assert_eq!(rows(&app, "SELECT source FROM payments"), json!([["yookassa"]]));
-    assert_eq!(payment_status(&app), json!([["prepare-for-delivery", "paid"]]));
+    assert_eq!(
+        rows(&app, "SELECT source FROM payments"),
+        json!([["yookassa"]])
+    );
+    assert_eq!(
+        payment_status(&app),
+        json!([["prepare-for-delivery", "paid"]])
+    );
 }
 
 // ── delivery-events: `spin-path-info` picks the carrier ───────────────────────────────
@@ -166,7 +187,10 @@ async fn a_client_copy_of_spin_path_info_cannot_reach_another_carrier() {
     .expect("request");
 
     let response = app
-        .send(with_client_headers(unsigned, &[("spin-path-info", "/cdek")]))
+        .send(with_client_headers(
+            unsigned,
+            &[("spin-path-info", "/cdek")],
+        ))
         .await;
 
     assert_eq!(response.status, 401, "{}", response.text());
@@ -184,7 +208,10 @@ async fn a_client_copy_of_spin_path_info_does_not_pick_the_pbx() {
         .expect("request");
 
     let response = app
-        .send(with_client_headers(mango, &[("spin-path-info", "/generic")]))
+        .send(with_client_headers(
+            mango,
+            &[("spin-path-info", "/generic")],
+        ))
         .await;
 
     assert_eq!(response.status, 200, "read as Mango's: {}", response.text());

@@ -416,7 +416,14 @@ async fn bad_posts_are_refused_and_store_nothing() {
     assert_eq!(negative.status, 422, "{}", negative.text());
     assert!(negative.text().contains("available"), "{}", negative.text());
     assert_eq!(refused.status, 503, "{}", refused.text());
-    assert!(!refused.text().contains("stock_webhook_secret"), "{}", refused.text());
-    assert!(unconfigured.app.guest_output("stock-events").contains("stock_webhook_secret"));
+    assert!(
+        !refused.text().contains("stock_webhook_secret"),
+        "{}",
+        refused.text()
+    );
+    assert!(unconfigured
+        .app
+        .guest_output("stock-events")
+        .contains("stock_webhook_secret"));
     assert_eq!(app.count("SELECT COUNT(*) FROM stock_levels"), 0);
 }

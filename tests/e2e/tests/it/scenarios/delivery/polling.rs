@@ -130,11 +130,18 @@ async fn a_parcel_whose_webhooks_arrive_is_not_polled_and_is_forgotten_once_deli
     assert!(cdek.requests().is_empty(), "CDEK spoke 3 hours ago");
     assert_eq!(polls(&app), json!([[CDEK_UUID, ORDER, 0, null]]));
 
+    // The delivered push is confirmed with CDEK's API (it ends the order), not polled.
+    cdek.respond_on(
+        "GET",
+        &order_path(),
+        Responder::status(200).body(raw("cdek/order-delivered.json")),
+    );
     cdek_fixture(&app, "delivered.json").await;
     app.tick_after(QUIET).await;
 
     assert_eq!(polls(&app), json!([]), "delivered: nothing left to watch");
-    assert!(cdek.requests().is_empty());
+    let paths: Vec<String> = cdek.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(paths, ["/v2/oauth/token".to_owned(), order_path()]);
 }
 
 #[tokio::test]
@@ -239,7 +246,13 @@ async fn a_delivered_push_the_api_contradicts_changes_nothing_and_becomes_a_task
         order_row(&app),
         json!([["at-pickup-point", "at-pickup-point"]])
     );
-    assert_eq!(sent(&app), before, "no C8 email, no SMS");
+    let after = sent(&app);
+    assert_eq!(
+        (after.emails, after.sms, after.outbox),
+        (before.emails, before.sms, before.outbox),
+        "no C8 email, no SMS"
+    );
+    assert_eq!(after.tasks, before.tasks + 1, "a task for the manager");
     assert_eq!(completed_email(&app), 0);
     assert_eq!(
         rows(
@@ -271,7 +284,7 @@ async fn a_delivered_push_the_api_contradicts_changes_nothing_and_becomes_a_task
     // pickup point, so nothing changes and nothing is sent.
     let tick = app.tick_after(60).await;
     assert_eq!(tick["cdek_parcels_polled"]["unchanged"], 1, "{tick}");
-    assert_eq!(sent(&app), before);
+    assert_eq!(sent(&app), after);
 }
 
 #[tokio::test]

@@ -1,4 +1,4 @@
-//! The scenario catalogue (/work/shared/scenarios.md) driven through order events with the
+//! The scenario catalogue (docs/scenarios.md) driven through order events with the
 //! default configuration in `config/`: what the shipped triggers store, send and queue — and
 //! what they must not.
 

@@ -112,11 +112,18 @@ impl TimeZone {
     pub fn parse(text: &str) -> Result<TimeZone, TimeError> {
         let s = text.trim();
         let bad = || TimeError::TimeZone(text.to_owned());
-        if let Ok(i) = zones::ZONES.binary_search_by(|(name, _)| name.cmp(&s)) {
-            let (name, rule) = zones::ZONES[i];
+        let known = zones::ZONES
+            .lines()
+            .filter_map(|line| line.split_once(' '))
+            .find(|(name, _)| *name == s);
+        if let Some((name, rule)) = known {
+            let rule = rule
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| zones::RULES.lines().nth(n));
             return Ok(TimeZone {
                 name: name.to_owned(),
-                rule: Rule::parse(zones::RULES[usize::from(rule)]).ok_or_else(bad)?,
+                rule: rule.and_then(Rule::parse).ok_or_else(bad)?,
             });
         }
         let rest = s

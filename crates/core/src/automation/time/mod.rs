@@ -174,7 +174,7 @@ impl TimeZone {
     /// change to daylight time is read as if the clocks had not moved yet (02:30 → 03:30);
     /// one that happens twice is the first.
     pub fn wall_time(&self, local_day: i64, secs: i64) -> i64 {
-        self.rule.to_utc(local_day * DAY + secs)
+        self.rule.utc_of_wall_time(local_day * DAY + secs)
     }
 
     /// The Unix time of the local midnight starting the given local day number.

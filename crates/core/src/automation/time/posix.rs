@@ -116,7 +116,7 @@ impl Rule {
     /// A time skipped when clocks go forward is read with the offset before the change (so
     /// 02:30 on a spring-forward night is 03:30 daylight time); a time that happens twice
     /// when clocks go back is its first occurrence.
-    pub fn to_utc(&self, local: i64) -> i64 {
+    pub fn utc_of_wall_time(&self, local: i64) -> i64 {
         let Some(dst) = self.dst else {
             return local - self.std;
         };

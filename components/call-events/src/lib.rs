@@ -27,6 +27,7 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
     let inbound = http::read_request(request)?;
     let (pbx, rest) = route(&inbound)?;
     let now = Timestamp::now();
+    let automation = automation::load_config()?;
     let read = match pbx {
         "mango" => {
             inbound.require_method("POST")?;
@@ -36,7 +37,14 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
         }
         "zadarma" => {
             let secret = inbound::required_secret("zadarma_api_secret", "Zadarma events")?;
-            zadarma::read(&inbound.provider_request(rest), secret.expose())
+            // `call_start` is the PBX account's local time.
+            let zone = config::time_zone_or("zadarma_time_zone", &automation.shop.time_zone)?;
+            zadarma::read(
+                &inbound.provider_request(rest),
+                secret.expose(),
+                &zone,
+                now.unix(),
+            )
         }
         _ => {
             inbound.require_method("POST")?;
@@ -65,7 +73,6 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
         PbxRequest::Ignored { key, what } => Err((key, what)),
         PbxRequest::Event(event) => Ok(event),
     };
-    let automation = automation::load_config()?;
     let db = Db::open(config::synchronous()?)?;
     let source = format!("calls:{pbx}");
     let key = match &event {

@@ -92,8 +92,12 @@ fn created(db: &Db, order: &NewOrder, cx: &Context<'_>) -> Result<Applied, ApiEr
             &"the configured status path has no \"new\" status",
         ));
     }
-    let customer_id =
-        orders::find_or_create_customer(db, &order.customer, order.customer_language, cx.now)?;
+    let customer_id = orders::find_or_create_customer(
+        db,
+        &order.customer,
+        (order.customer_language, order.customer_time_zone.as_deref()),
+        cx.now,
+    )?;
     orders::insert(db, order, &status, customer_id, cx.now)?;
     orders::record_history(
         db,
@@ -138,7 +142,7 @@ fn updated(db: &Db, update: &OrderUpdate, cx: &Context<'_>) -> Result<Applied, A
     if !changes.is_empty() {
         let contact_changed = changes.iter().any(|c| c.field.starts_with("customer."));
         let customer_id = if contact_changed {
-            orders::find_or_create_customer(db, &next.customer, None, cx.now)?
+            orders::find_or_create_customer(db, &next.customer, (None, None), cx.now)?
         } else {
             None
         };

@@ -200,7 +200,7 @@ fn normalise_instant(value: &str) -> Option<String> {
 fn calls_report(inbound: &Inbound) -> Result<Answer, ApiError> {
     let tz = orderpath_shell::automation::load_config()?.shop.time_zone;
     let (y, m, d) = {
-        let day = (Timestamp::now().unix() + tz.offset_seconds()).div_euclid(86_400);
+        let day = tz.local_day(Timestamp::now().unix());
         orderpath_core::automation::time::civil_from_days(day)
     };
     let today = format!("{y:04}-{m:02}-{d:02}");

@@ -30,10 +30,7 @@ pub struct LoggedCall {
 pub fn day_range(from: &str, to: &str, tz: &TimeZone) -> Option<(i64, i64)> {
     let first = local_day(from)?;
     let last = local_day(to)?;
-    (first <= last).then(|| {
-        let offset = tz.offset_seconds();
-        (first * 86_400 - offset, (last + 1) * 86_400 - offset)
-    })
+    (first <= last).then(|| (tz.wall_time(first, 0), tz.wall_time(last + 1, 0)))
 }
 
 fn local_day(date: &str) -> Option<i64> {
@@ -85,7 +82,7 @@ pub fn summarize(calls: &[LoggedCall], (start, end): (i64, i64), tz: &TimeZone) 
     for call in &in_range {
         let operator = call.operator.clone().unwrap_or_else(|| "none".to_owned());
         per_operator.entry(operator).or_default().add(call);
-        let (y, m, d) = civil_from_days((call.started_at + tz.offset_seconds()).div_euclid(86_400));
+        let (y, m, d) = civil_from_days(tz.local_day(call.started_at));
         per_day
             .entry(format!("{y:04}-{m:02}-{d:02}"))
             .or_default()

@@ -223,6 +223,7 @@ pub fn lead_order(call: &CallEnded, started: i64) -> Result<NewOrder, OrderIdErr
         comment: None,
         manager: None,
         customer_language: None,
+        customer_time_zone: None,
     })
 }
 

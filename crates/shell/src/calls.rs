@@ -102,7 +102,8 @@ fn create_lead(
     let lead = report::lead_order(call, started.unix())
         .map_err(|_| DbError::Shape("a lead order id from a phone number is invalid"))?;
     let id = lead.order_id.as_str().to_owned();
-    let customer_id = orders::find_or_create_customer(run.db, &lead.customer, None, run.now)?;
+    let customer_id =
+        orders::find_or_create_customer(run.db, &lead.customer, (None, None), run.now)?;
     let status = orderpath_core::order::INITIAL_STATUS;
     orders::insert(run.db, &lead, status, customer_id, run.now)?;
     history(

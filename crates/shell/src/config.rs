@@ -115,6 +115,22 @@ pub fn overlay_shop(
     Ok(())
 }
 
+/// A time zone variable (`zadarma_time_zone`): an IANA name or `UTC±HH:MM`; empty gives
+/// `default` (the shop's zone).
+pub fn time_zone_or(
+    name: &'static str,
+    default: &orderpath_core::automation::time::TimeZone,
+) -> Result<orderpath_core::automation::time::TimeZone, ConfigError> {
+    let value = var(name)?;
+    if value.trim().is_empty() {
+        return Ok(default.clone());
+    }
+    orderpath_core::automation::time::TimeZone::parse(&value).map_err(|e| ConfigError::Invalid {
+        name,
+        reason: e.to_string(),
+    })
+}
+
 /// How SQLite should commit (`sqlite_synchronous`: `full` or `normal`).
 pub fn synchronous() -> Result<Synchronous, ConfigError> {
     match var("sqlite_synchronous")?.trim() {

@@ -77,14 +77,18 @@ pub fn load(db: &Db, order_id: &str, now: Timestamp) -> Result<Option<Facts>, Db
     order.fields = fields.into_iter().collect::<BTreeMap<_, _>>();
 
     let customer_id = get_int(&row, 8)?;
-    let language = match customer_id {
-        Some(id) => db
-            .row("SELECT language FROM customers WHERE id = ?", &[int(id)])?
-            .map(|r| get_text(&r, 0))
-            .transpose()?
-            .flatten()
-            .and_then(|l| orderpath_core::message::Language::parse(&l)),
-        None => None,
+    let (language, time_zone) = match customer_id {
+        Some(id) => match db.row(
+            "SELECT language, time_zone FROM customers WHERE id = ?",
+            &[int(id)],
+        )? {
+            Some(r) => (
+                get_text(&r, 0)?.and_then(|l| orderpath_core::message::Language::parse(&l)),
+                get_text(&r, 1)?,
+            ),
+            None => (None, None),
+        },
+        None => (None, None),
     };
     let tags = match customer_id {
         Some(id) => db
@@ -112,6 +116,7 @@ pub fn load(db: &Db, order_id: &str, now: Timestamp) -> Result<Option<Facts>, Db
             .map(|e| e.as_str().to_owned()),
         tags,
         language,
+        time_zone,
         ..CustomerFacts::default()
     };
     Ok(Some(Facts {

@@ -422,6 +422,11 @@ const MIGRATIONS: &[Migration] = &[
             "CREATE INDEX deliveries_raw_kept ON deliveries(received_at) WHERE raw IS NOT NULL",
         ],
     },
+    Migration {
+        version: 14,
+        name: "customers' time zones for quiet hours",
+        statements: &["ALTER TABLE customers ADD COLUMN time_zone TEXT"],
+    },
 ];
 
 /// The newest schema version this build knows.

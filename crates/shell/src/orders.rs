@@ -19,11 +19,11 @@ pub fn exists(db: &Db, order_id: &str) -> Result<bool, DbError> {
 }
 
 /// Finds the customer for a contact or creates one; `None` when the contact has neither phone
-/// nor email.
+/// nor email. A language or time zone given replaces the stored one.
 pub fn find_or_create_customer(
     db: &Db,
     contact: &CustomerContact,
-    language: Option<Language>,
+    (language, time_zone): (Option<Language>, Option<&str>),
     now: Timestamp,
 ) -> Result<Option<i64>, DbError> {
     let phone = contact.phone.as_ref().map(|p| p.as_str().to_owned());
@@ -57,7 +57,8 @@ pub fn find_or_create_customer(
                                   AND NOT EXISTS (SELECT 1 FROM customers WHERE email = ?3)
                              THEN ?3 ELSE email END,
                     updated_at = ?4,
-                    language = COALESCE(?6, language)
+                    language = COALESCE(?6, language),
+                    time_zone = COALESCE(?7, time_zone)
                  WHERE id = ?5",
                 &[
                     opt_text(contact.name.as_deref()),
@@ -66,6 +67,7 @@ pub fn find_or_create_customer(
                     text(now),
                     int(id),
                     opt_text(language.map(Language::as_str)),
+                    opt_text(time_zone),
                 ],
             )?;
             Ok(Some(id))
@@ -74,13 +76,15 @@ pub fn find_or_create_customer(
         None => {
             let row = db
                 .row(
-                    "INSERT INTO customers (name, phone, email, language, created_at, updated_at)
-                     VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                    "INSERT INTO customers
+                        (name, phone, email, language, time_zone, created_at, updated_at)
+                     VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                     &[
                         opt_text(contact.name.as_deref()),
                         opt_text(phone.as_deref()),
                         opt_text(email.as_deref()),
                         opt_text(language.map(Language::as_str)),
+                        opt_text(time_zone),
                         text(now.clone()),
                         text(now),
                     ],

@@ -6,6 +6,7 @@ use super::reader::{invalid, Field, Obj};
 use super::rfc3339::is_rfc3339;
 use super::types::*;
 use super::{EventError, OrderEvent};
+use crate::automation::time::TimeZone;
 use crate::contact::{Email, Phone};
 use crate::message::Language;
 use crate::money::Currency;
@@ -121,7 +122,18 @@ fn new_order(data: &Obj) -> Result<NewOrder, EventError> {
         comment: text(data, "comment", COMMENT_MAX)?,
         manager: manager(data)?,
         customer_language: customer_language(&customer_obj)?,
+        customer_time_zone: customer_time_zone(&customer_obj)?,
     })
+}
+
+/// `customer.time_zone`: where the customer lives, for quiet hours (C11).
+fn customer_time_zone(customer: &Obj) -> Result<Option<String>, EventError> {
+    match text(customer, "time_zone", 64)? {
+        None => Ok(None),
+        Some(name) => TimeZone::parse(&name)
+            .map(|tz| Some(tz.name().to_owned()))
+            .map_err(|e| invalid(customer.path_of("time_zone"), e.to_string())),
+    }
 }
 
 /// `customer.language`: the customer's own language for messages (`ru` or `en`).

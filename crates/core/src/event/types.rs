@@ -103,6 +103,9 @@ pub struct NewOrder {
     pub manager: Option<String>,
     /// The customer's own language for messages, when the shop knows it.
     pub customer_language: Option<crate::message::Language>,
+    /// The customer's time zone (an IANA name as the time zone database spells it, or
+    /// `UTC±HH:MM`), for quiet hours; when the shop knows it.
+    pub customer_time_zone: Option<String>,
 }
 
 /// A customer's name and contacts.

@@ -17,9 +17,14 @@
 //! | `NOTIFY_OUT_START`, `NOTIFY_OUT_END` | `internal` `destination` `call_start` |
 //! | `NOTIFY_RECORD` | `pbx_call_id` `call_id_with_rec` |
 //!
-//! Only those fields are signed: an end's `disposition` and `duration` are not, and events of
-//! one call with the same signed fields share a signature. That is Zadarma's scheme; the
-//! secret still keeps out anyone who has not seen one of the call's notifications.
+//! Only those fields are signed: an end's `disposition` and `duration` are not, nor is
+//! `pbx_call_id`, and events of one call with the same signed fields share a signature. That
+//! is Zadarma's scheme; the secret still keeps out anyone who has not seen one of the call's
+//! notifications. Someone who has could replay its signature with another call id or
+//! outcome, so the signed `call_start` bounds when that works: a notification whose
+//! `call_start` is more than [`MAX_AGE`] (3 hours) before our clock or more than
+//! [`MAX_AHEAD`] (1 hour) after it is refused (422 naming `call_start`). A call longer than
+//! 3 hours therefore loses its end notification.
 //!
 //! (`NOTIFY_IVR` is signed like `NOTIFY_START`, per Zadarma's own library.) Other events (SMS,
 //! speech recognition) have other signed strings; they are refused as unverifiable rather
@@ -43,9 +48,9 @@
 //! `line limit`, `no money, no limit` → failed; anything else → none (the call's state decides
 //! from whether it was answered).
 //!
-//! `call_start` is `YYYY-MM-DD HH:MM:SS` in the account's time zone, which the notification
-//! does not name. [`read`] takes it as Moscow time (UTC+3, no daylight saving), the default
-//! for the shops this serves; [`read_in_zone`] takes another offset. It is every event's
+//! `call_start` is `YYYY-MM-DD HH:MM:SS` in the PBX account's time zone, which the
+//! notification does not name: [`read`] takes the zone (the `zadarma_time_zone` variable, or
+//! the shop's), daylight saving time included. It is every event's
 //! `started_at`, and the `at` of the two start events. Zadarma sends no end or answer time.
 //! `duration` is read as talk seconds (Zadarma says only "length in seconds"; presumably 0 for
 //! unanswered calls), so the end is not derived from it. Zadarma expects HTTP 200.
@@ -58,10 +63,14 @@ use super::{CallEvent, Direction, NoticeError, Outcome, PbxRequest, Stage};
 use crate::acquirer::json::{id_text, invalid};
 use crate::acquirer::verify::{form_pairs, hex, same_hex};
 use crate::acquirer::Request;
-use crate::carrier::datetime::{to_unix, Offset};
+use crate::automation::time::{days_from_civil, TimeZone};
 
-/// Moscow time, east of UTC in seconds: the offset [`read`] assumes for `call_start`.
-pub const MOSCOW_OFFSET: i64 = 3 * 3600;
+/// How long after a call started its notifications are taken, in seconds.
+pub const MAX_AGE: i64 = 3 * 3600;
+
+/// How far ahead of our clock a `call_start` may be, in seconds (clocks drift; a zone
+/// set wrong by an hour still works).
+pub const MAX_AHEAD: i64 = 3600;
 
 /// Longest `zd_echo` answered.
 const ECHO_MAX: usize = 128;
@@ -72,17 +81,14 @@ pub fn signature(api_secret: &str, signed: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(digest)
 }
 
-/// Reads a request with `call_start` in Moscow time: see [`read_in_zone`].
-pub fn read(request: &Request<'_>, api_secret: &str) -> Result<PbxRequest, NoticeError> {
-    read_in_zone(request, api_secret, MOSCOW_OFFSET)
-}
-
 /// Answers Zadarma's URL check, or checks a notification's `Signature` with the API secret
-/// and reads it; `utc_offset` is the account's time zone, seconds east of UTC.
-pub fn read_in_zone(
+/// and reads it; `zone` is the account's time zone, `now` Unix seconds (a notification
+/// whose `call_start` is not within [`MAX_AGE`] / [`MAX_AHEAD`] of it is refused).
+pub fn read(
     request: &Request<'_>,
     api_secret: &str,
-    utc_offset: i64,
+    zone: &TimeZone,
+    now: i64,
 ) -> Result<PbxRequest, NoticeError> {
     let form = if request.method == "POST" {
         form_pairs(request.body)
@@ -107,7 +113,7 @@ pub fn read_in_zone(
         ))
     })?;
     authenticate(request, api_secret, &kind.signed_string(&fields))?;
-    notification(kind, event, &fields, utc_offset)
+    notification(kind, event, &fields, (zone, now))
 }
 
 /// The URL check's answer.
@@ -190,7 +196,7 @@ fn notification(
     kind: Kind,
     event: String,
     fields: &Fields,
-    utc_offset: i64,
+    (zone, now): (&TimeZone, i64),
 ) -> Result<PbxRequest, NoticeError> {
     let call_id = id_text(
         "pbx_call_id",
@@ -202,13 +208,11 @@ fn notification(
     if matches!(kind, Kind::Record | Kind::Ivr) {
         return Ok(PbxRequest::Ignored { key, what: event });
     }
-    let started_at = local_time(
-        "call_start",
-        fields
-            .get("call_start")
-            .ok_or_else(|| invalid("call_start", "is required"))?,
-        utc_offset,
-    )?;
+    let call_start = fields
+        .get("call_start")
+        .ok_or_else(|| invalid("call_start", "is required"))?;
+    let started_at = local_time("call_start", call_start, zone)?;
+    fresh(started_at, now, call_start, zone)?;
     let text = |name: &str| number(name, fields.get(name).unwrap_or(""));
     let inbound = !matches!(kind, Kind::OutStart | Kind::OutEnd);
     let (customer_number, line) = if inbound {
@@ -270,20 +274,43 @@ fn outcome(disposition: &str) -> Option<Outcome> {
     }
 }
 
-/// Unix seconds of `YYYY-MM-DD HH:MM:SS` read at `utc_offset` seconds east of UTC.
-fn local_time(field: &str, value: &str, utc_offset: i64) -> Result<i64, NoticeError> {
+/// Refuses a notification about a call that started too long ago or not yet: see
+/// [`MAX_AGE`].
+fn fresh(started_at: i64, now: i64, call_start: &str, zone: &TimeZone) -> Result<(), NoticeError> {
+    let (age, zone) = (now - started_at, zone.name());
+    if age > MAX_AGE {
+        Err(invalid(
+            "call_start",
+            format!(
+                "{call_start} ({zone}) is {} minutes ago: notifications more than {} hours \
+                 after a call started are refused, since their outcome is not signed",
+                age / 60,
+                MAX_AGE / 3600
+            ),
+        ))
+    } else if -age > MAX_AHEAD {
+        Err(invalid(
+            "call_start",
+            format!(
+                "{call_start} ({zone}) is {} minutes ahead of our clock (at most {} allowed); \
+                 check zadarma_time_zone",
+                -age / 60,
+                MAX_AHEAD / 60
+            ),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Unix seconds of the wall time `YYYY-MM-DD HH:MM:SS` in `zone`.
+fn local_time(field: &str, value: &str, zone: &TimeZone) -> Result<i64, NoticeError> {
     let value = value.trim();
     let shaped =
         value.len() == 19 && value.is_ascii() && matches!(value.as_bytes()[10], b' ' | b'T');
     shaped
-        .then(|| {
-            to_unix(
-                &format!("{}T{}Z", &value[..10], &value[11..]),
-                Offset::Rfc3339,
-            )
-        })
+        .then(|| wall_time(value, zone))
         .flatten()
-        .map(|utc| utc - utc_offset)
         .ok_or_else(|| {
             invalid(
                 field,
@@ -311,4 +338,26 @@ impl Fields {
     fn get(&self, name: &str) -> Option<&str> {
         self.raw(name).map(str::trim).filter(|v| !v.is_empty())
     }
+}
+
+/// `YYYY-MM-DD HH:MM:SS` (checked shape) in `zone`, when it is a real date and time.
+fn wall_time(value: &str, zone: &TimeZone) -> Option<i64> {
+    let num = |range: std::ops::Range<usize>| -> Option<i64> {
+        let part = &value[range];
+        part.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| part.parse().ok())
+            .flatten()
+    };
+    let b = value.as_bytes();
+    if b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let days = days_from_civil(year, u32::try_from(month).ok()?, u32::try_from(day).ok()?);
+    let real_date =
+        crate::automation::time::civil_from_days(days) == (year, month as u32, day as u32);
+    (real_date && (1..=12).contains(&month) && hour < 24 && minute < 60 && second < 60)
+        .then(|| zone.wall_time(days, hour * 3600 + minute * 60 + second))
 }

@@ -13,4 +13,5 @@ mod staff_api;
 mod status_path;
 mod support;
 mod thank_you_email;
+mod time_zones;
 mod webhook_auth;

@@ -1,18 +1,25 @@
-//! Durations, fixed-offset time zones, civil dates, working hours and quiet hours.
+//! Durations, time zones, civil dates, working hours and quiet hours.
 //!
-//! There is no time-zone database in the components (it would more than double their size),
-//! so a zone is a fixed UTC offset: Russia's IANA zones are known by name (Russia has had no
-//! daylight saving time since 2014) and any other place is written `UTC±HH:MM`.
+//! A zone is any IANA name, evaluated with its current POSIX TZ rule from a table generated
+//! from tzdata by `scripts/gen-tz-table.py` ([`zones`], a few kilobytes: the full zone
+//! database would more than double the components' size), or a fixed offset `UTC±HH:MM`.
+//! Daylight saving time is followed: wall times (opening hours, the end of quiet hours) are
+//! read in the offset of that day, so 09:00 is 09:00 on both sides of a change.
 //!
 //! Working hours are one interval per weekday in shop-local time; a missing day is closed.
 //! Time "in working hours" only runs while the shop is open: 30 working minutes from Friday
 //! 17:50 with a 18:00 close and a 09:00 Monday opening end on Monday at 09:20.
 
 mod civil;
+mod posix;
 #[cfg(test)]
 mod tests;
+mod zones;
 
 pub use civil::{civil_from_days, days_from_civil, rfc3339_utc, Civil, Weekday};
+pub use zones::TZDATA_VERSION;
+
+use posix::Rule;
 
 use std::fmt;
 
@@ -31,8 +38,8 @@ pub enum TimeError {
     /// Not `HH:MM-HH:MM` with the start before the end.
     #[error("{0:?} is not an opening interval (write \"09:00-18:00\"; the start must be before the end)")]
     Interval(String),
-    /// A zone name we do not know; there is no tz database in the component.
-    #[error("unsupported time zone {0:?}: use a Russian IANA name (e.g. \"Europe/Moscow\") or a fixed offset like \"UTC+03:00\"")]
+    /// A zone name that is not in the IANA time zone database (as of [`TZDATA_VERSION`]).
+    #[error("unknown time zone {0:?}: use an IANA name such as \"Europe/Moscow\" or \"Asia/Vladivostok\" (exact spelling), or a fixed offset like \"UTC+03:00\"")]
     TimeZone(String),
 }
 
@@ -75,50 +82,20 @@ pub fn parse_duration(text: &str) -> Result<i64, TimeError> {
     Ok(total)
 }
 
-/// A fixed-offset time zone with the name it was configured with.
+/// A time zone with the name it was configured with: any IANA zone (with its current
+/// daylight-saving rule) or a fixed offset `UTC±HH:MM`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TimeZone {
     name: String,
-    offset: i64,
+    rule: Rule,
 }
-
-/// Russia's zones by IANA name, with their UTC offsets in hours.
-const RUSSIAN_ZONES: &[(&str, i64)] = &[
-    ("Europe/Kaliningrad", 2),
-    ("Europe/Moscow", 3),
-    ("Europe/Simferopol", 3),
-    ("Europe/Kirov", 3),
-    ("Europe/Volgograd", 3),
-    ("Europe/Samara", 4),
-    ("Europe/Astrakhan", 4),
-    ("Europe/Saratov", 4),
-    ("Europe/Ulyanovsk", 4),
-    ("Asia/Yekaterinburg", 5),
-    ("Asia/Omsk", 6),
-    ("Asia/Novosibirsk", 7),
-    ("Asia/Barnaul", 7),
-    ("Asia/Tomsk", 7),
-    ("Asia/Novokuznetsk", 7),
-    ("Asia/Krasnoyarsk", 7),
-    ("Asia/Irkutsk", 8),
-    ("Asia/Chita", 9),
-    ("Asia/Yakutsk", 9),
-    ("Asia/Khandyga", 9),
-    ("Asia/Vladivostok", 10),
-    ("Asia/Ust-Nera", 10),
-    ("Asia/Magadan", 11),
-    ("Asia/Sakhalin", 11),
-    ("Asia/Srednekolymsk", 11),
-    ("Asia/Kamchatka", 12),
-    ("Asia/Anadyr", 12),
-];
 
 impl TimeZone {
     /// UTC.
     pub fn utc() -> TimeZone {
         TimeZone {
             name: "UTC".to_owned(),
-            offset: 0,
+            rule: Rule::fixed(0),
         }
     }
 
@@ -126,18 +103,27 @@ impl TimeZone {
     pub fn moscow() -> TimeZone {
         TimeZone {
             name: "Europe/Moscow".to_owned(),
-            offset: 3 * 3_600,
+            rule: Rule::fixed(3 * 3_600),
         }
     }
 
-    /// Reads `UTC`, `UTC+03:00`, `UTC-05:30`, `UTC+3` or one of Russia's IANA names.
+    /// Reads an IANA name (`Europe/Berlin`, `Asia/Vladivostok`, `UTC`; exact spelling) or a
+    /// fixed offset `UTC+03:00`, `UTC-05:30`, `UTC+3`.
     pub fn parse(text: &str) -> Result<TimeZone, TimeError> {
         let s = text.trim();
         let bad = || TimeError::TimeZone(text.to_owned());
-        if let Some(&(name, hours)) = RUSSIAN_ZONES.iter().find(|(n, _)| *n == s) {
+        let known = zones::ZONES
+            .lines()
+            .filter_map(|line| line.split_once(' '))
+            .find(|(name, _)| *name == s);
+        if let Some((name, rule)) = known {
+            let rule = rule
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| zones::RULES.lines().nth(n));
             return Ok(TimeZone {
                 name: name.to_owned(),
-                offset: hours * 3_600,
+                rule: rule.and_then(Rule::parse).ok_or_else(bad)?,
             });
         }
         let rest = s
@@ -164,13 +150,13 @@ impl TimeZone {
         }
         Ok(TimeZone {
             name: s.to_owned(),
-            offset: sign * (h * 3_600 + m * 60),
+            rule: Rule::fixed(sign * (h * 3_600 + m * 60)),
         })
     }
 
-    /// Seconds east of UTC.
-    pub fn offset_seconds(&self) -> i64 {
-        self.offset
+    /// Seconds east of UTC at Unix time `t` (daylight saving time included).
+    pub fn offset_at(&self, t: i64) -> i64 {
+        self.rule.offset_at(t)
     }
 
     /// The name as configured.
@@ -180,17 +166,25 @@ impl TimeZone {
 
     /// Local civil time of a Unix timestamp.
     pub fn civil(&self, t: i64) -> Civil {
-        Civil::from_unix(t + self.offset)
+        Civil::from_unix(t + self.offset_at(t))
     }
 
-    /// The Unix time of local midnight starting the given local day number (days since
-    /// 1970-01-01 in local time).
+    /// The Unix time of a wall time: `secs` seconds after local midnight starting the local
+    /// day number `local_day` (days since 1970-01-01 in local time). A wall time skipped by a
+    /// change to daylight time is read as if the clocks had not moved yet (02:30 → 03:30);
+    /// one that happens twice is the first.
+    pub fn wall_time(&self, local_day: i64, secs: i64) -> i64 {
+        self.rule.utc_of_wall_time(local_day * DAY + secs)
+    }
+
+    /// The Unix time of the local midnight starting the given local day number.
     fn day_start(&self, local_day: i64) -> i64 {
-        local_day * DAY - self.offset
+        self.wall_time(local_day, 0)
     }
 
-    fn local_day(&self, t: i64) -> i64 {
-        (t + self.offset).div_euclid(DAY)
+    /// The local day number of a Unix time.
+    pub fn local_day(&self, t: i64) -> i64 {
+        (t + self.offset_at(t)).div_euclid(DAY)
     }
 }
 
@@ -302,10 +296,9 @@ pub fn add_working_time(start: i64, duration: i64, hours: &WorkingHours, tz: &Ti
     // Each pass consumes one local day; a few years of closed days is impossible with at
     // least one open weekday, so the bound only guards against absurd durations.
     for _ in 0..100_000 {
-        let midnight = tz.day_start(day);
         if let Some(opening) = hours.days[Weekday::of_day(day).index()] {
-            let open = midnight + opening.open.seconds();
-            let close = midnight + opening.close.seconds();
+            let open = tz.wall_time(day, opening.open.seconds());
+            let close = tz.wall_time(day, opening.close.seconds());
             let from = t.max(open);
             if from < close {
                 if remaining <= close - from {
@@ -332,9 +325,8 @@ pub fn working_time_between(from: i64, to: i64, hours: &WorkingHours, tz: &TimeZ
     let mut day = tz.local_day(from);
     while tz.day_start(day) < to {
         if let Some(opening) = hours.days[Weekday::of_day(day).index()] {
-            let midnight = tz.day_start(day);
-            let a = (midnight + opening.open.seconds()).max(from);
-            let b = (midnight + opening.close.seconds()).min(to);
+            let a = tz.wall_time(day, opening.open.seconds()).max(from);
+            let b = tz.wall_time(day, opening.close.seconds()).min(to);
             total += (b - a).max(0);
         }
         day += 1;
@@ -384,10 +376,10 @@ pub fn quiet_hours_end(t: i64, quiet: &QuietHours, tz: &TimeZone) -> i64 {
         return t;
     }
     let day = tz.local_day(t);
-    let end_today = tz.day_start(day) + quiet.end.seconds();
+    let end_today = tz.wall_time(day, quiet.end.seconds());
     if end_today > t {
         end_today
     } else {
-        tz.day_start(day + 1) + quiet.end.seconds()
+        tz.wall_time(day + 1, quiet.end.seconds())
     }
 }

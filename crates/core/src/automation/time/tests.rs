@@ -6,7 +6,7 @@ fn msk() -> TimeZone {
 
 /// Unix time of a local date and time in `tz`.
 fn at(tz: &TimeZone, y: i64, mo: u32, d: u32, h: i64, mi: i64) -> i64 {
-    days_from_civil(y, mo, d) * DAY + h * 3_600 + mi * 60 - tz.offset_seconds()
+    tz.wall_time(days_from_civil(y, mo, d), h * 3_600 + mi * 60)
 }
 
 /// Mon–Fri 09:00–18:00, Saturday 10:00–16:00, Sunday closed.
@@ -46,40 +46,37 @@ fn malformed_durations_are_refused() {
 
 #[test]
 fn russian_zones_and_fixed_offsets_are_known() {
-    assert_eq!(msk().offset_seconds(), 3 * 3_600);
+    assert_eq!(msk().offset_at(0), 3 * 3_600);
     assert_eq!(
-        TimeZone::parse("Europe/Kaliningrad")
-            .unwrap()
-            .offset_seconds(),
+        TimeZone::parse("Europe/Kaliningrad").unwrap().offset_at(0),
         2 * 3_600
     );
     assert_eq!(
-        TimeZone::parse("Asia/Kamchatka").unwrap().offset_seconds(),
+        TimeZone::parse("Asia/Kamchatka").unwrap().offset_at(0),
         12 * 3_600
     );
     assert_eq!(
-        TimeZone::parse("Asia/Krasnoyarsk")
-            .unwrap()
-            .offset_seconds(),
+        TimeZone::parse("Asia/Krasnoyarsk").unwrap().offset_at(0),
         7 * 3_600
     );
-    assert_eq!(TimeZone::parse("UTC").unwrap().offset_seconds(), 0);
-    assert_eq!(
-        TimeZone::parse("UTC+05:30").unwrap().offset_seconds(),
-        19_800
-    );
-    assert_eq!(
-        TimeZone::parse("UTC-03:00").unwrap().offset_seconds(),
-        -10_800
-    );
-    assert_eq!(TimeZone::parse("UTC+3").unwrap().offset_seconds(), 10_800);
+    assert_eq!(TimeZone::parse("UTC").unwrap().offset_at(0), 0);
+    assert_eq!(TimeZone::parse("UTC+05:30").unwrap().offset_at(0), 19_800);
+    assert_eq!(TimeZone::parse("UTC-03:00").unwrap().offset_at(0), -10_800);
+    assert_eq!(TimeZone::parse("UTC+3").unwrap().offset_at(0), 10_800);
 }
 
 #[test]
-fn unsupported_zone_names_suggest_a_fixed_offset() {
-    let err = TimeZone::parse("Europe/Berlin").unwrap_err();
+fn unknown_zone_names_are_refused_with_a_hint() {
+    let err = TimeZone::parse("Europe/Berlinn").unwrap_err();
     assert!(err.to_string().contains("UTC+03:00"), "{err}");
-    for bad in ["UTC+15:00", "UTC+03:60", "UTC03:00", "Moscow", ""] {
+    for bad in [
+        "UTC+15:00",
+        "UTC+03:60",
+        "UTC03:00",
+        "Moscow",
+        "",
+        "europe/berlin",
+    ] {
         assert!(TimeZone::parse(bad).is_err(), "{bad:?} was accepted");
     }
 }
@@ -261,4 +258,120 @@ fn equal_quiet_start_and_end_mean_no_quiet_hours() {
         end: TimeOfDay(0),
     };
     assert!(!in_quiet_hours(at(&msk(), 2026, 11, 23, 3, 0), &q, &msk()));
+}
+
+/// Unix time of a UTC date and time.
+fn utc(y: i64, mo: u32, d: u32, h: i64, mi: i64) -> i64 {
+    days_from_civil(y, mo, d) * DAY + h * 3_600 + mi * 60
+}
+
+fn zone(name: &str) -> TimeZone {
+    TimeZone::parse(name).unwrap()
+}
+
+#[test]
+fn berlin_changes_on_the_last_sundays_of_march_and_october() {
+    let tz = zone("Europe/Berlin");
+    // 2026: summer time from 29 March 01:00 UTC to 25 October 01:00 UTC.
+    assert_eq!(tz.offset_at(utc(2026, 3, 29, 0, 59)), 3_600);
+    assert_eq!(tz.offset_at(utc(2026, 3, 29, 1, 0)), 7_200);
+    assert_eq!(tz.offset_at(utc(2026, 10, 25, 0, 59)), 7_200);
+    assert_eq!(tz.offset_at(utc(2026, 10, 25, 1, 0)), 3_600);
+    assert_eq!(tz.civil(utc(2026, 7, 1, 7, 0)).time(), "09:00");
+    assert_eq!(tz.civil(utc(2026, 12, 1, 8, 0)).time(), "09:00");
+    // Wall times: 09:00 on each side of a change.
+    assert_eq!(at(&tz, 2026, 3, 28, 9, 0), utc(2026, 3, 28, 8, 0));
+    assert_eq!(at(&tz, 2026, 3, 30, 9, 0), utc(2026, 3, 30, 7, 0));
+    assert_eq!(at(&tz, 2026, 10, 24, 9, 0), utc(2026, 10, 24, 7, 0));
+    assert_eq!(at(&tz, 2026, 10, 26, 9, 0), utc(2026, 10, 26, 8, 0));
+    // 02:30 on 29 March does not exist: read as 03:30 summer time. 02:30 on 25 October
+    // happens twice: the first (summer time).
+    assert_eq!(at(&tz, 2026, 3, 29, 2, 30), utc(2026, 3, 29, 1, 30));
+    assert_eq!(at(&tz, 2026, 10, 25, 2, 30), utc(2026, 10, 25, 0, 30));
+}
+
+#[test]
+fn new_york_follows_the_us_rules() {
+    let tz = zone("America/New_York");
+    // 2026: 8 March 07:00 UTC to 1 November 06:00 UTC.
+    assert_eq!(tz.offset_at(utc(2026, 3, 8, 6, 59)), -5 * 3_600);
+    assert_eq!(tz.offset_at(utc(2026, 3, 8, 7, 0)), -4 * 3_600);
+    assert_eq!(tz.offset_at(utc(2026, 11, 1, 5, 59)), -4 * 3_600);
+    assert_eq!(tz.offset_at(utc(2026, 11, 1, 6, 0)), -5 * 3_600);
+    let new_year = tz.civil(utc(2027, 1, 1, 4, 59));
+    assert_eq!((new_year.day, new_year.time()), (31, "23:59".to_owned()));
+}
+
+#[test]
+fn sydney_has_summer_time_across_the_new_year() {
+    let tz = zone("Australia/Sydney");
+    // AEDT (+11) from the first Sunday of October to the first Sunday of April.
+    assert_eq!(tz.offset_at(utc(2026, 1, 15, 0, 0)), 11 * 3_600);
+    assert_eq!(tz.offset_at(utc(2026, 7, 15, 0, 0)), 10 * 3_600);
+    assert_eq!(tz.offset_at(utc(2026, 12, 31, 20, 0)), 11 * 3_600);
+    // 5 April 2026 03:00 AEDT = 4 April 16:00 UTC; 4 October 02:00 AEST = 3 October 16:00 UTC.
+    assert_eq!(tz.offset_at(utc(2026, 4, 4, 15, 59)), 11 * 3_600);
+    assert_eq!(tz.offset_at(utc(2026, 4, 4, 16, 0)), 10 * 3_600);
+    assert_eq!(tz.offset_at(utc(2026, 10, 3, 15, 59)), 10 * 3_600);
+    assert_eq!(tz.offset_at(utc(2026, 10, 3, 16, 0)), 11 * 3_600);
+}
+
+#[test]
+fn zones_without_daylight_time_keep_one_offset() {
+    for (name, hours) in [
+        ("Asia/Vladivostok", 10),
+        ("Europe/Moscow", 3),
+        ("Asia/Tokyo", 9),
+        ("America/Sao_Paulo", -3),
+        ("UTC", 0),
+        ("Etc/GMT+5", -5),
+    ] {
+        let tz = zone(name);
+        for t in [utc(2026, 1, 10, 12, 0), utc(2026, 7, 10, 12, 0)] {
+            assert_eq!(tz.offset_at(t), hours * 3_600, "{name}");
+        }
+    }
+    assert_eq!(zone("Asia/Kolkata").offset_at(0), 19_800);
+}
+
+#[test]
+fn dublin_winter_time_is_the_negative_daylight_time() {
+    let tz = zone("Europe/Dublin");
+    assert_eq!(tz.offset_at(utc(2026, 1, 10, 12, 0)), 0);
+    assert_eq!(tz.offset_at(utc(2026, 7, 10, 12, 0)), 3_600);
+}
+
+#[test]
+fn every_zone_in_the_table_has_a_readable_rule() {
+    let names: Vec<&str> = zones::ZONES
+        .lines()
+        .map(|line| line.split_once(' ').expect("name and rule").0)
+        .collect();
+    assert!(names.len() > 500, "{}", names.len());
+    for name in &names {
+        let tz = TimeZone::parse(name);
+        assert_eq!(tz.as_ref().map(TimeZone::name), Ok(*name));
+    }
+    for rule in zones::RULES.lines() {
+        assert!(posix::Rule::parse(rule).is_some(), "{rule}");
+    }
+}
+
+#[test]
+fn working_hours_and_quiet_hours_follow_daylight_time() {
+    let tz = zone("Europe/Berlin");
+    let q = QuietHours::default();
+    // 08:30 local is quiet on both sides of the March change; 09:00 is not.
+    assert!(in_quiet_hours(at(&tz, 2026, 3, 28, 8, 30), &q, &tz));
+    assert!(!in_quiet_hours(at(&tz, 2026, 3, 30, 9, 0), &q, &tz));
+    assert_eq!(
+        quiet_hours_end(at(&tz, 2026, 3, 28, 22, 0), &q, &tz),
+        utc(2026, 3, 29, 7, 0)
+    );
+    assert_eq!(
+        quiet_hours_end(at(&tz, 2026, 10, 24, 22, 0), &q, &tz),
+        utc(2026, 10, 25, 8, 0)
+    );
+    assert!(is_open(utc(2026, 3, 30, 7, 0), &office(), &tz));
+    assert!(!is_open(utc(2026, 3, 27, 7, 0), &office(), &tz));
 }

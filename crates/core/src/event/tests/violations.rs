@@ -359,3 +359,29 @@ fn invalid_error_displays_field_and_message() {
         "data.items[0].qty must be an integer from 1 to 1000000"
     );
 }
+
+#[test]
+fn customer_time_zone_must_be_a_known_zone() {
+    let body = with(
+        created(),
+        "/data/customer/time_zone",
+        Some(json!("Asia/Vladivostock")),
+    );
+    assert_violation(body, "data.customer.time_zone", "unknown time zone");
+    let body = with(created(), "/data/customer/time_zone", Some(json!(10)));
+    violation(&body);
+}
+
+#[test]
+fn customer_time_zone_is_kept_as_the_database_names_it() {
+    let body = with(
+        created(),
+        "/data/customer/time_zone",
+        Some(json!(" Asia/Vladivostok ")),
+    );
+    assert_eq!(
+        parse_created(&body).customer_time_zone.as_deref(),
+        Some("Asia/Vladivostok")
+    );
+    assert_eq!(parse_created(&created()).customer_time_zone, None);
+}

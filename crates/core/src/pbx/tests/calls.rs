@@ -44,6 +44,8 @@ macro_rules! zadarma {
         event(zadarma::read(
             &zadarma_signed!($name).as_request(),
             "zadarma-test-secret",
+            &crate::automation::time::TimeZone::moscow(),
+            zadarma_now(&zadarma_signed!($name)),
         ))
     };
 }

@@ -133,3 +133,17 @@ pub(crate) fn malformed<T: std::fmt::Debug>(result: Result<T, NoticeError>) -> S
         other => panic!("expected Malformed, got {other:?}"),
     }
 }
+
+/// A minute after the call a Zadarma request is about started (its `call_start`, Moscow
+/// time), so that it is fresh; `MORNING` for a request without one.
+pub(crate) fn zadarma_now(request: &Req) -> i64 {
+    let start = form_urlencoded::parse(&request.body)
+        .find(|(k, _)| k == "call_start")
+        .map(|(_, v)| v.into_owned());
+    let Some(s) = start.filter(|s| s.len() == 19) else {
+        return MORNING;
+    };
+    let n = |r: std::ops::Range<usize>| s[r].parse::<i64>().expect("digits");
+    let days = crate::automation::time::days_from_civil(n(0..4), n(5..7) as u32, n(8..10) as u32);
+    days * 86_400 + n(11..13) * 3600 + n(14..16) * 60 + n(17..19) - 3 * 3600 + 60
+}

@@ -1,5 +1,6 @@
 use super::*;
-use crate::pbx::zadarma::{read, read_in_zone, signature, MOSCOW_OFFSET};
+use crate::automation::time::TimeZone;
+use crate::pbx::zadarma::{read, signature, MAX_AGE};
 use crate::pbx::{Direction, Outcome, Stage};
 
 const SECRET: &str = "zadarma-test-secret";
@@ -10,7 +11,8 @@ const ANSWERED_CALL: &str = "in_0b7c2e9f41d35a6c8e2f7b1d9a4c3e58";
 const OUTBOUND_CALL: &str = "out_8f2a6c1e9d3b47a5c0e8f2b6d1a9c7e3";
 
 fn read_req(request: &Req) -> Result<PbxRequest, NoticeError> {
-    read(&request.as_request(), SECRET)
+    let now = zadarma_now(request);
+    read(&request.as_request(), SECRET, &TimeZone::moscow(), now)
 }
 
 /// A form from pairs, signed with the test secret over `signed`.
@@ -213,12 +215,55 @@ fn dispositions_give_outcomes() {
 #[test]
 fn call_start_is_read_in_the_accounts_time_zone() {
     let request = zadarma_signed!("inbound-missed.1-start");
+    let zone = |name| TimeZone::parse(name).unwrap();
+    let read_at = |tz: &TimeZone, now| event(read(&request.as_request(), SECRET, tz, now));
 
-    let moscow = event(read_in_zone(&request.as_request(), SECRET, MOSCOW_OFFSET));
-    let utc = event(read_in_zone(&request.as_request(), SECRET, 0));
+    let moscow = read_at(&zone("Europe/Moscow"), EVENING);
+    let kaliningrad = read_at(&zone("Europe/Kaliningrad"), EVENING + 3600);
 
     assert_eq!(moscow.started_at, Some(EVENING));
-    assert_eq!(utc.started_at, Some(EVENING + 3 * 3600));
+    assert_eq!(kaliningrad.started_at, Some(EVENING + 3600));
+}
+
+#[test]
+fn call_start_follows_daylight_saving_time() {
+    // 19:30 in Berlin: 18:30 UTC in winter, 17:30 UTC in summer.
+    let berlin = TimeZone::parse("Europe/Berlin").unwrap();
+    for (date, utc) in [
+        ("2026-11-24 19:30:00", 1_795_545_000),
+        ("2026-07-01 19:30:00", 1_782_927_000),
+    ] {
+        let signed = format!("{CUSTOMER}{LINE}{date}");
+        let pairs = [
+            ("event", "NOTIFY_START"),
+            ("call_start", date),
+            ("pbx_call_id", MISSED_CALL),
+            ("caller_id", CUSTOMER),
+            ("called_did", LINE),
+        ];
+        let request = form(&pairs, &signed);
+        let read = event(read(&request.as_request(), SECRET, &berlin, utc + 60));
+        assert_eq!(read.started_at, Some(utc), "{date}");
+    }
+}
+
+#[test]
+fn notifications_long_after_the_call_or_ahead_of_the_clock_are_refused() {
+    let request = zadarma_signed!("inbound-missed.2-end");
+    let moscow = TimeZone::moscow();
+    let at = |now| read(&request.as_request(), SECRET, &moscow, now);
+
+    assert!(at(EVENING + MAX_AGE).is_ok());
+    assert!(at(EVENING - 3600).is_ok());
+    for now in [EVENING + MAX_AGE + 1, EVENING - 3601, EVENING + 30 * 86_400] {
+        match at(now) {
+            Err(NoticeError::Invalid { field, message }) => {
+                assert_eq!(field, "call_start");
+                assert!(message.contains("2026-11-24 19:30:00"), "{message}");
+            }
+            other => panic!("{now}: {other:?}"),
+        }
+    }
 }
 
 #[test]

@@ -334,3 +334,66 @@ async fn a_form_without_an_event_is_refused_as_malformed() {
     assert_eq!(app.count("SELECT COUNT(*) FROM calls"), 0);
     assert_eq!(app.footprint(), (0, 0, 0));
 }
+
+// ── call_start's time zone, and stale notifications ───────────────────────────────────
+
+#[tokio::test]
+async fn call_start_is_read_in_the_zadarma_accounts_time_zone() {
+    // The account is set to Yekaterinburg (UTC+5): its 19:30 is 14:30 UTC, not Moscow's 16:30.
+    let app = TestApp::start_with(|b| b.variable("zadarma_time_zone", "Asia/Yekaterinburg")).await;
+    create(&app, order("A-1", json!({ "manager": "m.ivanova" }))).await;
+    app.clock.set(START + 7 * 3600 + 31 * 60); // 14:31 UTC
+
+    post_all(&app, &MISSED).await;
+
+    assert_eq!(
+        rows(&app, "SELECT started_at FROM calls"),
+        json!([["2026-11-24T14:30:00Z"]])
+    );
+}
+
+#[tokio::test]
+async fn call_start_is_read_in_the_shops_zone_by_default() {
+    // No zadarma_time_zone: the shop's Europe/Moscow, so 19:30 is 16:30 UTC; at 14:31 UTC
+    // that call has not started yet (more than an hour ahead) and is refused.
+    let app = TestApp::start().await;
+    app.clock.set(START + 7 * 3600 + 31 * 60);
+
+    let response = post_fixture(&app, "inbound-missed.1-start").await;
+
+    assert_eq!(response.status, 422, "{}", response.text());
+    let message = json_of(&response)["error"]["message"].to_string();
+    assert!(message.contains("call_start"), "{message}");
+    assert!(message.contains("ahead"), "{message}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM calls"), 0);
+}
+
+#[tokio::test]
+async fn a_zadarma_notification_hours_after_the_call_is_refused_and_changes_nothing() {
+    let app = TestApp::start().await;
+    create(&app, order("A-1", json!({ "manager": "m.ivanova" }))).await;
+    after_the_evening_call(&app);
+    app.clock.advance(std::time::Duration::from_secs(3 * 3600)); // 22:31 Moscow
+    let before = app.footprint();
+
+    // A replayed end of the 19:30 call (its disposition is not signed).
+    let response = post_fixture(&app, "inbound-missed.2-end").await;
+
+    assert_eq!(response.status, 422, "{}", response.text());
+    let body = json_of(&response);
+    assert_eq!(body["error"]["code"], "invalid_event");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("call_start: 2026-11-24 19:30:00 (Europe/Moscow) is 181 minutes ago"),
+        "{message}"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM calls"), 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM inbound_events WHERE source = 'calls:zadarma'"),
+        0,
+        "a later genuine copy is not taken for a repeat"
+    );
+    assert_eq!(app.footprint(), before);
+    assert!(sms_sent(&app).is_empty());
+    assert_eq!(tasks(&app), json!([]));
+}

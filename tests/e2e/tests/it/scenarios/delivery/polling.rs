@@ -191,6 +191,7 @@ async fn parcels_on_their_way_before_the_upgrade_are_polled_from_the_first_tick(
         let db = rusqlite::Connection::open(path).expect("db");
         db.execute_batch(
             "DROP TABLE carrier_polls;
+             ALTER TABLE customers DROP COLUMN time_zone;
              DELETE FROM schema_migrations WHERE version > 11;",
         )
         .expect("the old schema");

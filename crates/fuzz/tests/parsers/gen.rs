@@ -5,8 +5,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng};
 use serde_json::{json, Value};
 
-/// The runner's configuration: `FUZZ_CASES` cases, nothing persisted, a fixed seed when
-/// `FUZZ_SEED` is set.
+/// The runner's configuration: `FUZZ_CASES` cases, nothing persisted.
 pub fn config() -> Config {
     Config {
         cases: orderpath_fuzz::cases(),
@@ -16,19 +15,21 @@ pub fn config() -> Config {
     }
 }
 
-/// A runner for [`config`], seeded from `FUZZ_SEED` when it is set.
-pub fn runner() -> proptest::test_runner::TestRunner {
-    match orderpath_fuzz::seed() {
-        Some(seed) => {
-            let mut bytes = [0u8; 32];
-            bytes[..8].copy_from_slice(&seed.to_le_bytes());
-            proptest::test_runner::TestRunner::new_with_rng(
-                config(),
-                TestRng::from_seed(RngAlgorithm::ChaCha, &bytes),
-            )
-        }
-        None => proptest::test_runner::TestRunner::new(config()),
-    }
+/// A runner for [`config`], seeded from `FUZZ_SEED`, else from the clock; the seed is
+/// printed with the tally so a failing run can be replayed.
+pub fn runner() -> (proptest::test_runner::TestRunner, u64) {
+    let seed = orderpath_fuzz::seed().unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64)
+    });
+    let mut bytes = [0u8; 32];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &bytes);
+    (
+        proptest::test_runner::TestRunner::new_with_rng(config(), rng),
+        seed,
+    )
 }
 
 /// Runs `test` on inputs from `strategy`; fails with the shrunk input on a panic. `test`
@@ -40,7 +41,7 @@ where
 {
     let started = std::time::Instant::now();
     let tally = std::sync::Mutex::new(std::collections::BTreeMap::<&'static str, u64>::new());
-    let mut runner = runner();
+    let (mut runner, seed) = runner();
     let result = runner.run(&strategy, |value| {
         let answer = test(value);
         if let Ok(mut tally) = tally.lock() {
@@ -50,12 +51,12 @@ where
     });
     let tally = tally.into_inner().unwrap_or_default();
     eprintln!(
-        "fuzz {name}: {} cases in {:.1} s, answers {tally:?}",
+        "fuzz {name}: {} cases in {:.1} s (FUZZ_SEED={seed}), answers {tally:?}",
         orderpath_fuzz::cases(),
         started.elapsed().as_secs_f64()
     );
     if let Err(e) = result {
-        panic!("{name}: {e}");
+        panic!("{name} (FUZZ_SEED={seed}): {e}");
     }
 }
 

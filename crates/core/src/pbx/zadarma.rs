@@ -277,7 +277,8 @@ fn outcome(disposition: &str) -> Option<Outcome> {
 /// Refuses a notification about a call that started too long ago or not yet: see
 /// [`MAX_AGE`].
 fn fresh(started_at: i64, now: i64, call_start: &str, zone: &TimeZone) -> Result<(), NoticeError> {
-    let (age, zone) = (now - started_at, zone.name());
+    // Saturating: a clock or a call_start at the ends of i64 is stale, not an overflow.
+    let (age, zone) = (now.saturating_sub(started_at), zone.name());
     if age > MAX_AGE {
         Err(invalid(
             "call_start",
@@ -288,13 +289,13 @@ fn fresh(started_at: i64, now: i64, call_start: &str, zone: &TimeZone) -> Result
                 MAX_AGE / 3600
             ),
         ))
-    } else if -age > MAX_AHEAD {
+    } else if age.saturating_neg() > MAX_AHEAD {
         Err(invalid(
             "call_start",
             format!(
                 "{call_start} ({zone}) is {} minutes ahead of our clock (at most {} allowed); \
                  check zadarma_time_zone",
-                -age / 60,
+                age.saturating_neg() / 60,
                 MAX_AHEAD / 60
             ),
         ))

@@ -142,44 +142,60 @@ async fn a_request_whose_claim_was_taken_over_does_not_send() {
     let app = TestApp::start_with(|b| b.variable("provider_timeout_ms", SLOW_PROVIDERS)).await;
     let (email_gate, telegram_gate) = (Gate::new(), Gate::new());
     app.email_api
-        .push(Responder::held(&email_gate, postmark_ok("pm-thanks")));
+        .push(Responder::held(&email_gate, postmark_ok("pm-stale")));
+    app.email_api.respond(postmark_ok("pm-tick"));
     app.telegram_api.push(Responder::held(
         &telegram_gate,
         Responder::status(200).json(json!({ "ok": true, "result": { "message_id": 7 } })),
     ));
     // A large order: the customer's thank-you, then a note to the head of sales, both queued
-    // by the request and sent by it after answering — the thank-you takes its time.
+    // by the request and sent by it after answering. The thank-you takes its time.
     let mut order = fixture("orders/created.json");
     order["data"]["order_id"] = json!("BIG-1");
     order["data"]["total"] = json!(5_000_000);
     post_without_waiting(&app, "evt-big", &order).await;
     email_gate.reached(1).await;
 
-    // Long enough for the note's claim to run out: a tick takes it over and is sending it.
+    // Past both leases (300 s): a tick takes both messages over; it is sending the note.
     app.clock.advance(std::time::Duration::from_secs(400));
     let tick = start_tick(&app);
     telegram_gate.reached(1).await;
-    // The request gets to the note while the tick's call is under way.
+    // The request's thank-you call ends, and it gets to the note while the tick's call is
+    // under way.
     email_gate.open();
     app.app.wait_running_at_most(1).await;
 
     assert_eq!(
         app.telegram_api.requests().len(),
         1,
-        "the note went out once"
+        "the request did not send the note"
     );
     telegram_gate.open();
     let report = finished(tick).await;
     app.app.wait_idle().await;
-    assert_eq!(report["messages"]["sent"], 1, "{report}");
+    assert_eq!(report["messages"]["sent"], 2, "{report}");
+    assert_eq!(app.telegram_api.requests().len(), 1);
     assert_eq!(
-        app.query("SELECT channel, status FROM outbox ORDER BY id"),
+        app.query("SELECT channel, status, provider_message_id FROM outbox ORDER BY id"),
         vec![
-            vec![json!("email"), json!("sent")],
-            vec![json!("telegram"), json!("sent")],
+            vec![json!("email"), json!("sent"), json!("pm-tick")],
+            vec![json!("telegram"), json!("sent"), json!("7")],
         ]
     );
-    assert_eq!(app.telegram_api.requests().len(), 1);
+    // The thank-you did reach Postmark twice (its call outlived its lease); the request's
+    // answer is kept as a late attempt.
+    assert_eq!(app.email_requests().len(), 2);
+    assert_eq!(
+        app.query(
+            "SELECT outbox.channel, outcome, late FROM outbox_attempts
+             JOIN outbox ON outbox.id = message_id ORDER BY outbox_attempts.id"
+        ),
+        vec![
+            vec![json!("email"), json!("sent"), json!(0)],
+            vec![json!("email"), json!("sent"), json!(1)],
+            vec![json!("telegram"), json!("sent"), json!(0)],
+        ]
+    );
 }
 
 #[tokio::test]

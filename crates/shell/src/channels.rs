@@ -76,6 +76,15 @@ impl Channels {
         Channels::default()
     }
 
+    /// How long a sender holds a message it starts sending (see [`send_lease_secs`]); the
+    /// longest lease when `provider_timeout_ms` is unusable (the send then fails at once).
+    pub fn lease_secs(&self) -> i64 {
+        match self.timeout.get_or_init(provider_timeout) {
+            Ok(timeout) => send_lease_secs(*timeout),
+            Err(_) => send_lease_secs(MAX_PROVIDER_TIMEOUT),
+        }
+    }
+
     /// Sends one message; returns the provider's name (or `none`) and the outcome. A channel
     /// that is not configured is a retryable outcome naming the variable, so its messages
     /// wait in the outbox until it is set (and, after the last attempt, become a task).
@@ -328,6 +337,21 @@ fn telegram_settings() -> Result<TelegramSettings, ConfigError> {
         url: config::base_url("telegram_url")?,
         token: config::non_empty_secret("telegram_bot_token")?,
     })
+}
+
+/// The longest `provider_timeout_ms`.
+const MAX_PROVIDER_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Seconds a sender holds a message from the moment it starts sending it:
+/// `4 × provider_timeout + 60 s`, rounded up to whole seconds. One provider call is bounded
+/// by `provider_timeout` per phase — connecting, the first byte of the answer, each pause
+/// between bytes — so three phases plus one more for a slow body and writing the request,
+/// and a minute for the database writes around the call and a busy host. From 62 s (100 ms)
+/// to 300 s (60 s). A call that still outlives its lease can be sent twice (another sender
+/// takes the message over); its late outcome never overwrites the new sender's (see `outbox`).
+pub fn send_lease_secs(timeout: Duration) -> i64 {
+    let per_phase = i64::try_from(timeout.as_millis().div_ceil(1000)).unwrap_or(60);
+    4 * per_phase + 60
 }
 
 /// How long a provider may take (`provider_timeout_ms`, 100–60000).

@@ -58,13 +58,19 @@ pub enum Synchronous {
 /// One connection to the default database, set up for this app.
 pub struct Db {
     conn: Connection,
+    /// A random token naming the request that opened this connection: outbox messages it
+    /// queues are born claimed under it (see `outbox::enqueue`).
+    holder: String,
 }
 
 impl Db {
     /// Opens the default database, applies pending migrations and sets per-connection options.
     pub fn open(synchronous: Synchronous) -> Result<Db, DbError> {
         let conn = Connection::open_default().map_err(DbError::Open)?;
-        let db = Db { conn };
+        let db = Db {
+            conn,
+            holder: crate::outbox::claim_token(),
+        };
         // FULL is SQLite's default, so only NORMAL costs a statement. libSQL and other remote
         // backends may refuse the pragma; that only costs speed.
         if synchronous == Synchronous::Normal {
@@ -72,6 +78,11 @@ impl Db {
         }
         crate::migrate::ensure_schema(&db)?;
         Ok(db)
+    }
+
+    /// The token this connection's request holds the messages it queued under.
+    pub(crate) fn holder(&self) -> &str {
+        &self.holder
     }
 
     /// Runs one statement.

@@ -427,6 +427,16 @@ const MIGRATIONS: &[Migration] = &[
         name: "customers' time zones for quiet hours",
         statements: &["ALTER TABLE customers ADD COLUMN time_zone TEXT"],
     },
+    Migration {
+        version: 15,
+        name: "outbox claims have an owner; late attempts are marked",
+        statements: &[
+            // The token of the sender holding a `sending` message (see outbox.rs).
+            "ALTER TABLE outbox ADD COLUMN claim_token TEXT",
+            // An outcome that came after the message's claim had passed to another sender.
+            "ALTER TABLE outbox_attempts ADD COLUMN late INTEGER NOT NULL DEFAULT 0",
+        ],
+    },
 ];
 
 /// The newest schema version this build knows.

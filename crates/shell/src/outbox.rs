@@ -2,23 +2,31 @@
 //!
 //! A message is inserted in the same transaction as the event that caused it, so it exists
 //! exactly when the event's effects do. It is born claimed by the request that queued it
-//! (`status = 'sending'` with a lease), so that request can send it right after answering
-//! without another write. Anyone else — the scheduler tick, a resend — claims a row with a
-//! conditional `UPDATE … WHERE status = 'pending'` (one statement, atomic on any number of
-//! instances). After the call, the attempt and the new state are recorded in one transaction.
+//! (`status = 'sending'`, `claim_token` = the request's token, see [`Db::holder`]), so that
+//! request can send it right after answering. Anyone else — the scheduler tick, a resend —
+//! claims a row with a conditional `UPDATE … WHERE status = 'pending'` (one statement, atomic
+//! on any number of instances).
+//!
+//! **Claims have an owner.** Every claim writes a fresh random `claim_token`, and the lease
+//! starts when sending starts: the request that queued a message re-claims it (its token for a
+//! new one, a new lease) right before the call, and only if it still holds it. The lease is
+//! long enough for one provider call ([`crate::channels::send_lease_secs`]). After the call,
+//! the attempt and the new state are recorded in one transaction, again only while the token
+//! still matches. A sender that lost its claim — its lease ran out and another sender took the
+//! message over — sends nothing if it had not started, and if its call was already under way,
+//! its outcome is kept as an attempt marked `late` that never changes the row.
+//!
 //! A message that could not be sent goes back to `pending` with its error and a next attempt
 //! time. If a sender dies mid-call, the lease runs out and the row is due again. The
 //! `dedupe_key` makes the same logical message (e.g. C1 for one order) impossible to queue
-//! twice.
+//! twice. Towards a provider delivery is at least once (a call that outlives its lease, or
+//! whose answer is lost, is repeated); inside Orderpath each outcome is recorded once.
 
 use orderpath_core::providers::Outcome;
 
 use crate::channels::{Channels, StoredMessage};
 use crate::clock::Timestamp;
 use crate::db::{get_text, int, opt_text, req_int, req_text, text, Db, DbError};
-
-/// How long a claimed message is reserved for its sender.
-const LEASE_SECS: i64 = 120;
 
 /// The longest wait a provider may ask for (`Retry-After`, Telegram's `retry_after`).
 const MAX_PROVIDER_WAIT_SECS: i64 = 6 * 3600;
@@ -61,10 +69,13 @@ pub struct NewMessage<'a> {
 /// queued when a message with the same dedupe key exists.
 pub fn enqueue(db: &Db, message: &NewMessage<'_>, now: Timestamp) -> Result<Option<i64>, DbError> {
     let due = message.not_before.filter(|at| at.unix() > now.unix());
+    // Older messages to the recipient go first, also while another sender has one on its way;
+    // those this request queued itself it sends in order.
     let waiting = db
         .row(
-            "SELECT 1 FROM outbox WHERE channel = ? AND recipient = ? AND status = 'pending'",
-            &[text(message.channel), text(message.to)],
+            "SELECT 1 FROM outbox WHERE channel = ? AND recipient = ?
+               AND (status = 'pending' OR (status = 'sending' AND claim_token IS NOT ?))",
+            &[text(message.channel), text(message.to), text(db.holder())],
         )?
         .is_some();
     let claim = due.is_none() && !waiting;
@@ -72,8 +83,8 @@ pub fn enqueue(db: &Db, message: &NewMessage<'_>, now: Timestamp) -> Result<Opti
     let row = db.row(
         "INSERT INTO outbox (dedupe_key, order_id, channel, template, recipient, recipient_name,
                              subject, body_text, body_html, status, attempts, lease_until,
-                             next_attempt_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                             claim_token, next_attempt_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (dedupe_key) DO NOTHING
          RETURNING id",
         &[
@@ -89,7 +100,12 @@ pub fn enqueue(db: &Db, message: &NewMessage<'_>, now: Timestamp) -> Result<Opti
             text(if claim { "sending" } else { "pending" }),
             int(i64::from(claim)),
             if claim {
-                text(now.plus_secs(LEASE_SECS).to_rfc3339())
+                text(now.plus_secs(born_lease_secs()).to_rfc3339())
+            } else {
+                spin_sdk::sqlite::Value::Null
+            },
+            if claim {
+                text(db.holder())
             } else {
                 spin_sdk::sqlite::Value::Null
             },
@@ -99,6 +115,13 @@ pub fn enqueue(db: &Db, message: &NewMessage<'_>, now: Timestamp) -> Result<Opti
     )?;
     let id = row.map(|r| req_int(&r, 0)).transpose()?;
     Ok(id.filter(|_| claim))
+}
+
+/// A message born claimed waits for the request's earlier messages before its own lease
+/// starts; if this runs out first, the tick takes it over and the request sends nothing.
+fn born_lease_secs() -> i64 {
+    let timeout = crate::channels::provider_timeout().unwrap_or(std::time::Duration::from_secs(60));
+    crate::channels::send_lease_secs(timeout)
 }
 
 /// What happened to a message on a delivery attempt.
@@ -113,6 +136,9 @@ pub enum Delivery {
     Retrying,
     /// Refused for good.
     Failed,
+    /// The call finished after the lease had passed to another sender: kept as a late
+    /// attempt, the message's state left to that sender.
+    Late,
 }
 
 /// Delay before attempt `attempts + 1`: one minute, doubling, at most six hours.
@@ -185,8 +211,8 @@ pub fn send_queued(db: &Db, ids: &[i64]) -> usize {
 }
 
 /// Claims one due message (pending, or abandoned by a sender whose lease ran out), sends it
-/// and records the outcome. The claim is one conditional UPDATE, so of two ticks racing for
-/// the same row exactly one gets it.
+/// and records the outcome. The claim is one conditional UPDATE with a fresh token, so of two
+/// ticks racing for the same row exactly one gets it, and only that one records the outcome.
 pub fn deliver(
     db: &Db,
     id: i64,
@@ -194,44 +220,66 @@ pub fn deliver(
     policy: RetryPolicy,
     now: Timestamp,
 ) -> Result<Delivery, DbError> {
-    let now_text = now.to_rfc3339();
+    let token = claim_token();
     let claimed = db.row(
         &format!(
-            "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1
-             WHERE id = ?
-               AND ((status = 'pending' AND next_attempt_at <= ?)
-                    OR (status = 'sending' AND lease_until <= ?))
+            "UPDATE outbox SET status = 'sending', lease_until = ?1, claim_token = ?2,
+                    attempts = attempts + 1
+             WHERE id = ?3
+               AND ((status = 'pending' AND next_attempt_at <= ?4)
+                    OR (status = 'sending' AND lease_until <= ?4))
                AND {NO_OLDER_UNSENT}
              RETURNING {MESSAGE_COLUMNS}"
         ),
         &[
-            text(now.plus_secs(LEASE_SECS).to_rfc3339()),
+            text(now.plus_secs(channels.lease_secs()).to_rfc3339()),
+            text(token.clone()),
             int(id),
-            text(now_text.clone()),
-            text(now_text),
+            text(now.to_rfc3339()),
         ],
     )?;
     match claimed {
-        Some(row) => send_row(db, id, &row, channels, policy),
+        Some(row) => send_row(db, id, &token, &row, channels, policy),
         None => Ok(Delivery::NotClaimed),
     }
 }
 
-/// Sends a message this request queued with [`enqueue`] (and so already holds).
+/// Sends a message this request queued with [`enqueue`]: re-claims it under a fresh token
+/// with a lease that starts now, if the request still holds it. A message whose claim was
+/// taken over (its lease ran out before the request got to it) is not sent; one that an older
+/// message to the same recipient now holds back goes back to the queue.
 pub fn send_claimed(
     db: &Db,
     id: i64,
     channels: &Channels,
     policy: RetryPolicy,
 ) -> Result<Delivery, DbError> {
-    let row = db.row(
-        &format!("SELECT {MESSAGE_COLUMNS} FROM outbox WHERE id = ? AND status = 'sending'"),
-        &[int(id)],
+    let now = Timestamp::now();
+    let token = claim_token();
+    let claimed = db.row(
+        &format!(
+            "UPDATE outbox SET claim_token = ?1, lease_until = ?2
+             WHERE id = ?3 AND status = 'sending' AND claim_token = ?4 AND {NO_OLDER_UNSENT}
+             RETURNING {MESSAGE_COLUMNS}"
+        ),
+        &[
+            text(token.clone()),
+            text(now.plus_secs(channels.lease_secs()).to_rfc3339()),
+            int(id),
+            text(db.holder()),
+        ],
     )?;
-    match row {
-        Some(row) => send_row(db, id, &row, channels, policy),
-        None => Ok(Delivery::NotClaimed),
+    if let Some(row) = claimed {
+        return send_row(db, id, &token, &row, channels, policy);
     }
+    // Not tried, so the attempt it was born with is not counted.
+    db.execute(
+        "UPDATE outbox SET status = 'pending', claim_token = NULL, lease_until = NULL,
+                attempts = attempts - 1
+         WHERE id = ? AND status = 'sending' AND claim_token = ?",
+        &[int(id), text(db.holder())],
+    )?;
+    Ok(Delivery::NotClaimed)
 }
 
 const MESSAGE_COLUMNS: &str = "recipient, recipient_name, subject, body_text, body_html, \
@@ -240,6 +288,7 @@ const MESSAGE_COLUMNS: &str = "recipient, recipient_name, subject, body_text, bo
 fn send_row(
     db: &Db,
     id: i64,
+    token: &str,
     row: &spin_sdk::sqlite::RowResult,
     channels: &Channels,
     policy: RetryPolicy,
@@ -259,6 +308,7 @@ fn send_row(
     let (provider, outcome) = channels.send(&message);
     let attempt = Attempt {
         id,
+        token,
         provider,
         attempts,
         exhausted: attempts >= policy.max_attempts,
@@ -277,6 +327,8 @@ const STAFF_NOTE_TEMPLATE: &str = "staff-note";
 /// One finished attempt, as recorded.
 struct Attempt<'a> {
     id: i64,
+    /// The claim the sender held; the outcome changes the row only while it still does.
+    token: &'a str,
     provider: &'a str,
     attempts: i64,
     exhausted: bool,
@@ -292,80 +344,99 @@ fn record_outcome(
     outcome: &Outcome,
     now: Timestamp,
 ) -> Result<Delivery, DbError> {
+    let (label, status, error) = match outcome {
+        Outcome::Sent { .. } => ("sent", None, None),
+        Outcome::Retryable { status, error, .. } => ("retryable", *status, Some(error.as_str())),
+        Outcome::Permanent { status, error } => ("permanent", *status, Some(error.as_str())),
+    };
+    let written = write_outcome(db, attempt, outcome, now)?;
+    db.execute(
+        "INSERT INTO outbox_attempts (message_id, at, provider, outcome, http_status, error, late)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+        &[
+            int(attempt.id),
+            text(now.to_rfc3339()),
+            text(attempt.provider),
+            text(label),
+            status.map_or(spin_sdk::sqlite::Value::Null, |s| int(i64::from(s))),
+            opt_text(error),
+            int(i64::from(written.is_none())),
+        ],
+    )?;
+    Ok(written.unwrap_or_else(|| {
+        eprintln!(
+            "outbox message {}: the {label} outcome came after another sender took the message \
+             over; kept as a late attempt",
+            attempt.id
+        );
+        Delivery::Late
+    }))
+}
+
+/// Moves the message to the state the outcome calls for, if the sender still holds it
+/// (`None` when its claim was taken over).
+fn write_outcome(
+    db: &Db,
+    attempt: &Attempt<'_>,
+    outcome: &Outcome,
+    now: Timestamp,
+) -> Result<Option<Delivery>, DbError> {
     let id = attempt.id;
     let provider = attempt.provider;
-    let at = now.to_rfc3339();
-    let (label, status, error, delivery) = match outcome {
+    let holds = |sql: &str, mut params: Vec<spin_sdk::sqlite::Value>| {
+        params.extend([int(id), text(attempt.token)]);
+        let sql =
+            format!("{sql} WHERE id = ? AND status = 'sending' AND claim_token = ? RETURNING id");
+        Ok::<_, DbError>(db.row(&sql, &params)?.is_some())
+    };
+    match outcome {
         Outcome::Sent { provider_id } => {
-            db.execute(
+            let written = holds(
                 "UPDATE outbox SET status = 'sent', sent_at = ?, provider = ?,
-                        provider_message_id = ?, lease_until = NULL, last_error = NULL
-                 WHERE id = ?",
-                &[
-                    text(at.clone()),
+                        provider_message_id = ?, lease_until = NULL, claim_token = NULL,
+                        last_error = NULL",
+                vec![
+                    text(now.to_rfc3339()),
                     text(provider),
                     opt_text(provider_id.as_deref()),
-                    int(id),
                 ],
             )?;
-            ("sent", None, None, Delivery::Sent)
+            Ok(written.then_some(Delivery::Sent))
         }
         Outcome::Retryable {
-            status,
-            error,
-            retry_after,
+            error, retry_after, ..
         } if !attempt.exhausted => {
             let asked = retry_after.map_or(0, |s| i64::try_from(s).unwrap_or(i64::MAX));
             let delay = jittered_backoff_secs(attempt.attempts, random_u64())
                 .max(asked.min(MAX_PROVIDER_WAIT_SECS));
-            db.execute(
+            let written = holds(
                 "UPDATE outbox SET status = 'pending', next_attempt_at = ?, provider = ?,
-                        lease_until = NULL, last_error = ?
-                 WHERE id = ?",
-                &[
+                        lease_until = NULL, claim_token = NULL, last_error = ?",
+                vec![
                     text(now.plus_secs(delay).to_rfc3339()),
                     text(provider),
                     text(error.clone()),
-                    int(id),
                 ],
             )?;
-            ("retryable", *status, Some(error), Delivery::Retrying)
+            Ok(written.then_some(Delivery::Retrying))
         }
-        Outcome::Retryable { status, error, .. } | Outcome::Permanent { status, error } => {
+        Outcome::Retryable { error, .. } | Outcome::Permanent { error, .. } => {
             let final_error = if attempt.exhausted && matches!(outcome, Outcome::Retryable { .. }) {
                 format!("gave up after {} attempts: {error}", attempt.attempts)
             } else {
                 error.clone()
             };
-            db.execute(
+            let written = holds(
                 "UPDATE outbox SET status = 'failed', provider = ?, lease_until = NULL,
-                        last_error = ?
-                 WHERE id = ?",
-                &[text(provider), text(final_error.clone()), int(id)],
+                        claim_token = NULL, last_error = ?",
+                vec![text(provider), text(final_error.clone())],
             )?;
-            if !attempt.for_staff {
+            if written && !attempt.for_staff {
                 operator_task(db, attempt, &final_error, now)?;
             }
-            let label = match outcome {
-                Outcome::Permanent { .. } => "permanent",
-                _ => "retryable",
-            };
-            (label, *status, Some(error), Delivery::Failed)
+            Ok(written.then_some(Delivery::Failed))
         }
-    };
-    db.execute(
-        "INSERT INTO outbox_attempts (message_id, at, provider, outcome, http_status, error)
-         VALUES (?, ?, ?, ?, ?, ?)",
-        &[
-            int(id),
-            text(at),
-            text(provider),
-            text(label),
-            status.map_or(spin_sdk::sqlite::Value::Null, |s| int(i64::from(s))),
-            opt_text(error.map(String::as_str)),
-        ],
-    )?;
-    Ok(delivery)
+    }
 }
 
 /// A message that will never arrive becomes a task, so a person contacts the customer
@@ -472,7 +543,7 @@ pub enum ResendError {
 pub fn resend(db: &Db, id: i64, now: Timestamp) -> Result<serde_json::Value, ResendError> {
     let updated = db.row(
         "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?,
-                lease_until = NULL, resends = resends + 1
+                lease_until = NULL, claim_token = NULL, resends = resends + 1
          WHERE id = ? AND status = 'failed' RETURNING id",
         &[text(now.to_rfc3339()), int(id)],
     )?;
@@ -495,7 +566,7 @@ fn message_json(db: &Db, row: &spin_sdk::sqlite::RowResult) -> Result<serde_json
     let id = req_int(row, 0)?;
     let attempts: Vec<serde_json::Value> = db
         .execute(
-            "SELECT at, provider, outcome, http_status, error FROM outbox_attempts
+            "SELECT at, provider, outcome, http_status, error, late FROM outbox_attempts
              WHERE message_id = ? ORDER BY id",
             &[int(id)],
         )?
@@ -508,6 +579,7 @@ fn message_json(db: &Db, row: &spin_sdk::sqlite::RowResult) -> Result<serde_json
                 "outcome": req_text(a, 2)?,
                 "http_status": crate::db::get_int(a, 3)?,
                 "error": get_text(a, 4)?,
+                "late": req_int(a, 5)? != 0,
             }))
         })
         .collect::<Result<_, DbError>>()?;
@@ -531,7 +603,12 @@ fn message_json(db: &Db, row: &spin_sdk::sqlite::RowResult) -> Result<serde_json
     }))
 }
 
-/// Randomness from the host (WASI `random`); only used to spread retries.
+/// A fresh claim token: 128 random bits, as hex.
+pub(crate) fn claim_token() -> String {
+    format!("{:016x}{:016x}", random_u64(), random_u64())
+}
+
+/// Randomness from the host (WASI `random`): claim tokens, and spreading retries.
 fn random_u64() -> u64 {
     #[cfg(target_arch = "wasm32")]
     {
@@ -539,7 +616,10 @@ fn random_u64() -> u64 {
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
-        0
+        // Native builds only run the unit tests, which need distinct values, not secret ones.
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        NEXT.fetch_add(1, Ordering::Relaxed)
     }
 }
 

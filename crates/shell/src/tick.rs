@@ -1,8 +1,9 @@
 //! One scheduler tick: the time-based work that is due, bounded per tick. Shared by
 //! `POST /cron/tick` (any HTTP scheduler) and the cron trigger plugin's component.
 //!
-//! Due timers (delayed triggers, named timers) fire first, then status time limits (P3), then
-//! CDEK parcels that went quiet are polled (see `carrier_polls`), then message retries. All
+//! Due timers (delayed triggers, named timers) fire first, then status time limits (P3), and
+//! the messages they queued are sent; then CDEK parcels that went quiet are polled (see
+//! `carrier_polls`) and what they queued is sent; then message retries. All
 //! work is claimed with conditional updates in SQLite, so ticks that overlap — two schedulers,
 //! a slow tick and the next one — never do the same thing twice.
 //! Last, idempotency records and raw notifications past the retention period are removed
@@ -32,8 +33,10 @@ pub fn run(now: Timestamp) -> Result<Value, ApiError> {
     let mut queued = Effects::default();
     let fired = fire_timers(&db, &automation, now, &mut queued)?;
     let overdue = check_time_limits(&db, &automation, now, &mut queued)?;
+    // Sent before the polls, whose calls to CDEK may take a while.
+    let mut fresh = outbox::send_queued(&db, &std::mem::take(&mut queued.messages));
     let parcels = carrier_polls::poll_cdek(&db, &automation, now, &mut queued)?;
-    let fresh = outbox::send_queued(&db, &queued.messages);
+    fresh += outbox::send_queued(&db, &queued.messages);
     let messages = retry_messages(&db, now)?;
     let retention = enforce_retention(&db, now)?;
     Ok(json!({
@@ -94,7 +97,7 @@ fn check_time_limits(
 /// Sends the messages that are due again; a provider still down only moves them further out.
 fn retry_messages(db: &Db, now: Timestamp) -> Result<Value, ApiError> {
     let due = outbox::due_messages(db, now, MESSAGES_PER_TICK)?;
-    let (mut sent, mut retrying, mut failed, mut skipped) = (0, 0, 0, 0);
+    let (mut sent, mut retrying, mut failed, mut skipped, mut late) = (0, 0, 0, 0, 0);
     if !due.is_empty() {
         let channels = Channels::load();
         let policy = config::retry_policy()?;
@@ -104,8 +107,15 @@ fn retry_messages(db: &Db, now: Timestamp) -> Result<Value, ApiError> {
                 Delivery::Retrying => retrying += 1,
                 Delivery::Failed => failed += 1,
                 Delivery::NotClaimed => skipped += 1,
+                Delivery::Late => late += 1,
             }
         }
     }
-    Ok(json!({ "sent": sent, "retrying": retrying, "failed": failed, "taken_by_others": skipped }))
+    Ok(json!({
+        "sent": sent,
+        "retrying": retrying,
+        "failed": failed,
+        "taken_by_others": skipped,
+        "late": late,
+    }))
 }

@@ -143,6 +143,12 @@ impl App {
         self.inner.active.wait_idle().await;
     }
 
+    /// Waits until at most `count` instances are running: a test that holds some requests
+    /// (e.g. at a [`crate::Gate`]) waits for the others to finish.
+    pub async fn wait_running_at_most(&self, count: usize) {
+        self.inner.active.wait_at_most(count).await;
+    }
+
     /// Serves the app over HTTP/1.1 on `addr` (e.g. `"127.0.0.1:0"`) until the server is
     /// shut down or dropped.
     pub async fn serve(&self, addr: &str) -> Result<crate::server::Server> {

@@ -64,11 +64,16 @@ impl Activity {
 
     /// Resolves once no instance is running.
     pub async fn wait_idle(&self) {
+        self.wait_at_most(0).await;
+    }
+
+    /// Resolves once at most `count` instances are running.
+    pub async fn wait_at_most(&self, count: usize) {
         loop {
             let notified = self.idle.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            if self.running.load(Ordering::SeqCst) == 0 {
+            if self.running.load(Ordering::SeqCst) <= count {
                 return;
             }
             notified.await;
@@ -78,9 +83,8 @@ impl Activity {
 
 impl Drop for Running {
     fn drop(&mut self) {
-        if self.0.running.fetch_sub(1, Ordering::SeqCst) == 1 {
-            self.0.idle.notify_waiters();
-        }
+        self.0.running.fetch_sub(1, Ordering::SeqCst);
+        self.0.idle.notify_waiters();
     }
 }
 

@@ -41,7 +41,7 @@ pub mod variables;
 
 pub use app::{App, AppBuilder, HarnessResponse};
 pub use clock::Clock;
-pub use mock::{MockServer, RecordedRequest, Responder};
+pub use mock::{Gate, MockServer, RecordedRequest, Responder};
 pub use server::Server;
 
 #[cfg(test)]

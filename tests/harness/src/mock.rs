@@ -4,7 +4,8 @@
 //! [`MockServer::push`]ed responder, a responder set for the method and path with
 //! [`MockServer::respond_on`], or the default ([`MockServer::respond`]; initially `200` with an
 //! empty body). [`Responder::hang`] never answers (until shutdown) and [`Responder::close`]
-//! drops the connection without an answer.
+//! drops the connection without an answer. [`Responder::held`] answers only once its [`Gate`]
+//! is opened, so a test can act while a provider call is under way.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -70,6 +71,48 @@ enum Kind {
     Hang,
     Close,
     Computed(Compute),
+    Held(Gate, Box<Responder>),
+}
+
+/// Holds the answers of [`Responder::held`] until [`Gate::open`]; a test waits with
+/// [`Gate::reached`] until the requests it expects are being held.
+#[derive(Debug, Clone)]
+pub struct Gate {
+    open: Arc<tokio::sync::watch::Sender<bool>>,
+    arrived: Arc<tokio::sync::watch::Sender<usize>>,
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Gate {
+    /// A closed gate.
+    pub fn new() -> Self {
+        Self {
+            open: Arc::new(tokio::sync::watch::channel(false).0),
+            arrived: Arc::new(tokio::sync::watch::channel(0).0),
+        }
+    }
+
+    /// Lets every held request (and any later one) through.
+    pub fn open(&self) {
+        self.open.send_replace(true);
+    }
+
+    /// Waits until `count` requests have reached the gate.
+    pub async fn reached(&self, count: usize) {
+        let mut arrived = self.arrived.subscribe();
+        let _ = arrived.wait_for(|n| *n >= count).await;
+    }
+
+    async fn pass(&self) {
+        let mut open = self.open.subscribe();
+        self.arrived.send_modify(|n| *n += 1);
+        let _ = open.wait_for(|is_open| *is_open).await;
+    }
 }
 
 impl std::fmt::Debug for Kind {
@@ -79,6 +122,7 @@ impl std::fmt::Debug for Kind {
             Kind::Hang => f.write_str("Hang"),
             Kind::Close => f.write_str("Close"),
             Kind::Computed(_) => f.write_str("Computed"),
+            Kind::Held(_, then) => write!(f, "Held({:?})", then.kind),
         }
     }
 }
@@ -125,6 +169,13 @@ impl Responder {
     /// Drops the connection without answering.
     pub fn close() -> Self {
         Self { kind: Kind::Close }
+    }
+
+    /// Answers as `then` does once `gate` is opened (a provider that takes its time).
+    pub fn held(gate: &Gate, then: Responder) -> Self {
+        Self {
+            kind: Kind::Held(gate.clone(), Box::new(then)),
+        }
     }
 
     /// Answers with what `compute` makes of the request (e.g. an answer keyed by the phone
@@ -305,6 +356,13 @@ async fn answer(
         r
     };
     let responder = match responder.kind {
+        Kind::Held(gate, then) => {
+            gate.pass().await;
+            *then
+        }
+        _ => responder,
+    };
+    let responder = match responder.kind {
         Kind::Computed(compute) => compute(&recorded),
         _ => responder,
     };
@@ -313,7 +371,7 @@ async fn answer(
             std::future::pending::<Infallible>().await;
             Err(CloseConnection)
         }
-        Kind::Close | Kind::Computed(_) => Err(CloseConnection),
+        Kind::Close | Kind::Computed(_) | Kind::Held(..) => Err(CloseConnection),
         Kind::Answer {
             status,
             headers,

@@ -6,6 +6,7 @@ mod idempotency;
 mod messaging;
 mod migrations;
 mod orders;
+mod outbox_claims;
 mod outbox_retries;
 mod scenarios;
 mod scheduler_work;

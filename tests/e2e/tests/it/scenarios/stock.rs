@@ -354,6 +354,8 @@ async fn levels_stored_before_warehouses_were_kept_stay_as_the_unnamed_warehouse
              INSERT INTO stock_levels VALUES ('CUP-010', 4, '2026-11-20T10:00:00Z');
              DROP TABLE carrier_polls;
              ALTER TABLE customers DROP COLUMN time_zone;
+             ALTER TABLE outbox DROP COLUMN claim_token;
+             ALTER TABLE outbox_attempts DROP COLUMN late;
              DELETE FROM schema_migrations WHERE version > 10;",
         )
         .expect("the old schema");

@@ -192,6 +192,8 @@ async fn parcels_on_their_way_before_the_upgrade_are_polled_from_the_first_tick(
         db.execute_batch(
             "DROP TABLE carrier_polls;
              ALTER TABLE customers DROP COLUMN time_zone;
+             ALTER TABLE outbox DROP COLUMN claim_token;
+             ALTER TABLE outbox_attempts DROP COLUMN late;
              DELETE FROM schema_migrations WHERE version > 11;",
         )
         .expect("the old schema");

@@ -33,11 +33,12 @@ pub fn run(now: Timestamp) -> Result<Value, ApiError> {
     let mut queued = Effects::default();
     let fired = fire_timers(&db, &automation, now, &mut queued)?;
     let overdue = check_time_limits(&db, &automation, now, &mut queued)?;
-    // Sent before the polls, whose calls to CDEK may take a while.
+    // Everything due is sent before the polls, whose calls to CDEK may take a while: new
+    // messages first, then the ones waiting for another attempt.
     let mut fresh = outbox::send_queued(&db, &std::mem::take(&mut queued.messages));
+    let messages = retry_messages(&db, now)?;
     let parcels = carrier_polls::poll_cdek(&db, &automation, now, &mut queued)?;
     fresh += outbox::send_queued(&db, &queued.messages);
-    let messages = retry_messages(&db, now)?;
     let retention = enforce_retention(&db, now)?;
     Ok(json!({
         "at": now.to_rfc3339(),

@@ -337,3 +337,47 @@ async fn without_api_credentials_a_delivered_push_is_applied_on_its_token() {
     assert_eq!(answer["state"], "applied", "{answer}");
     assert_eq!(order_row(&app), json!([["completed", "delivered"]]));
 }
+
+/// A tick sends what is waiting before it polls CDEK: the polls' API calls may take minutes,
+/// and a message must not wait for them (nor outlive its lease behind them).
+#[tokio::test]
+async fn the_tick_sends_waiting_messages_before_it_polls_cdek() {
+    let (app, cdek) = app_with_cdek_api().await;
+    // The email provider is down while the order is created: its thank-you email waits.
+    app.email_api.respond(Responder::status(503));
+    cdek_handed_over(&app, None).await;
+    let first_email = "SELECT status FROM outbox WHERE channel = 'email' ORDER BY id LIMIT 1";
+    assert_eq!(app.query(first_email), vec![vec![json!("pending")]]);
+    app.email_api
+        .respond(crate::support::postmark_ok("pm-after-outage"));
+    let gate = orderpath_harness::Gate::new();
+    cdek.respond_on(
+        "GET",
+        &order_path(),
+        Responder::held(
+            &gate,
+            Responder::status(200).body(raw("cdek/order-at-pickup-point.json")),
+        ),
+    );
+
+    app.clock.advance(std::time::Duration::from_secs(QUIET));
+    let harness = app.app.clone();
+    let tick = tokio::spawn(async move {
+        harness
+            .request(crate::support::tick_request(Some(
+                crate::support::CRON_TOKEN,
+            )))
+            .await
+            .expect("tick")
+    });
+    gate.reached(1).await;
+
+    // The poll is still waiting for CDEK, and the waiting email has already gone.
+    assert_eq!(app.query(first_email), vec![vec![json!("sent")]]);
+    gate.open();
+    let response = tick.await.expect("tick task");
+    assert_eq!(response.status, 200, "{}", response.text());
+    let tick = json_of(&response);
+    assert_eq!(tick["messages"]["sent"], 1, "{tick}");
+    assert_ne!(tick["cdek_parcels_polled"], "off", "{tick}");
+}

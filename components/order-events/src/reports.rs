@@ -5,6 +5,7 @@
 use orderpath_core::acquirer::ReportedPayment;
 use orderpath_core::automation::event::DomainEvent;
 use orderpath_core::event::{CallEnded, DeliveryUpdate, PaymentUpdate, StockUpdate};
+use orderpath_core::report::TestPayments;
 use orderpath_shell::calls;
 use orderpath_shell::clock::Timestamp;
 use orderpath_shell::db::Db;
@@ -57,6 +58,8 @@ pub fn payment(db: &Db, report: &PaymentUpdate, cx: &Context<'_>) -> Result<Appl
             what: "order.payment",
             payment: &reported,
             raw: None,
+            // The CRM reports no test payments (`test` is false above).
+            tests: TestPayments::Accept,
         },
     )?;
     let (state, messages) = match receipt {
@@ -70,6 +73,7 @@ pub fn payment(db: &Db, report: &PaymentUpdate, cx: &Context<'_>) -> Result<Appl
                         "status": order.status, "payment_status": order.payment_status }),
             ))
         }
+        Receipt::TestIgnored { .. } => ("test_ignored", Vec::new()),
         Receipt::UnknownOrder => return Err(unknown_order(id)),
     };
     let order = order_facts(db, id, cx.now)?;

@@ -45,6 +45,7 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
     let now = Timestamp::now();
     let notice = verify::read(provider, &inbound, rest, now)?;
     let automation = automation::load_config()?;
+    let tests = payments::test_payments()?;
     let db = Db::open(config::synchronous()?)?;
     let source = provider.as_str();
     let claim_source = format!("payments:{source}");
@@ -85,9 +86,17 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
                     what: &notice.what,
                     payment,
                     raw: Some(&raw),
+                    tests,
                 };
                 match payments::receive(&run, &received)? {
                     Receipt::Duplicate => (ack(provider, json!({ "duplicate": true })), Vec::new()),
+                    Receipt::TestIgnored { order_id } => (
+                        ack(
+                            provider,
+                            json!({ "order_id": order_id, "state": "test_ignored" }),
+                        ),
+                        Vec::new(),
+                    ),
                     Receipt::UnknownOrder => (
                         ack(
                             provider,

@@ -437,6 +437,49 @@ const MIGRATIONS: &[Migration] = &[
             "ALTER TABLE outbox_attempts ADD COLUMN late INTEGER NOT NULL DEFAULT 0",
         ],
     },
+    Migration {
+        version: 16,
+        name: "payments ignored as tests or held for an unknown amount",
+        statements: &[
+            // Rebuilt to allow `test_ignored` (a sandbox payment while accept_test_payments is
+            // off) and `amount_unknown` (money reported without an amount); every row and
+            // index kept.
+            "CREATE TABLE payments_v16 (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                source TEXT NOT NULL,
+                payment_id TEXT,
+                operation_id TEXT NOT NULL DEFAULT '',
+                order_ref TEXT,
+                order_id TEXT,
+                status TEXT NOT NULL,
+                amount INTEGER,
+                currency TEXT,
+                reason TEXT,
+                state TEXT NOT NULL DEFAULT 'applied' CHECK (state IN
+                    ('applied', 'superseded', 'unknown_order', 'amount_mismatch',
+                     'currency_mismatch', 'amount_unknown', 'test_ignored')),
+                test INTEGER NOT NULL DEFAULT 0,
+                what TEXT,
+                raw TEXT,
+                event_id TEXT NOT NULL,
+                received_at TEXT NOT NULL,
+                linked_at TEXT
+            )",
+            "INSERT INTO payments_v16 (id, source, payment_id, operation_id, order_ref, order_id,
+                                       status, amount, currency, reason, state, test, what, raw,
+                                       event_id, received_at, linked_at)
+             SELECT id, source, payment_id, operation_id, order_ref, order_id, status, amount,
+                    currency, reason, state, test, what, raw, event_id, received_at, linked_at
+             FROM payments",
+            "DROP TABLE payments",
+            "ALTER TABLE payments_v16 RENAME TO payments",
+            "CREATE UNIQUE INDEX payments_once ON payments(source, payment_id, status, operation_id)
+                WHERE payment_id IS NOT NULL",
+            "CREATE INDEX payments_order ON payments(order_id)",
+            "CREATE INDEX payments_waiting ON payments(order_ref) WHERE state = 'unknown_order'",
+            "CREATE INDEX payments_raw_kept ON payments(received_at) WHERE raw IS NOT NULL",
+        ],
+    },
 ];
 
 /// The newest schema version this build knows.

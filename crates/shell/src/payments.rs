@@ -5,8 +5,12 @@
 //! [`Receipt::Duplicate`] and changes nothing. A report finds its order by the order id the
 //! provider carried or, for a refund that names only its payment, through the payment's other
 //! reports. The core then decides ([`report::judge_payment`]): apply it (the payment triggers
-//! run), hold it for a person (another amount or currency → a task for the order's manager),
-//! or keep it in the history only (a failure after the success: an order never moves back).
+//! run), hold it for a person (another amount or currency, or no amount at all → a task for
+//! the order's manager), or keep it in the history only (a failure after the success of this
+//! or any other payment of the order: an order never moves back).
+//!
+//! A payment the acquirer marked as a test is kept as `test_ignored` and settles nothing
+//! unless `accept_test_payments` is on ([`TestPayments`]).
 //!
 //! Nothing is dropped: a report for an order we do not know yet waits as `unknown_order` with
 //! a task; when the order arrives ([`link_waiting`], from `order.created`), it is settled like
@@ -16,11 +20,14 @@ use orderpath_core::acquirer::ReportedPayment;
 use orderpath_core::event::{OrderId, PaymentOutcome};
 use orderpath_core::message::Language;
 use orderpath_core::money::{format_amount, Currency};
-use orderpath_core::report::{self, PaidOrder, PaymentProblem, PaymentReport, PaymentVerdict};
+use orderpath_core::report::{
+    self, Earlier, PaidOrder, PaymentProblem, PaymentReport, PaymentVerdict, TestPayments,
+};
 use serde_json::json;
 use spin_sdk::sqlite::RowResult;
 
 use crate::automation::Run;
+use crate::config::{self, ConfigError};
 use crate::db::{get_int, get_text, int, opt_text, req_int, req_text, text, Db, DbError};
 use crate::orders::{self, HistoryEntry, Outcome};
 use crate::tasks::{self, NewTask};
@@ -41,6 +48,14 @@ pub struct Received<'a> {
     pub payment: &'a ReportedPayment,
     /// The notification as it came (body or query), kept for people to read.
     pub raw: Option<&'a str>,
+    /// Whether a payment the acquirer marked as a test settles its order.
+    pub tests: TestPayments,
+}
+
+/// `accept_test_payments`: whether test (sandbox) payments settle orders (default: no).
+pub fn test_payments() -> Result<TestPayments, ConfigError> {
+    let name = "accept_test_payments";
+    TestPayments::parse(&config::var(name)?).map_err(|reason| ConfigError::Invalid { name, reason })
 }
 
 /// What became of a report.
@@ -52,13 +67,20 @@ pub enum Receipt {
     Settled {
         /// The order.
         order_id: String,
-        /// `applied`, `superseded`, `amount_mismatch` or `currency_mismatch`.
+        /// `applied`, `superseded`, `amount_mismatch`, `currency_mismatch` or
+        /// `amount_unknown`.
         state: &'static str,
         /// Messages the payment triggers queued: send them after commit.
         messages: Vec<i64>,
     },
     /// Kept until its order is known; a task asks a person to look.
     UnknownOrder,
+    /// A test payment while test payments are not accepted: kept as `test_ignored`, nothing
+    /// else changed (no status, message or task).
+    TestIgnored {
+        /// The order it named, when we have it.
+        order_id: Option<String>,
+    },
 }
 
 /// Keeps a payment report and settles it when its order is known. Runs inside the request's
@@ -67,7 +89,10 @@ pub fn receive(run: &Run<'_>, received: &Received<'_>) -> Result<Receipt, DbErro
     let db = run.db;
     let payment = received.payment;
     let order_id = find_order(db, received.source, payment)?;
-    let state = if order_id.is_some() {
+    let ignored = received.tests.ignores(payment.test);
+    let state = if ignored {
+        "test_ignored"
+    } else if order_id.is_some() {
         "applied"
     } else {
         "unknown_order"
@@ -101,6 +126,9 @@ pub fn receive(run: &Run<'_>, received: &Received<'_>) -> Result<Receipt, DbErro
     let Some(row) = inserted else {
         return Ok(Receipt::Duplicate);
     };
+    if ignored {
+        return Ok(Receipt::TestIgnored { order_id });
+    }
     let stored = Stored::from_received(req_int(&row, 0)?, received);
     match order_id {
         Some(order_id) => {
@@ -148,7 +176,8 @@ fn find_order(db: &Db, source: &str, payment: &ReportedPayment) -> Result<Option
     }
     let row = db.row(
         "SELECT order_id FROM payments
-         WHERE source = ? AND payment_id = ? AND order_id IS NOT NULL LIMIT 1",
+         WHERE source = ? AND payment_id = ? AND order_id IS NOT NULL
+           AND state <> 'test_ignored' LIMIT 1",
         &[text(source), text(payment.payment_id.as_str())],
     )?;
     row.map(|r| req_text(&r, 0)).transpose()
@@ -236,8 +265,12 @@ fn settle(
         "a payment's order vanished while settling it",
     ))?;
     let (currency, manager) = (order.currency.as_str(), order.manager.clone());
-    let earlier = earlier_outcomes(db, stored)?;
-    let verdict = report::judge_payment(stored.report(), order.paid(), &earlier);
+    let outcomes = earlier_outcomes(db, stored)?;
+    let earlier = Earlier {
+        outcomes: &outcomes,
+        order_paid: order_paid(db, order_id, stored.id)?,
+    };
+    let verdict = report::judge_payment(stored.report(), order.paid(), earlier);
     let (state, reason) = match &verdict {
         PaymentVerdict::Apply(_) => ("applied", None),
         PaymentVerdict::Superseded(by) => ("superseded", Some(format!("already {}", by.as_str()))),
@@ -368,10 +401,31 @@ pub fn payable_order(db: &Db, order_id: &str) -> Result<Option<PayableOrder>, Db
     }))
 }
 
-/// The outcomes of the same payment's other reports, whatever their state.
+/// Whether `order_id` is already paid, by any payment and source besides the report
+/// `except` being settled: a success applied to it with no refund applied after it, or a
+/// payment status of `paid` (also when a person marked it so).
+fn order_paid(db: &Db, order_id: &str, except: i64) -> Result<bool, DbError> {
+    let row = db.row(
+        "SELECT EXISTS (
+             SELECT 1 FROM payments s
+             WHERE s.order_id = ?1 AND s.id <> ?2 AND s.status = 'succeeded'
+               AND s.state = 'applied'
+               AND NOT EXISTS (
+                   SELECT 1 FROM payments r
+                   WHERE r.order_id = ?1 AND r.status = 'refunded' AND r.state = 'applied'
+                     AND r.id > s.id))
+             OR EXISTS (SELECT 1 FROM orders WHERE id = ?1 AND payment_status = 'paid')",
+        &[text(order_id), int(except)],
+    )?;
+    Ok(row.map(|r| req_int(&r, 0)).transpose()?.unwrap_or(0) != 0)
+}
+
+/// The outcomes of the same payment's other reports, whatever their state (test payments
+/// that were ignored aside).
 fn earlier_outcomes(db: &Db, stored: &Stored) -> Result<Vec<PaymentOutcome>, DbError> {
     let rows = db.execute(
-        "SELECT status FROM payments WHERE source = ? AND payment_id = ? AND id <> ?",
+        "SELECT status FROM payments
+         WHERE source = ? AND payment_id = ? AND id <> ? AND state <> 'test_ignored'",
         &[
             text(stored.source.as_str()),
             text(stored.payment_id.as_str()),
@@ -403,6 +457,11 @@ fn describe(problem: &PaymentProblem, currency: &str) -> String {
                 money(*paid),
                 money(*total)
             )
+        }
+        PaymentProblem::AmountUnknown => {
+            "the acquirer did not say how much was paid: check the payment in its merchant \
+             cabinet before marking the order paid"
+                .to_owned()
         }
     }
 }

@@ -6,9 +6,9 @@
 //! which cannot tell `Check` or `Confirm` from `Pay`.
 //!
 //! The body is `application/x-www-form-urlencoded` unless JSON was chosen in the panel.
-//! `Content-HMAC` and `X-Content-HMAC` are base64(HMAC-SHA256(body, API secret)); the two
-//! differ only in whether the signed bytes were URL-encoded, so `X-Content-HMAC` is also
-//! accepted over the percent-decoded body. Amounts are decimals with a dot (`12900.00`).
+//! `Content-HMAC` and `X-Content-HMAC` are base64(HMAC-SHA256(body, API secret)); either
+//! header is accepted, and both only over the raw body exactly as it came: a signature that
+//! matches only the percent-decoded form is refused. Amounts are decimals with a dot (`12900.00`).
 //!
 //! The answer is `{"code":0}` ([`answer`]); for `Check` another code refuses the payment.
 //! Anything else than code 0 with HTTP 200 makes CloudPayments re-send.
@@ -16,7 +16,7 @@
 use base64::Engine as _;
 
 use super::json::{self, id_text, reason_text};
-use super::verify::{hmac_sha256, minor_units, percent_decoded, same_bytes, sha256_hex};
+use super::verify::{hmac_sha256, minor_units, same_bytes, sha256_hex};
 use super::{Ack, Notice, NoticeError, NoticeKind, ReportedPayment, Request};
 use crate::event::PaymentOutcome;
 
@@ -172,26 +172,18 @@ fn authenticate(request: &Request<'_>, api_secret: &str) -> Result<(), NoticeErr
             "the Content-HMAC header is missing".to_owned(),
         ));
     }
-    let secret = api_secret.as_bytes();
-    let over_raw = hmac_sha256(secret, request.body);
+    // CloudPayments signs the bytes it sends: both headers are checked over the raw body
+    // only. A signature over a decoded form would let a body be re-encoded on the way.
+    let over_raw = hmac_sha256(api_secret.as_bytes(), request.body);
     let decode = |h: &str| {
         base64::engine::general_purpose::STANDARD
             .decode(h.trim())
             .unwrap_or_default()
     };
-    let mut ok = plain.is_some_and(|h| same_bytes(&decode(h), &over_raw));
-    if let Some(h) = x {
-        let given = decode(h);
-        ok |= same_bytes(&given, &over_raw)
-            || same_bytes(
-                &given,
-                &hmac_sha256(secret, &percent_decoded(request.body, false)),
-            )
-            || same_bytes(
-                &given,
-                &hmac_sha256(secret, &percent_decoded(request.body, true)),
-            );
-    }
+    let ok = [plain, x]
+        .into_iter()
+        .flatten()
+        .any(|h| same_bytes(&decode(h), &over_raw));
     if ok {
         Ok(())
     } else {

@@ -90,8 +90,13 @@ fn cloudpayments_never_panics() {
                     let mac = cloudpayments::content_hmac(SECRET, &req.body);
                     req.header("content-hmac", &mac)
                 }
-                7 | 8 => {
-                    let decoded = verify::percent_decoded(&req.body, how == 7);
+                // X-Content-HMAC over the raw body (accepted) or over the decoded form (refused).
+                7 => {
+                    let mac = cloudpayments::content_hmac(SECRET, &req.body);
+                    req.header("x-content-hmac", &mac)
+                }
+                8 => {
+                    let decoded = verify::percent_decoded(&req.body, true);
                     let mac = cloudpayments::content_hmac(SECRET, &decoded);
                     req.header("x-content-hmac", &mac)
                 }

@@ -5,7 +5,7 @@ use serde_json::json;
 use crate::support::{fixture, TestApp};
 
 /// The newest schema version (`migrate::latest_version`).
-const LATEST: i64 = 15;
+const LATEST: i64 = 16;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_first_requests_migrate_once_and_all_succeed() {
@@ -49,5 +49,99 @@ async fn a_database_that_is_already_current_is_left_alone() {
     assert_eq!(
         app.query("SELECT applied_at FROM schema_migrations"),
         applied_at
+    );
+}
+
+#[tokio::test]
+async fn payments_kept_before_migration_16_keep_their_rows_and_indexes() {
+    let app = TestApp::start().await;
+    let mut order = fixture("orders/created.json");
+    order["data"]["order_id"] = json!("M-1");
+    app.post_event("evt-1", &order).await;
+    // A database at version 15: the payments table as migration 8 made it, with a payment.
+    {
+        let db = rusqlite::Connection::open(app.app.state_dir().join("sqlite_db.db")).expect("db");
+        db.execute_batch(
+            "DROP TABLE payments;
+             CREATE TABLE payments (
+                 id INTEGER PRIMARY KEY AUTOINCREMENT,
+                 source TEXT NOT NULL,
+                 payment_id TEXT,
+                 operation_id TEXT NOT NULL DEFAULT '',
+                 order_ref TEXT,
+                 order_id TEXT,
+                 status TEXT NOT NULL,
+                 amount INTEGER,
+                 currency TEXT,
+                 reason TEXT,
+                 state TEXT NOT NULL DEFAULT 'applied' CHECK (state IN
+                     ('applied', 'superseded', 'unknown_order', 'amount_mismatch',
+                      'currency_mismatch')),
+                 test INTEGER NOT NULL DEFAULT 0,
+                 what TEXT,
+                 raw TEXT,
+                 event_id TEXT NOT NULL,
+                 received_at TEXT NOT NULL,
+                 linked_at TEXT
+             );
+             CREATE UNIQUE INDEX payments_once
+                 ON payments(source, payment_id, status, operation_id)
+                 WHERE payment_id IS NOT NULL;
+             CREATE INDEX payments_order ON payments(order_id);
+             CREATE INDEX payments_waiting ON payments(order_ref) WHERE state = 'unknown_order';
+             CREATE INDEX payments_raw_kept ON payments(received_at) WHERE raw IS NOT NULL;
+             INSERT INTO payments (source, payment_id, order_ref, status, amount, currency,
+                                   state, what, raw, event_id, received_at)
+             VALUES ('sber', 'md-1', 'A-404', 'succeeded', 100, 'RUB', 'unknown_order',
+                     'deposited', 'mdOrder=md-1', 'md-1:deposited:1', '2026-11-20T10:00:00Z');
+             DELETE FROM schema_migrations WHERE version > 15;",
+        )
+        .expect("the old schema");
+    }
+
+    let mut next = fixture("orders/created.json");
+    next["data"]["order_id"] = json!("M-2");
+    let response = app.post_event("evt-2", &next).await;
+
+    assert_eq!(response.status, 201, "{}", response.text());
+    assert_eq!(
+        app.query(
+            "SELECT source, payment_id, order_ref, status, amount, state, raw, event_id
+             FROM payments"
+        ),
+        vec![vec![
+            json!("sber"),
+            json!("md-1"),
+            json!("A-404"),
+            json!("succeeded"),
+            json!(100),
+            json!("unknown_order"),
+            json!("mdOrder=md-1"),
+            json!("md-1:deposited:1")
+        ]]
+    );
+    assert_eq!(
+        app.query(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'payments'
+             ORDER BY name"
+        ),
+        [
+            "payments_once",
+            "payments_order",
+            "payments_raw_kept",
+            "payments_waiting"
+        ]
+        .map(|name| vec![json!(name)])
+        .to_vec()
+    );
+    assert!(
+        app.query("SELECT sql FROM sqlite_master WHERE name = 'payments'")[0][0]
+            .as_str()
+            .is_some_and(|sql| sql.contains("'test_ignored'") && sql.contains("'amount_unknown'")),
+        "the new states are allowed"
+    );
+    assert_eq!(
+        app.count("SELECT MAX(version) FROM schema_migrations"),
+        LATEST
     );
 }

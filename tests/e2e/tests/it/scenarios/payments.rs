@@ -240,6 +240,29 @@ fn assert_failure_after_payment_changed_nothing(app: &TestApp, emails: usize) {
     assert_eq!(sms_texts(app), [PAID_SMS]);
 }
 
+/// A test payment (from `source`) was kept as `test_ignored` and changed nothing: order
+/// A-1001 still awaits its money, no task, no SMS, no email since `emails`, no history.
+fn assert_test_payment_changed_nothing(app: &TestApp, source: &str, emails: usize) {
+    assert_eq!(
+        rows(app, "SELECT source, status, state, test FROM payments"),
+        json!([[source, "succeeded", "test_ignored", 1]])
+    );
+    assert_eq!(order_row(app), json!([["awaiting-payment", "not-paid"]]));
+    assert_eq!(app.count("SELECT COUNT(*) FROM tasks"), 0, "no task");
+    assert!(sms_texts(app).is_empty(), "no SMS");
+    assert_eq!(app.sent_emails().len(), emails, "no email");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE template LIKE 'payment%'"),
+        0,
+        "no payment message queued"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM order_history WHERE field = 'payment'"),
+        0,
+        "the order is untouched"
+    );
+}
+
 /// A refund reported before its payment won: the payment kept as superseded, the order
 /// refunded and still awaiting payment, no payment SMS or email since `emails`.
 fn assert_refund_before_payment_won(app: &TestApp, emails: usize) {

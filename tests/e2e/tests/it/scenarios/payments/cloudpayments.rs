@@ -127,6 +127,56 @@ async fn x_content_hmac_and_the_type_inferred_from_the_fields_work_too() {
     assert_eq!(order_row(&app), json!([["prepare-for-delivery", "paid"]]));
 }
 
+/// `body` posted to `/cloudpayments/pay` with `X-Content-HMAC: hmac`.
+fn with_x_content_hmac(body: Vec<u8>, hmac: String) -> http::Request<Bytes> {
+    http::Request::post(url("cloudpayments/pay"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-content-hmac", hmac)
+        .body(Bytes::from(body))
+        .expect("request")
+}
+
+#[tokio::test]
+async fn x_content_hmac_over_the_decoded_form_is_refused_and_over_the_raw_body_accepted() {
+    let app = TestApp::start().await;
+    order_awaiting_payment(&app, None).await;
+    let emails = app.sent_emails().len();
+    let body = raw("cloudpayments/pay.form");
+    // Signed over the form as a decoder reads it ('%40' → '@', '+' → ' '), not the bytes sent.
+    let decoded = form_urlencoded::parse(&body)
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&");
+    assert_ne!(decoded.as_bytes(), body.as_slice());
+    let over_decoded = content_hmac(CLOUDPAYMENTS_SECRET, decoded.as_bytes());
+
+    let refused = post(&app, with_x_content_hmac(body.clone(), over_decoded)).await;
+
+    assert_eq!(refused.status, 401, "{}", refused.text());
+    assert_eq!(error_code(&refused), "invalid_signature");
+    assert_nothing_kept_or_sent(&app, emails);
+
+    let over_raw = content_hmac(CLOUDPAYMENTS_SECRET, &body);
+    let ack = answer(&app, with_x_content_hmac(body, over_raw)).await;
+
+    assert_eq!(ack, CODE_0);
+    assert_eq!(payments(&app), paid_and_applied());
+}
+
+#[tokio::test]
+async fn a_test_mode_pay_is_answered_code_0_and_changes_nothing() {
+    let app = TestApp::start().await;
+    order_awaiting_payment(&app, None).await;
+    let emails = app.sent_emails().len();
+    let body = raw_line("cloudpayments/pay.form").replacen("TestMode=0", "TestMode=1", 1);
+    assert!(body.contains("TestMode=1"));
+
+    let ack = answer(&app, signed("pay", body.into_bytes(), false)).await;
+
+    assert_eq!(ack, CODE_0);
+    assert_test_payment_changed_nothing(&app, "cloudpayments", emails);
+}
+
 #[tokio::test]
 async fn a_repeated_pay_form_or_json_is_answered_code_0_and_sends_nothing_again() {
     let app = TestApp::start().await;

@@ -211,6 +211,127 @@ async fn a_failure_reported_after_the_success_changes_nothing() {
 }
 
 #[tokio::test]
+async fn the_crms_copy_of_a_failure_after_the_acquirers_success_changes_nothing() {
+    // Issue 12, item 3: the CRM forwards the failure of the payment (or of an abandoned one)
+    // as `order.payment` after the acquirer reported the success.
+    let app = TestApp::start().await;
+    order_awaiting_payment(&app, Some("m.ivanova")).await;
+    post_generic(&app, "gen-1", &generic("payment.succeeded", "gp-1", TOTAL)).await;
+    let emails = app.sent_emails().len();
+
+    let mut answers = Vec::new();
+    for payment_id in ["gp-1", "gp-0"] {
+        let response = app
+            .post_event(
+                &evt(),
+                &json!({ "type": "order.payment", "data": {
+                    "order_id": ORDER, "status": "failed", "amount": TOTAL, "currency": "RUB",
+                    "payment_id": payment_id, "reason": "expired" } }),
+            )
+            .await;
+        assert_eq!(response.status, 200, "{}", response.text());
+        answers.push(json_of(&response));
+    }
+
+    for answer in &answers {
+        assert_eq!(answer["state"], "superseded", "{answer}");
+        assert_eq!(answer["payment_status"], "paid", "{answer}");
+    }
+    assert_eq!(
+        rows(
+            &app,
+            "SELECT source, payment_id, status, state FROM payments ORDER BY id"
+        ),
+        json!([
+            ["generic", "gp-1", "succeeded", "applied"],
+            ["orders", "gp-1", "failed", "superseded"],
+            ["orders", "gp-0", "failed", "superseded"]
+        ])
+    );
+    assert_eq!(order_row(&app), json!([["prepare-for-delivery", "paid"]]));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM tasks"),
+        0,
+        "no task to help pay"
+    );
+    assert_eq!(app.sent_emails().len(), emails, "no email");
+    assert_eq!(sms_texts(&app), [PAID_SMS], "only the payment SMS");
+    assert_eq!(
+        rows(
+            &app,
+            "SELECT actor, outcome, reason FROM order_history WHERE field = 'payment' ORDER BY id"
+        ),
+        json!([
+            ["webhook:generic", "applied", null],
+            ["webhook:orders", "refused", "already succeeded"],
+            ["webhook:orders", "refused", "already succeeded"]
+        ])
+    );
+}
+
+#[tokio::test]
+async fn a_test_payment_settles_the_order_when_test_payments_are_accepted() {
+    let app = TestApp::start_with(|b| b.variable("accept_test_payments", "true")).await;
+    order_awaiting_payment(&app, None).await;
+    let mut body: Value =
+        serde_json::from_slice(&generic("payment.succeeded", "gp-1", TOTAL)).expect("json");
+    body["data"]["test"] = json!(true);
+
+    let answer = post_generic(&app, "gen-1", &serde_json::to_vec(&body).expect("json")).await;
+
+    assert_eq!(answer["state"], "applied");
+    assert_eq!(
+        rows(&app, "SELECT state, test FROM payments"),
+        json!([["applied", 1]])
+    );
+    assert_eq!(order_row(&app), json!([["prepare-for-delivery", "paid"]]));
+    email_about(&app, PAID_EMAIL);
+    assert_eq!(sms_texts(&app), [PAID_SMS]);
+}
+
+#[tokio::test]
+async fn a_generic_test_payment_is_kept_and_changes_nothing() {
+    let app = TestApp::start().await;
+    order_awaiting_payment(&app, None).await;
+    let emails = app.sent_emails().len();
+    let mut body: Value =
+        serde_json::from_slice(&generic("payment.succeeded", "gp-1", TOTAL)).expect("json");
+    body["data"]["test"] = json!(true);
+
+    let answer = post_generic(&app, "gen-1", &serde_json::to_vec(&body).expect("json")).await;
+
+    assert_eq!(
+        answer,
+        json!({ "received": true, "order_id": ORDER, "state": "test_ignored" })
+    );
+    assert_test_payment_changed_nothing(&app, "generic", emails);
+}
+
+#[tokio::test]
+async fn a_test_payment_for_an_unknown_order_makes_no_task() {
+    let app = TestApp::start().await;
+    let mut body: Value =
+        serde_json::from_slice(&generic("payment.succeeded", "gp-1", TOTAL)).expect("json");
+    body["data"]["test"] = json!(true);
+
+    let answer = post_generic(&app, "gen-1", &serde_json::to_vec(&body).expect("json")).await;
+
+    assert_eq!(answer["state"], "test_ignored");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM tasks"),
+        0,
+        "no task to find the order"
+    );
+    create(&app, order(ORDER, json!({ "total": TOTAL }))).await;
+    assert_eq!(
+        rows(&app, "SELECT state, order_id FROM payments"),
+        json!([["test_ignored", null]]),
+        "the order's arrival does not settle it"
+    );
+    assert!(sms_texts(&app).is_empty());
+}
+
+#[tokio::test]
 async fn a_refund_reported_before_the_success_wins_and_no_payment_message_goes_out() {
     let app = TestApp::start().await;
     order_awaiting_payment(&app, None).await;

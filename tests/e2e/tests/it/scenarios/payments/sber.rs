@@ -369,3 +369,51 @@ async fn without_its_callback_key_sber_is_refused_with_the_variable_to_set() {
     assert_not_configured(&response, "sber_callback_key");
     assert_nothing_kept_or_sent(&app, emails);
 }
+
+#[tokio::test]
+async fn a_deposit_without_an_amount_is_held_for_the_manager_to_check_in_sbers_cabinet() {
+    // Issue 12, item 8b: callbacks configured without `amount` say nothing of how much arrived.
+    let app = TestApp::start().await;
+    order_awaiting_payment(&app, Some("m.ivanova")).await;
+    let emails = app.sent_emails().len();
+    let without_amount = resigned(
+        &query("deposited.query"),
+        &[("amount", None), ("currency", None)],
+        SBER_KEY,
+    );
+
+    let answer = acknowledged(&app, get(&without_amount)).await;
+
+    assert_eq!(
+        answer,
+        json!({ "received": true, "order_id": ORDER, "state": "amount_unknown" })
+    );
+    assert_eq!(
+        rows(&app, "SELECT source, status, amount, state FROM payments"),
+        json!([["sber", "succeeded", null, "amount_unknown"]])
+    );
+    assert_eq!(
+        order_row(&app),
+        json!([["awaiting-payment", "not-paid"]]),
+        "not taken as paid"
+    );
+    assert_eq!(
+        rows(
+            &app,
+            "SELECT kind, reason, assignee, status, title FROM tasks"
+        ),
+        json!([[
+            "payment_check",
+            "payments:amount_unknown",
+            "staff:m.ivanova",
+            "open",
+            format!(
+                "Payment for order №{ORDER} needs checking: the acquirer did not say how much \
+                 was paid: check the payment in its merchant cabinet before marking the order \
+                 paid (sber payment {MD_ORDER})"
+            )
+        ]])
+    );
+    assert!(sms_texts(&app).is_empty(), "no SMS");
+    assert_eq!(app.sent_emails().len(), emails, "no email");
+}

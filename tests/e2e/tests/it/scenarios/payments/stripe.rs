@@ -385,3 +385,21 @@ async fn without_its_endpoint_secret_stripe_is_refused_with_the_variable_to_set(
     assert_not_configured(&response, "stripe_webhook_secret");
     assert_nothing_kept_or_sent(&app, emails);
 }
+
+#[tokio::test]
+async fn a_test_mode_event_is_kept_and_changes_nothing() {
+    let app = TestApp::start().await;
+    order_awaiting_payment(&app, None).await;
+    let emails = app.sent_emails().len();
+    let mut body = fixture_json("payment_intent.succeeded.json");
+    body["livemode"] = json!(false);
+    body["data"]["object"]["livemode"] = json!(false);
+
+    let answer = acknowledged(&app, signed(&app, serde_json::to_vec(&body).expect("json"))).await;
+
+    assert_eq!(
+        answer,
+        json!({ "received": true, "order_id": ORDER, "state": "test_ignored" })
+    );
+    assert_test_payment_changed_nothing(&app, "stripe", emails);
+}

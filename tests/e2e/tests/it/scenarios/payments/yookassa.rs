@@ -222,6 +222,59 @@ async fn a_cancellation_reported_after_the_success_changes_nothing() {
 }
 
 #[tokio::test]
+async fn an_abandoned_payment_expiring_after_another_one_paid_changes_nothing() {
+    // Issue 12, item 3: the customer abandons pay_1 (the fixture's canceled payment), pays
+    // with pay_2, then pay_1 expires.
+    let app = TestApp::start().await;
+    order_awaiting_payment(&app, None).await;
+    acknowledged(&app, "payment.succeeded.json").await;
+    let emails = app.sent_emails().len();
+
+    let answer = acknowledged(&app, "payment.canceled.json").await;
+
+    assert_eq!(
+        answer,
+        json!({ "received": true, "order_id": ORDER, "state": "superseded" })
+    );
+    assert_failure_after_payment_changed_nothing(&app, emails);
+    assert_eq!(
+        rows(
+            &app,
+            "SELECT outcome, reason, new_value LIKE '%2f5a8b02-%' FROM order_history
+             WHERE field = 'payment' ORDER BY id"
+        ),
+        json!([["applied", null, 0], ["refused", "already succeeded", 1]]),
+        "the failure of the abandoned payment is in the history"
+    );
+}
+
+#[tokio::test]
+async fn a_test_payment_is_kept_and_changes_nothing() {
+    let app = TestApp::start().await;
+    order_awaiting_payment(&app, None).await;
+    let emails = app.sent_emails().len();
+    let mut body: Value =
+        serde_json::from_slice(&raw("yookassa/payment.succeeded.json")).expect("fixture JSON");
+    body["object"]["test"] = json!(true);
+
+    let response = post(
+        &app,
+        notification_with(
+            Some(YOOKASSA_TOKEN),
+            serde_json::to_vec(&body).expect("json"),
+        ),
+    )
+    .await;
+
+    assert_eq!(response.status, 200, "{}", response.text());
+    assert_eq!(
+        json_of(&response),
+        json!({ "received": true, "order_id": ORDER, "state": "test_ignored" })
+    );
+    assert_test_payment_changed_nothing(&app, "yookassa", emails);
+}
+
+#[tokio::test]
 async fn a_declined_attempt_moves_the_order_to_payment_error_with_its_reason() {
     let app = TestApp::start().await;
     order_awaiting_payment(&app, None).await;

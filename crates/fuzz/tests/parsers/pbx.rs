@@ -104,7 +104,7 @@ fn zadarma_never_panics() {
         "UTC",
     ]);
     let now = prop_oneof![
-        4 => (FIXTURE_CALLS - 3_600..FIXTURE_CALLS + 50_000),
+        4 => FIXTURE_CALLS - 3_600..FIXTURE_CALLS + 50_000,
         1 => prop::sample::select(vec![i64::MIN, -1, 0, i64::MAX]),
     ];
     let input = (body, 0u8..10, odd_text(), (zone, now));

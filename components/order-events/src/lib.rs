@@ -63,9 +63,13 @@ fn process(request: IncomingRequest) -> Result<(Answer, Option<FollowUp>), ApiEr
             ApiError::new(422, "invalid_event", format!("{field}: {message}"))
         }
     })?;
-    let automation = automation::load_config()?;
     let db = Db::open(config::synchronous()?)?;
     let digest = idempotency::body_digest(&inbound.body);
+    // A redelivery is answered from what is stored, before the configuration is loaded.
+    if let Some(claim) = idempotency::seen(&db, SOURCE, event_id, &digest)? {
+        return Ok((answer_seen(event_id, claim)?, None));
+    }
+    let automation = automation::load_config()?;
     let context = apply::Context {
         event_id,
         now,
@@ -76,22 +80,11 @@ fn process(request: IncomingRequest) -> Result<(Answer, Option<FollowUp>), ApiEr
     let applied = db.transaction(|db| -> Result<apply::Applied, ApiError> {
         match idempotency::claim(db, SOURCE, event_id, &digest, now)? {
             Claim::New => {}
-            Claim::Replay { status, body } => {
+            claim => {
                 return Ok(apply::Applied {
-                    answer: Answer {
-                        status,
-                        body,
-                        headers: vec![("idempotent-replayed".into(), "true".into())],
-                    },
+                    answer: answer_seen(event_id, claim)?,
                     messages: Vec::new(),
                 })
-            }
-            Claim::Reused => {
-                return Err(ApiError::new(
-                    409,
-                    "idempotency_key_reused",
-                    format!("webhook-id {event_id} was already used for a different body"),
-                ))
             }
         }
         let applied = apply::apply(db, &event, &context)?;
@@ -109,4 +102,26 @@ fn process(request: IncomingRequest) -> Result<(Answer, Option<FollowUp>), ApiEr
         messages: applied.messages,
     });
     Ok((applied.answer, follow_up))
+}
+
+/// The answer to an event seen before: the stored answer again, or 409 when its `webhook-id`
+/// came with another body.
+fn answer_seen(event_id: &str, claim: Claim) -> Result<Answer, ApiError> {
+    match claim {
+        Claim::Replay { status, body } => Ok(Answer {
+            status,
+            body,
+            headers: vec![("idempotent-replayed".into(), "true".into())],
+        }),
+        Claim::Reused => Err(ApiError::new(
+            409,
+            "idempotency_key_reused",
+            format!("webhook-id {event_id} was already used for a different body"),
+        )),
+        Claim::New => Err(ApiError::new(
+            500,
+            "internal_error",
+            "an event claimed as new has no stored answer",
+        )),
+    }
 }

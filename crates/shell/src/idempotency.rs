@@ -62,21 +62,30 @@ pub fn claim(
     if inserted.is_some() {
         return Ok(Claim::New);
     }
-    let row = db
-        .row(
-            "SELECT body_sha256, status, response FROM inbound_events
-             WHERE source = ? AND event_id = ?",
-            &[text(source), text(event_id)],
-        )?
-        .ok_or(DbError::Shape("inbound event vanished while claiming it"))?;
+    seen(db, source, event_id, digest)?
+        .ok_or(DbError::Shape("inbound event vanished while claiming it"))
+}
+
+/// What became of `event_id` if it was seen before, without claiming it: a read that needs no
+/// write lock, so a redelivery is answered before any work its answer does not need. `None`
+/// when it is new; [`claim`] still decides, inside the transaction, when two copies race.
+pub fn seen(db: &Db, source: &str, event_id: &str, digest: &str) -> Result<Option<Claim>, DbError> {
+    let Some(row) = db.row(
+        "SELECT body_sha256, status, response FROM inbound_events
+         WHERE source = ? AND event_id = ?",
+        &[text(source), text(event_id)],
+    )?
+    else {
+        return Ok(None);
+    };
     if req_text(&row, 0)? != digest {
-        return Ok(Claim::Reused);
+        return Ok(Some(Claim::Reused));
     }
     let status = get_int(&row, 1)?.unwrap_or(200);
-    Ok(Claim::Replay {
+    Ok(Some(Claim::Replay {
         status: u16::try_from(status).unwrap_or(200),
         body: get_text(&row, 2)?.unwrap_or_default(),
-    })
+    }))
 }
 
 /// The answer stored for an event already claimed (200 and an empty body if none was).

@@ -301,3 +301,31 @@ async fn a_broken_single_template_file_is_named_too() {
     assert_eq!(status, 503, "{text}");
     assert!(text.contains("order-created"), "{text}");
 }
+
+/// A redelivery is answered from what is stored before the configuration is read: a shop that
+/// deploys a broken configuration still acknowledges the retries of what it had accepted.
+#[tokio::test]
+async fn a_redelivery_gets_its_stored_answer_even_under_a_broken_configuration() {
+    let state = tempfile::tempdir().expect("state");
+    let good = TestApp::start_with(|b| b.state_dir(state.path())).await;
+    let first = good
+        .post_event("evt-1", &fixture("orders/created.json"))
+        .await;
+    assert_eq!(first.status, 201, "{}", first.text());
+    // The same database, redeployed with a broken configuration.
+    let dir = broken_app_dir();
+    let broken =
+        TestApp::start_from(&dir.path().join("spin.toml"), |b| b.state_dir(state.path())).await;
+
+    let again = broken
+        .post_event("evt-1", &fixture("orders/created.json"))
+        .await;
+    let mut other = fixture("orders/created.json");
+    other["data"]["order_id"] = serde_json::json!("A-2002");
+    let new = broken.post_event("evt-2", &other).await;
+
+    assert_eq!(again.status, 201, "{}", again.text());
+    assert_eq!(again.text(), first.text());
+    assert_eq!(new.status, 503, "{}", new.text());
+    assert_eq!(broken.count("SELECT COUNT(*) FROM orders"), 1);
+}

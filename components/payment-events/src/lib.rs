@@ -44,8 +44,6 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
     }
     let now = Timestamp::now();
     let notice = verify::read(provider, &inbound, rest, now)?;
-    let automation = automation::load_config()?;
-    let tests = payments::test_payments()?;
     let db = Db::open(config::synchronous()?)?;
     let source = provider.as_str();
     let claim_source = format!("payments:{source}");
@@ -68,6 +66,11 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
         NoticeKind::Check(_) => None,
         _ => Some(ack(provider, json!({ "duplicate": true }))),
     };
+    if let Some(handled) = inbound::seen_before(&db, &notification, repeat.clone())? {
+        return Ok(handled);
+    }
+    let automation = automation::load_config()?;
+    let tests = payments::test_payments()?;
     inbound::once(db, &notification, repeat, |db| {
         Ok(match &notice.kind {
             NoticeKind::Ignored => (ack(provider, json!({ "ignored": notice.what })), Vec::new()),

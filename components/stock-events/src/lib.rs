@@ -25,7 +25,6 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
     let now = Timestamp::now();
     let webhook_id = inbound::verify_signed(&inbound, "stock_webhook_secret", "stock posts", now)?;
     let post = stock::parse(&inbound.body, webhook_id).map_err(ApiError::from)?;
-    let automation = automation::load_config()?;
     let db = Db::open(config::synchronous()?)?;
     let cause = format!("stock:{webhook_id}");
     let notification = Notification {
@@ -36,6 +35,10 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
         exact_key: true,
     };
     let repeat = inbound::duplicate_ack();
+    if let Some(handled) = inbound::seen_before(&db, &notification, repeat.clone())? {
+        return Ok(handled);
+    }
+    let automation = automation::load_config()?;
     inbound::once(db, &notification, repeat, |db| {
         let run = Run {
             db,

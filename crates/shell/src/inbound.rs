@@ -86,27 +86,8 @@ pub fn once(
             &digest,
             notification.now,
         )?;
-        match (claim, repeat) {
-            (Claim::New, _) => {}
-            (Claim::Reused, _) if notification.exact_key => {
-                return Err(ApiError::new(
-                    409,
-                    "idempotency_key_reused",
-                    format!(
-                        "webhook-id {} was already used for a different body",
-                        notification.key
-                    ),
-                ))
-            }
-            (_, Some(repeat)) => return Ok((repeat, Vec::new())),
-            (Claim::Replay { status, body }, None) => {
-                return Ok((Answer::json_text(status, body), Vec::new()))
-            }
-            (Claim::Reused, None) => {
-                let (status, body) =
-                    idempotency::stored_answer(db, notification.source, notification.key)?;
-                return Ok((Answer::json_text(status, body), Vec::new()));
-            }
+        if let Some(answer) = answer_seen(db, notification, claim, repeat)? {
+            return Ok((answer, Vec::new()));
         }
         let (answer, messages) = work(db)?;
         idempotency::record_answer(
@@ -120,6 +101,56 @@ pub fn once(
     })?;
     let queued = (!messages.is_empty()).then_some((db, messages));
     Ok(Handled { answer, queued })
+}
+
+/// The answer to a notification seen before, read without claiming it (no write lock): a
+/// component asks this before the work a redelivery's answer does not need (loading the
+/// configuration). `None` when it is new; [`once`] still decides when two copies race.
+pub fn seen_before(
+    db: &Db,
+    notification: &Notification<'_>,
+    repeat: Option<Answer>,
+) -> Result<Option<Handled>, ApiError> {
+    let digest = idempotency::body_digest(notification.content);
+    let Some(claim) = idempotency::seen(db, notification.source, notification.key, &digest)? else {
+        return Ok(None);
+    };
+    Ok(
+        answer_seen(db, notification, claim, repeat)?.map(|answer| Handled {
+            answer,
+            queued: None,
+        }),
+    )
+}
+
+/// What a notification already claimed is answered (`None` for a new one): 409 for a
+/// Standard Webhooks key reused for another body, else `repeat` or the stored answer.
+fn answer_seen(
+    db: &Db,
+    notification: &Notification<'_>,
+    claim: Claim,
+    repeat: Option<Answer>,
+) -> Result<Option<Answer>, ApiError> {
+    Ok(Some(match (claim, repeat) {
+        (Claim::New, _) => return Ok(None),
+        (Claim::Reused, _) if notification.exact_key => {
+            return Err(ApiError::new(
+                409,
+                "idempotency_key_reused",
+                format!(
+                    "webhook-id {} was already used for a different body",
+                    notification.key
+                ),
+            ))
+        }
+        (_, Some(repeat)) => repeat,
+        (Claim::Replay { status, body }, None) => Answer::json_text(status, body),
+        (Claim::Reused, None) => {
+            let (status, body) =
+                idempotency::stored_answer(db, notification.source, notification.key)?;
+            Answer::json_text(status, body)
+        }
+    }))
 }
 
 /// Checks a Standard Webhooks signature with the `whsec_` secret in variable `name` (503 while

@@ -222,7 +222,7 @@ async fn paid_invoice_needs_no_follow_up() {
 }
 
 /// A copy of the app whose configuration has a mistake in it.
-fn broken_app_dir() -> tempfile::TempDir {
+pub(crate) fn broken_app_dir() -> tempfile::TempDir {
     crate::support::app_with_config(|config| {
         let triggers = config.join("triggers.toml");
         let text = std::fs::read_to_string(&triggers).expect("triggers");

@@ -430,3 +430,34 @@ async fn bad_posts_are_refused_and_store_nothing() {
         .contains("stock_webhook_secret"));
     assert_eq!(app.count("SELECT COUNT(*) FROM stock_levels"), 0);
 }
+
+/// A re-sent post is answered from what is stored before the configuration is read, so it is
+/// still acknowledged after a broken configuration was deployed; a new post is not taken.
+#[tokio::test]
+async fn a_resent_post_is_acknowledged_even_under_a_broken_configuration() {
+    let state = tempfile::tempdir().expect("state");
+    let good = TestApp::start_with(|b| b.state_dir(state.path())).await;
+    let body = changes(&[("TEA-001", 5)]);
+    let first = good.send(stock_request(&good, "stock-1", &body)).await;
+    assert_eq!(first.status, 200, "{}", first.text());
+    let dir = crate::scheduler_work::broken_app_dir();
+    let broken =
+        TestApp::start_from(&dir.path().join("spin.toml"), |b| b.state_dir(state.path())).await;
+
+    let again = broken.send(stock_request(&broken, "stock-1", &body)).await;
+    let new = broken
+        .send(stock_request(
+            &broken,
+            "stock-2",
+            &changes(&[("TEA-001", 1)]),
+        ))
+        .await;
+
+    assert_eq!(again.status, 200, "{}", again.text());
+    assert_eq!(new.status, 503, "{}", new.text());
+    assert_eq!(
+        levels_by_warehouse(&broken),
+        json!([["TEA-001", "main", 5]]),
+        "the new post changed nothing"
+    );
+}

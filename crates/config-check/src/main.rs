@@ -1,17 +1,47 @@
 //! `orderpath-check [DIR]`: loads an Orderpath configuration directory (default `config`)
 //! the way the components do, prints every problem and warning, and exits 1 when the
 //! configuration would be refused.
+//!
+//! `orderpath-check [DIR] --compile OUT`: the same check, then writes `OUT/compiled.json`,
+//! the compiled configuration the components read (`spin build` runs it). With problems,
+//! the file holds them, so an app deployed anyway answers 503, and the exit code is 1.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use orderpath_core::automation::config::{check, ConfigFiles};
+use orderpath_config_check::{check_dir, compile_dir};
+
+const USAGE: &str = "usage: orderpath-check [DIR] [--compile OUT_DIR]";
 
 fn main() -> ExitCode {
-    let dir = std::env::args_os()
-        .nth(1)
-        .map_or_else(|| PathBuf::from("config"), PathBuf::from);
-    match run(&dir) {
+    let mut dir = None;
+    let mut out = None;
+    let mut args = std::env::args_os().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--compile" {
+            match args.next() {
+                Some(value) => out = Some(PathBuf::from(value)),
+                None => {
+                    eprintln!("{USAGE}");
+                    return ExitCode::from(2);
+                }
+            }
+        } else if arg == "-h" || arg == "--help" {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        } else if dir.is_none() {
+            dir = Some(PathBuf::from(arg));
+        } else {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    }
+    let dir = dir.unwrap_or_else(|| PathBuf::from("config"));
+    let result = match &out {
+        Some(out) => compile_dir(&dir, out).map(|(_, output)| output),
+        None => check_dir(&dir),
+    };
+    match result {
         Ok(output) => {
             print!("{}", output.text);
             if output.ok {
@@ -25,59 +55,4 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-/// What a check printed and whether the configuration is usable.
-struct Output {
-    text: String,
-    ok: bool,
-}
-
-fn run(dir: &Path) -> std::io::Result<Output> {
-    let root = dir.to_string_lossy().trim_end_matches('/').to_owned();
-    let mut files = ConfigFiles::new(&root);
-    read_dir(dir, dir, &mut files)?;
-    let report = check(&files);
-    let mut text = String::new();
-    for p in &report.problems {
-        text.push_str(&format!("error: {p}\n"));
-    }
-    for w in &report.warnings {
-        text.push_str(&format!("warning: {w}\n"));
-    }
-    let (triggers, templates) = report
-        .config
-        .as_ref()
-        .map_or((0, 0), |c| (c.triggers.len(), c.templates.len()));
-    text.push_str(&format!(
-        "{triggers} triggers, {templates} templates, {} problems, {} warnings\n",
-        report.problems.len(),
-        report.warnings.len()
-    ));
-    Ok(Output {
-        text,
-        ok: report.problems.is_empty(),
-    })
-}
-
-/// Reads every file below `dir` (hidden files and directories skipped) as UTF-8.
-fn read_dir(root: &Path, dir: &Path, files: &mut ConfigFiles) -> std::io::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let path = entry.path();
-        if entry.file_name().to_string_lossy().starts_with('.') {
-            continue;
-        }
-        if entry.file_type()?.is_dir() {
-            read_dir(root, &path, files)?;
-        } else {
-            let rel = path.strip_prefix(root).unwrap_or(&path);
-            let rel = rel.to_string_lossy().replace('\\', "/");
-            let contents = std::fs::read_to_string(&path)
-                .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-            files.insert(&rel, contents);
-        }
-    }
-    Ok(())
 }

@@ -117,3 +117,70 @@ fn missing_directory_is_reported() {
     let (code, _) = run(Path::new("/nonexistent/orderpath-config"));
     assert_eq!(code, 2);
 }
+
+fn compile(dir: &Path, out: &Path) -> (i32, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_orderpath-check"))
+        .arg(dir)
+        .arg("--compile")
+        .arg(out)
+        .output()
+        .expect("the binary runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn compiling_the_shipped_configuration_writes_what_the_components_read() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let (code, text) = compile(&shipped(), out.path());
+    assert_eq!(code, 0, "{text}");
+    let bytes = std::fs::read(out.path().join("compiled.json")).expect("written");
+    let config = orderpath_core::automation::config::compiled::decode(&bytes).expect("decodes");
+    let triggers = std::fs::read_to_string(shipped().join("triggers.toml"))
+        .expect("triggers.toml")
+        .matches("[[trigger]]")
+        .count();
+    assert_eq!(config.triggers.len(), triggers);
+    // Nothing but the compiled file: no partial file left behind.
+    let names: Vec<_> = std::fs::read_dir(out.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(names, ["compiled.json"]);
+}
+
+#[test]
+fn compiling_a_broken_configuration_fails_and_writes_its_problems() {
+    let dir = broken_copy();
+    std::fs::write(
+        dir.path().join("statuses.toml"),
+        "this is = not [valid toml",
+    )
+    .expect("write");
+    let out = tempfile::tempdir().expect("tempdir");
+    let (code, text) = compile(dir.path(), out.path());
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("statuses.toml"), "{text}");
+    let bytes = std::fs::read(out.path().join("compiled.json")).expect("written");
+    let error = orderpath_core::automation::config::compiled::decode(&bytes)
+        .expect_err("a component refuses it");
+    assert!(error.to_string().contains("statuses.toml"), "{error}");
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_a_problem_named_in_the_compiled_file() {
+    let dir = broken_copy();
+    std::fs::write(dir.path().join("templates/en.toml"), b"x = \"\xff\"\n").expect("write");
+    let out = tempfile::tempdir().expect("tempdir");
+    let (code, text) = compile(dir.path(), out.path());
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("en.toml: cannot be read: not UTF-8"),
+        "{text}"
+    );
+    let bytes = std::fs::read(out.path().join("compiled.json")).expect("written");
+    let error = orderpath_core::automation::config::compiled::decode(&bytes).expect_err("refused");
+    assert!(error.to_string().contains("en.toml"), "{error}");
+}

@@ -1,6 +1,6 @@
 //! Runs the shop's triggers for a domain event and executes what the engine decides.
 //!
-//! The configuration is read from the files Spin mounts at `/config` (spin.toml `files`). A
+//! The configuration is the compiled file Spin mounts at `/config` (spin.toml `files`). A
 //! configuration that does not validate stops the component: it answers 503 naming the first
 //! problem and records nothing, so senders retry once the shop fixes it — a broken
 //! configuration never silently does nothing.

@@ -1,41 +1,39 @@
-//! Reading the automation configuration from the files Spin mounts at `/config`.
+//! Reading the compiled automation configuration from the directory Spin mounts at `/config`.
 //!
-//! Spin runs a fresh instance per request, so the files are read and validated on every
-//! request; nothing survives in memory, and an edited configuration is used as soon as it is
-//! deployed. Each filesystem call is a host call that wasmtime runs on its blocking thread
-//! pool, so the waits for those calls, not the bytes, are the cost. Hence WASI 0.2 calls
-//! directly (`std::fs` goes through the preview-1 adapter, which adds calls per file and per
-//! directory entry):
-//! - the main files are opened by name; only `templates/`, whose file names the shop chooses,
-//!   is listed, and `read-directory` returns a whole directory's names and types at once;
-//! - the files are read through streams, which wasmtime reads in the background once asked
-//!   without blocking ([`Reading`]), so the reads overlap instead of waiting in turn.
+//! `spin build` runs `orderpath-check --compile`, which checks `config/` and writes one file,
+//! `target/config/compiled.json`, that spin.toml mounts at `/config` (see
+//! [`orderpath_core::automation::config::compiled`]). Spin runs a fresh instance per request,
+//! so the file is read on every request: one open and one read, then a decode of its first
+//! line, with each template decoded only when rendered. An edited configuration is used once
+//! `spin build` has compiled it.
+//!
+//! The file is read with WASI 0.2 calls directly (`std::fs` goes through the preview-1
+//! adapter, which adds calls), through a stream that wasmtime reads in the background once
+//! asked, without blocking ([`Reading`]).
 
-use orderpath_core::automation::config::{
-    Config, ConfigError, ConfigFiles, MAIN_FILES, TEMPLATES_DIR,
-};
+use orderpath_core::automation::config::compiled::{self, DecodeError, COMPILED_FILE};
+use orderpath_core::automation::config::{Config, ConfigError};
 use wasi::filesystem::preopens::get_directories;
 use wasi::filesystem::types::{
-    filesystem_error_code, Descriptor, DescriptorFlags, DescriptorType, ErrorCode, OpenFlags,
-    PathFlags,
+    filesystem_error_code, Descriptor, DescriptorFlags, ErrorCode, OpenFlags, PathFlags,
 };
 use wasi::io::error::Error as IoError;
 use wasi::io::streams::{InputStream, StreamError};
 
 use crate::http::ApiError;
 
-/// Where Spin mounts the configuration.
+/// Where Spin mounts the compiled configuration.
 pub const CONFIG_ROOT: &str = "/config";
 
 /// The most one stream read asks for (wasmtime returns at most 64 KiB at a time).
 const READ_CHUNK: u64 = 64 * 1024;
 
-/// Reads and validates the configuration, with the deployment's `shop_*` variables (when
-/// set) taking precedence over `shop.toml`.
+/// Reads the compiled configuration, with the deployment's `shop_*` variables (when set)
+/// taking precedence over `shop.toml`.
 pub fn load_config() -> Result<Config, ApiError> {
-    let files = read_files().map_err(|error| config_unavailable(error.to_string()))?;
-    let mut config = Config::load(&files).map_err(|error| match error {
-        ConfigError::Invalid(problems) => {
+    let bytes = read_compiled().map_err(|error| config_unavailable(error.to_string()))?;
+    let mut config = compiled::decode(&bytes).map_err(|error| match error {
+        DecodeError::Invalid(ConfigError::Invalid(problems)) => {
             for problem in &problems {
                 eprintln!("configuration problem: {problem}");
             }
@@ -48,6 +46,7 @@ pub fn load_config() -> Result<Config, ApiError> {
                 problems.len()
             ))
         }
+        DecodeError::Unreadable(_) => config_unavailable(error.to_string()),
     })?;
     crate::config::overlay_shop(&mut config.shop)?;
     Ok(config)
@@ -64,7 +63,7 @@ fn config_unavailable(message: String) -> ApiError {
 #[derive(Debug, thiserror::Error)]
 #[error("cannot read {path}: {reason}")]
 struct ReadError {
-    /// As the guest sees it: `/config/templates/ru.toml`.
+    /// As the guest sees it: `/config/compiled.json`.
     path: String,
     reason: Reason,
 }
@@ -74,12 +73,12 @@ struct ReadError {
 enum Reason {
     #[error("not mounted (see `files` in spin.toml)")]
     NotMounted,
+    #[error("not compiled: `spin build` writes it (orderpath-check --compile)")]
+    NotCompiled,
     #[error("{0}")]
     Io(#[from] ErrorCode),
     #[error("{0}")]
     Stream(String),
-    #[error("not UTF-8")]
-    NotUtf8,
 }
 
 impl From<IoError> for Reason {
@@ -103,38 +102,16 @@ impl Reason {
     }
 }
 
-/// The main files and every `*.toml` under `templates/`. A missing file is left out for
-/// [`Config::load`] to report by name.
-fn read_files() -> Result<ConfigFiles, ReadError> {
+/// The compiled file's bytes.
+fn read_compiled() -> Result<Vec<u8>, ReadError> {
     let (root, base) = config_dir().ok_or_else(|| Reason::NotMounted.at(""))?;
-    let mut reading = Vec::new();
-    for name in MAIN_FILES {
-        match Reading::start(&root, &format!("{base}{name}"), name.to_owned()) {
-            Ok(file) => reading.push(file),
-            Err(Reason::Io(ErrorCode::NoEntry)) => {}
-            Err(reason) => return Err(reason.at(name)),
-        }
-    }
-    match open_dir(&root, &format!("{base}{TEMPLATES_DIR}")) {
-        Ok(dir) => start_tree(&dir, &format!("{TEMPLATES_DIR}/"), &mut reading)?,
-        Err(ErrorCode::NoEntry) => {}
-        Err(error) => return Err(Reason::Io(error).at(TEMPLATES_DIR)),
-    }
-    let mut files = ConfigFiles::new("config");
-    while !reading.is_empty() {
-        let mut unfinished = Vec::with_capacity(reading.len());
-        for mut file in reading {
-            if file.advance().map_err(|reason| reason.at(&file.path))? {
-                let text =
-                    String::from_utf8(file.bytes).map_err(|_| Reason::NotUtf8.at(&file.path))?;
-                files.insert(&file.path, text);
-            } else {
-                unfinished.push(file);
-            }
-        }
-        reading = unfinished;
-    }
-    Ok(files)
+    let mut file = match Reading::start(&root, &format!("{base}{COMPILED_FILE}")) {
+        Ok(file) => file,
+        Err(Reason::Io(ErrorCode::NoEntry)) => return Err(Reason::NotCompiled.at(COMPILED_FILE)),
+        Err(reason) => return Err(reason.at(COMPILED_FILE)),
+    };
+    while !file.advance().map_err(|reason| reason.at(COMPILED_FILE))? {}
+    Ok(file.bytes)
 }
 
 /// The preopened directory that holds [`CONFIG_ROOT`] and the prefix of paths from it to
@@ -155,44 +132,11 @@ fn config_dir() -> Option<(Descriptor, String)> {
         .min_by_key(|(_, base)| base.len())
 }
 
-fn open_dir(dir: &Descriptor, path: &str) -> Result<Descriptor, ErrorCode> {
-    dir.open_at(
-        PathFlags::SYMLINK_FOLLOW,
-        path,
-        OpenFlags::DIRECTORY,
-        DescriptorFlags::READ,
-    )
-}
-
-/// Starts reading every `*.toml` under `dir`, named `prefix` + its path below `dir`.
-/// Subdirectories (`templates/<lang>/`) are listed as they are found.
-fn start_tree(dir: &Descriptor, prefix: &str, reading: &mut Vec<Reading>) -> Result<(), ReadError> {
-    let entries = dir.read_directory().map_err(|e| Reason::Io(e).at(prefix))?;
-    while let Some(entry) = entries
-        .read_directory_entry()
-        .map_err(|e| Reason::Io(e).at(prefix))?
-    {
-        let path = format!("{prefix}{}", entry.name);
-        if entry.type_ == DescriptorType::Directory {
-            let sub = open_dir(dir, &entry.name).map_err(|e| Reason::Io(e).at(&path))?;
-            start_tree(&sub, &format!("{path}/"), reading)?;
-        } else if path.ends_with(".toml") {
-            let file = Reading::start(dir, &entry.name, path.clone())
-                .map_err(|reason| reason.at(&path))?;
-            reading.push(file);
-        }
-    }
-    Ok(())
-}
-
 /// A file being read in the background. Asking a file's stream for bytes without blocking
-/// makes wasmtime start the read on its thread pool and answer at once, so the reads of all
-/// files (and the final read that finds the end) overlap with each other and with opening
-/// the next file. Any WASI host gives the same bytes; one that reads only when asked to block
-/// is merely slower.
+/// makes wasmtime start the read on its thread pool and answer at once, so the next read is
+/// under way while the last chunk is copied. Any WASI host gives the same bytes; one that
+/// reads only when asked to block is merely slower.
 struct Reading {
-    /// Relative to `/config`: `templates/ru.toml`.
-    path: String,
     /// Declared before `_file`: a stream is dropped before its descriptor.
     stream: InputStream,
     _file: Descriptor,
@@ -200,9 +144,8 @@ struct Reading {
 }
 
 impl Reading {
-    /// Opens `location` (relative to `dir`) and asks for its first bytes; `path` names the
-    /// file relative to `/config`.
-    fn start(dir: &Descriptor, location: &str, path: String) -> Result<Reading, Reason> {
+    /// Opens `location` (relative to `dir`) and asks for its first bytes.
+    fn start(dir: &Descriptor, location: &str) -> Result<Reading, Reason> {
         let file = dir.open_at(
             PathFlags::SYMLINK_FOLLOW,
             location,
@@ -210,7 +153,6 @@ impl Reading {
             DescriptorFlags::READ,
         )?;
         let mut reading = Reading {
-            path,
             stream: file.read_via_stream(0)?,
             _file: file,
             bytes: Vec::new(),

@@ -77,7 +77,7 @@ pub enum StatusPathError {
 const FINISHED_GROUPS: [&str; 2] = ["done", "cancel"];
 
 /// Statuses and the transitions allowed between them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusPath {
     statuses: Vec<StatusDef>,
     /// `allowed[i]` lists the indexes reachable from `statuses[i]`.

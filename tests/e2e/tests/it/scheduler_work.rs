@@ -289,6 +289,41 @@ async fn a_missing_or_unreadable_configuration_file_is_named_in_the_refusal() {
     assert!(text.contains("en.toml"), "{text}");
 }
 
+/// The components read only what `spin build` compiled: an app whose configuration was never
+/// compiled (or whose compiled file is damaged) refuses to work and says what to run.
+#[tokio::test]
+async fn an_uncompiled_or_damaged_configuration_is_refused_with_what_to_run() {
+    let dir = crate::support::app_with_config(|_| {});
+    let compiled = dir.path().join("target/config/compiled.json");
+    let whole = std::fs::read(&compiled).expect("compiled");
+    let answer = || async {
+        let app = TestApp::start_from(&dir.path().join("spin.toml"), |b| b).await;
+        let response = app
+            .post_event("evt-1", &fixture("orders/created.json"))
+            .await;
+        (response.status.as_u16(), response.text(), app.footprint())
+    };
+
+    std::fs::remove_file(&compiled).expect("remove");
+    let (status, text, footprint) = answer().await;
+    assert_eq!(status, 503, "{text}");
+    assert!(text.contains("not compiled: `spin build`"), "{text}");
+    assert_eq!(footprint, (0, 0, 0));
+
+    std::fs::write(&compiled, &whole[..1000]).expect("damage");
+    let (status, text, footprint) = answer().await;
+    assert_eq!(status, 503, "{text}");
+    assert!(text.contains("cannot be read"), "{text}");
+    assert!(text.contains("run `spin build` again"), "{text}");
+    assert_eq!(footprint, (0, 0, 0));
+
+    // Compiled again, the same event goes through.
+    std::fs::write(&compiled, &whole).expect("restore");
+    let (status, text, footprint) = answer().await;
+    assert_eq!(status, 201, "{text}");
+    assert_eq!(footprint.0, 1);
+}
+
 #[tokio::test]
 async fn a_broken_single_template_file_is_named_too() {
     let (status, text) = answer_under(|config| {

@@ -263,14 +263,24 @@ pub fn app_copy(
     let dir = tempfile::tempdir().expect("dir");
     let manifest =
         edit_manifest(std::fs::read_to_string(root.join("spin.toml")).expect("spin.toml"));
-    let target = root.join("target").canonicalize().expect("target");
+    // The same built components; the configuration is the copy's own, compiled as
+    // `spin build` would into the copy's `target/config`.
+    let wasm = root
+        .join("target/wasm32-wasip2")
+        .canonicalize()
+        .expect("target");
     let manifest = manifest.replace(
-        "source = \"target/",
-        &format!("source = \"{}/", target.display()),
+        "source = \"target/wasm32-wasip2/",
+        &format!("source = \"{}/", wasm.display()),
     );
     std::fs::write(dir.path().join("spin.toml"), manifest).expect("write");
     copy_dir(&root.join("config"), &dir.path().join("config"));
     edit_config(&dir.path().join("config"));
+    orderpath_config_check::compile_dir(
+        &dir.path().join("config"),
+        &dir.path().join("target/config"),
+    )
+    .expect("the configuration compiles (into its problems, when it has some)");
     dir
 }
 

@@ -2,6 +2,7 @@
 //! `templates/<lang>/<name>.toml`, loaded from file contents (the core does no I/O) and
 //! checked as a whole so that every problem is reported at once.
 
+pub mod compiled;
 mod model;
 mod shop;
 mod statuses;
@@ -37,6 +38,8 @@ pub const TEMPLATES_DIR: &str = "templates";
 pub struct ConfigFiles {
     root: String,
     files: BTreeMap<String, String>,
+    /// Files that exist but could not be read, with why.
+    unreadable: BTreeMap<String, String>,
 }
 
 impl ConfigFiles {
@@ -45,7 +48,16 @@ impl ConfigFiles {
         ConfigFiles {
             root: root.trim_end_matches('/').to_owned(),
             files: BTreeMap::new(),
+            unreadable: BTreeMap::new(),
         }
+    }
+
+    /// Records a file that exists but cannot be read (not UTF-8, say): a problem of the
+    /// configuration, named in the check.
+    pub fn insert_unreadable(&mut self, path: &str, reason: impl Into<String>) {
+        let path = path.replace('\\', "/");
+        self.unreadable
+            .insert(path.trim_start_matches("./").to_owned(), reason.into());
     }
 
     /// Adds a file; backslashes become slashes.
@@ -76,7 +88,7 @@ impl ConfigFiles {
 }
 
 /// One thing wrong (or worth a warning) in the configuration.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ConfigProblem {
     /// The file, e.g. `config/triggers.toml`.
     pub file: String,
@@ -110,7 +122,7 @@ pub enum ConfigError {
 }
 
 /// The loaded, checked configuration.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Config {
     /// `shop.toml`.
     pub shop: Shop,
@@ -118,7 +130,8 @@ pub struct Config {
     pub statuses: StatusConfig,
     /// `triggers.toml`, in file order.
     pub triggers: Vec<Trigger>,
-    /// `templates/<lang>/*.toml`.
+    /// `templates/<lang>/*.toml`. Compiled apart from the rest (see [`compiled`]).
+    #[serde(skip)]
     pub templates: Templates,
 }
 
@@ -232,6 +245,14 @@ fn run(files: &ConfigFiles, wants_warnings: bool) -> CheckReport {
                 "unknown file, ignored (expected shop.toml, statuses.toml, triggers.toml, templates/<lang>/<name>.toml)".into(),
             );
         }
+    }
+    for (path, reason) in &files.unreadable {
+        report.problem(
+            &files.display(path),
+            None,
+            "",
+            format!("cannot be read: {reason}"),
+        );
     }
     let shop = shop::load(files, &mut report);
     let statuses = statuses::load(files, &mut report);

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::automation::template::{Template, TemplateError};
@@ -22,7 +22,7 @@ pub struct TriggersFile {
 }
 
 /// One `[[trigger]]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Trigger {
     /// Kebab-case, unique; starts with the scenario id in the shipped configuration.
@@ -53,76 +53,107 @@ fn yes() -> bool {
 }
 
 /// `[trigger.when]`: every given condition must hold; a list means "any of".
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Conditions {
     /// The status an `order.status_changed` (or delivery status a `delivery.status_changed`)
     /// came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_from: Option<AnyOf>,
     /// The status it went to.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_to: Option<AnyOf>,
     /// The order's current status.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<AnyOf>,
     /// The group of the order's current status.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_group: Option<AnyOf>,
     /// The order's payment status.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_status: Option<AnyOf>,
     /// The order's delivery status.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub delivery_status: Option<AnyOf>,
     /// The order's channel.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<AnyOf>,
     /// How the order was placed.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_method: Option<AnyOf>,
     /// `person` or `company`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_type: Option<AnyOf>,
     /// The delivery method.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub delivery_type: Option<AnyOf>,
     /// Total at least this (minor units or `threshold:<name>`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_at_least: Option<IntRef>,
     /// Total below this.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total_below: Option<IntRef>,
     /// The customer has one of these tags.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_tags_any: Option<AnyOf>,
     /// The customer has none of these tags.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_tags_none: Option<AnyOf>,
     /// The customer's segment.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub segment: Option<AnyOf>,
     /// Some item is in one of these categories.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub item_categories_any: Option<AnyOf>,
     /// `order.changed` changed one of these fields.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fields_changed_any: Option<AnyOf>,
     /// Every named order field has exactly this value.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub field_equals: Option<BTreeMap<String, Value>>,
     /// Every named order field is set (not null, not empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fields_set: Option<AnyOf>,
     /// Every named order field is empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fields_empty: Option<AnyOf>,
     /// The flag of an `order.operator_flag`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flag: Option<AnyOf>,
     /// The order carries none of these operator flags.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub flags_none: Option<AnyOf>,
     /// The timer name of a `timer.fired`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timer: Option<AnyOf>,
     /// The shop is open (or closed) now.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub in_working_hours: Option<bool>,
     /// Shop-local time of day is in `[start, end)`; may wrap midnight.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_between: Option<Vec<String>>,
     /// A call event came outside working hours.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_after_hours: Option<bool>,
     /// A call event's direction: `inbound` (the customer called) or `outbound` (we did).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub call_direction: Option<AnyOf>,
     /// The event has an order (calls from unknown numbers have none).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub has_order: Option<bool>,
     /// `stock.changed`: all items available (true) or not (false).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub in_stock: Option<bool>,
     /// The order reached at least this many unanswered calls.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub no_answer_attempts_at_least: Option<IntRef>,
     /// The order has fewer unanswered calls than this.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub no_answer_attempts_below: Option<IntRef>,
 }
 
 /// One value or a list of values ("any of").
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "OneOrMany")]
 pub struct AnyOf(pub Vec<String>);
 
@@ -150,7 +181,7 @@ impl AnyOf {
 }
 
 /// An integer, or `"threshold:<name>"` naming one of the shop's thresholds.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum IntRef {
     /// A literal value.
@@ -181,7 +212,7 @@ impl IntRef {
 
 /// A duration as written: `"10m"`, `"1h30m"`, or `"threshold:<name>"` whose name ends in
 /// `_days`, `_hours`, `_minutes` or `_seconds` (the unit of the threshold's value).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct DurationSpec(pub String);
 
@@ -206,9 +237,10 @@ impl DurationSpec {
     }
 }
 
-/// An inline template string (task titles), parsed when read.
+/// An inline template string (task titles), parsed when read. The compiled configuration
+/// keeps the parsed template, so reading it back parses nothing.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(from = "String")]
+#[serde(from = "WrittenOrParsed")]
 pub struct TemplateText {
     /// As written.
     pub source: String,
@@ -223,8 +255,44 @@ impl From<String> for TemplateText {
     }
 }
 
+/// A template string as written in `triggers.toml`, or as the compiled configuration keeps it.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum WrittenOrParsed {
+    Written(String),
+    Parsed { parsed: Template },
+}
+
+impl From<WrittenOrParsed> for TemplateText {
+    fn from(value: WrittenOrParsed) -> TemplateText {
+        match value {
+            WrittenOrParsed::Written(source) => TemplateText::from(source),
+            WrittenOrParsed::Parsed { parsed } => TemplateText {
+                source: parsed.source().to_owned(),
+                parsed: Ok(parsed),
+            },
+        }
+    }
+}
+
+/// A parsed template is kept parsed; one that did not parse (never in a compiled, valid
+/// configuration) is kept as written.
+impl Serialize for TemplateText {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        match &self.parsed {
+            Ok(parsed) => {
+                let mut out = serializer.serialize_struct("TemplateText", 1)?;
+                out.serialize_field("parsed", parsed)?;
+                out.end()
+            }
+            Err(_) => serializer.serialize_str(&self.source),
+        }
+    }
+}
+
 /// The channel of a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MessageChannel {
     /// A text message.
@@ -234,7 +302,7 @@ pub enum MessageChannel {
 }
 
 /// One `[[trigger.action]]`, selected by `type`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Action {
     /// Send a message from a template.

@@ -86,7 +86,7 @@ pub struct ShopContacts {
 }
 
 /// The shop's settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shop {
     /// Name, contacts and working hours text for messages.
     pub info: ShopInfo,

@@ -35,7 +35,7 @@ fn yes() -> bool {
 }
 
 /// How long an order may stay in a status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, Deserialize)]
 pub struct StatusTiming {
     /// Working-hours seconds before the order is overdue.
     pub time_limit: Option<i64>,
@@ -44,7 +44,7 @@ pub struct StatusTiming {
 }
 
 /// The statuses of the shop.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
 pub struct StatusConfig {
     /// Enabled statuses and allowed transitions.
     pub path: StatusPath,

@@ -2,7 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use std::cell::OnceCell;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{parse_toml, ConfigFiles, Report};
@@ -15,7 +18,7 @@ use crate::message::Language;
 pub const TEMPLATE_ROOTS: &[&str] = &["order", "customer", "shop", "event", "task"];
 
 /// What a template is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TemplateKind {
     /// An SMS: `text` only.
@@ -47,7 +50,7 @@ struct TemplateFile {
 }
 
 /// A parsed message template.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageTemplate {
     /// The file name without `.toml`.
     pub name: String,
@@ -64,15 +67,66 @@ pub struct MessageTemplate {
 }
 
 /// All templates, by language and name.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Read back from the compiled configuration, each template stays undecoded until a request
+/// asks for it: a request renders one or two of the shop's fifty-odd templates.
+#[derive(Debug, Clone, Default)]
 pub struct Templates {
-    by_key: BTreeMap<(&'static str, String), MessageTemplate>,
+    by_key: BTreeMap<(&'static str, String), Slot>,
 }
+
+/// A template, decoded or still as compiled.
+#[derive(Debug, Clone)]
+enum Slot {
+    Ready(MessageTemplate),
+    Compiled {
+        /// The compiled configuration's body, shared by every template.
+        body: Arc<str>,
+        /// This template's byte range in it.
+        at: [usize; 2],
+        decoded: OnceCell<Option<MessageTemplate>>,
+    },
+}
+
+impl Slot {
+    /// The template; `None` when its compiled form does not decode (a damaged file).
+    fn get(&self) -> Option<&MessageTemplate> {
+        match self {
+            Slot::Ready(template) => Some(template),
+            Slot::Compiled { body, at, decoded } => decoded
+                .get_or_init(|| {
+                    body.get(at[0]..at[1])
+                        .and_then(|json| serde_json::from_str::<MessageTemplate>(json).ok())
+                        .filter(MessageTemplate::is_well_formed)
+                })
+                .as_ref(),
+        }
+    }
+}
+
+impl MessageTemplate {
+    /// True when every part's pieces point inside its text.
+    fn is_well_formed(&self) -> bool {
+        self.text.is_well_formed()
+            && self.subject.as_ref().is_none_or(Template::is_well_formed)
+            && self.html.as_ref().is_none_or(Template::is_well_formed)
+    }
+}
+
+impl PartialEq for Templates {
+    fn eq(&self, other: &Templates) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Templates {}
 
 impl Templates {
     /// The template in exactly this language.
     pub fn get(&self, name: &str, lang: Language) -> Option<&MessageTemplate> {
-        self.by_key.get(&(lang.as_str(), name.to_owned()))
+        self.by_key
+            .get(&(lang.as_str(), name.to_owned()))
+            .and_then(Slot::get)
     }
 
     /// The template in `preferred`, else in `fallback`.
@@ -101,9 +155,65 @@ impl Templates {
         self.by_key.is_empty()
     }
 
-    /// All templates.
+    /// All templates (decoding every one that is still compiled; a damaged one is skipped).
     pub fn iter(&self) -> impl Iterator<Item = &MessageTemplate> {
-        self.by_key.values()
+        self.by_key.values().filter_map(Slot::get)
+    }
+
+    /// True when every template decodes and is well formed.
+    pub fn all_decode(&self) -> bool {
+        self.by_key.values().all(|slot| slot.get().is_some())
+    }
+
+    fn insert(&mut self, template: MessageTemplate) {
+        self.by_key.insert(
+            (template.language.as_str(), template.name.clone()),
+            Slot::Ready(template),
+        );
+    }
+}
+
+/// Where one template's JSON lies in the body of the compiled configuration.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct Entry {
+    language: Language,
+    name: String,
+    /// Byte range in the body.
+    at: [usize; 2],
+}
+
+impl Templates {
+    /// Every template as JSON, one after another, and where each lies.
+    pub(super) fn to_compiled(&self) -> (Vec<Entry>, String) {
+        let mut body = String::new();
+        let mut entries = Vec::with_capacity(self.len());
+        for template in self.iter() {
+            let start = body.len();
+            body.push_str(&serde_json::to_string(template).unwrap_or_default());
+            entries.push(Entry {
+                language: template.language,
+                name: template.name.clone(),
+                at: [start, body.len()],
+            });
+        }
+        (entries, body)
+    }
+
+    /// Templates left undecoded in `body` until asked for.
+    pub(super) fn from_compiled(entries: Vec<Entry>, body: Arc<str>) -> Templates {
+        Templates {
+            by_key: entries
+                .into_iter()
+                .map(|entry| {
+                    let slot = Slot::Compiled {
+                        body: Arc::clone(&body),
+                        at: entry.at,
+                        decoded: OnceCell::new(),
+                    };
+                    ((entry.language.as_str(), entry.name), slot)
+                })
+                .collect(),
+        }
     }
 }
 
@@ -252,9 +362,7 @@ fn add(
     if report.wants_warnings {
         warn_about(&template, file, report);
     }
-    templates
-        .by_key
-        .insert((language.as_str(), name.to_owned()), template);
+    templates.insert(template);
 }
 
 fn warn_about(t: &MessageTemplate, file: &str, report: &mut Report) {

@@ -26,7 +26,7 @@ pub struct TemplateError {
 }
 
 /// A formatting filter after `|`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Filter {
     /// Minor units to money in `order.currency` and the message language.
     Money,
@@ -44,29 +44,50 @@ type Span = std::ops::Range<usize>;
 /// One piece of a parsed template. Text, paths and names are ranges of the source rather
 /// than strings of their own, which saves allocations: components parse every template on
 /// every request.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum Node {
     /// Literal text.
-    Text(Span),
+    Text(#[serde(with = "span")] Span),
     /// `{{ path | filter }}`; the path is dotted (`order.id`).
-    Value { path: Span, filters: Vec<Filter> },
+    Value {
+        #[serde(with = "span")]
+        path: Span,
+        filters: Vec<Filter>,
+    },
     /// `{% if [not] path %}`.
     If {
         negate: bool,
+        #[serde(with = "span")]
         path: Span,
         then: Vec<Node>,
         otherwise: Vec<Node>,
     },
     /// `{% for var in path %}`.
     For {
+        #[serde(with = "span")]
         var: Span,
+        #[serde(with = "span")]
         path: Span,
         body: Vec<Node>,
     },
 }
 
+/// A span kept as `[start, end]` in the compiled configuration.
+mod span {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(span: &super::Span, out: S) -> Result<S::Ok, S::Error> {
+        out.collect_seq([span.start, span.end])
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(input: D) -> Result<super::Span, D::Error> {
+        let [start, end] = <[usize; 2]>::deserialize(input)?;
+        Ok(start..end)
+    }
+}
+
 /// A parsed template.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Template {
     source: String,
     nodes: Vec<Node>,
@@ -99,6 +120,11 @@ impl Template {
                 format!("{{% {tag} %}} without an opening tag"),
             )),
         }
+    }
+
+    /// The text it was parsed from.
+    pub fn source(&self) -> &str {
+        &self.source
     }
 
     /// The first segments of every path used, loop variables excluded: `order`, `customer`, …
@@ -145,6 +171,32 @@ impl Template {
                 }
             }
         }
+    }
+}
+
+impl Template {
+    /// True when every piece points inside the source at character boundaries: a compiled
+    /// configuration read back is checked with it, so a damaged file cannot make rendering fail.
+    pub fn is_well_formed(&self) -> bool {
+        fn ok(source: &str, span: &Span) -> bool {
+            span.start <= span.end && source.get(span.clone()).is_some()
+        }
+        fn all(source: &str, nodes: &[Node]) -> bool {
+            nodes.iter().all(|node| match node {
+                Node::Text(span) => ok(source, span),
+                Node::Value { path, .. } => ok(source, path),
+                Node::If {
+                    path,
+                    then,
+                    otherwise,
+                    ..
+                } => ok(source, path) && all(source, then) && all(source, otherwise),
+                Node::For { var, path, body } => {
+                    ok(source, var) && ok(source, path) && all(source, body)
+                }
+            })
+        }
+        all(&self.source, &self.nodes)
     }
 }
 

@@ -84,7 +84,7 @@ pub fn parse_duration(text: &str) -> Result<i64, TimeError> {
 
 /// A time zone with the name it was configured with: any IANA zone (with its current
 /// daylight-saving rule) or a fixed offset `UTC±HH:MM`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TimeZone {
     name: String,
     rule: Rule,
@@ -195,7 +195,9 @@ impl Default for TimeZone {
 }
 
 /// A time of day in minutes after midnight, 0..=1440 (`24:00` closes a day at midnight).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct TimeOfDay(pub u16);
 
 impl TimeOfDay {
@@ -228,7 +230,7 @@ impl fmt::Display for TimeOfDay {
 }
 
 /// One opening interval of a day, start before end.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Opening {
     /// When the shop opens.
     pub open: TimeOfDay,
@@ -252,7 +254,7 @@ impl Opening {
 
 /// Opening hours per weekday; `None` is a closed day. All days closed counts as "always
 /// open", so that time limits still run out in a shop that has not set its hours.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct WorkingHours {
     /// Monday first.
     pub days: [Option<Opening>; 7],
@@ -336,7 +338,7 @@ pub fn working_time_between(from: i64, to: i64, hours: &WorkingHours, tz: &TimeZ
 
 /// The nightly window when customers get no SMS, in their local time; it may wrap midnight
 /// (`21:00`–`09:00`). Equal start and end means no quiet hours.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct QuietHours {
     /// When the window starts.
     pub start: TimeOfDay,

@@ -12,7 +12,7 @@
 use super::{days_from_civil, Weekday, DAY};
 
 /// A parsed rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Rule {
     /// Standard time, seconds east of UTC.
     std: i64,
@@ -20,7 +20,7 @@ pub struct Rule {
     dst: Option<Dst>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Dst {
     offset: i64,
     start: Change,
@@ -28,13 +28,13 @@ struct Dst {
 }
 
 /// The day and local time of a yearly change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Change {
     day: Day,
     time: i64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum Day {
     /// `Jn`: day 1–365, February 29 never counted.
     Julian(i64),

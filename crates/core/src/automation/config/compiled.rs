@@ -1,0 +1,218 @@
+//! The compiled configuration: one file that `orderpath-check --compile` writes at
+//! `spin build` and the components read on every request.
+//!
+//! The files are parsed, the templates compiled and the triggers validated once, by the
+//! build; a component only decodes the result, so no TOML parser, template compiler or
+//! validator runs per request. The file is one line of JSON (the checked [`Config`] with an
+//! index of the templates) followed by the templates' JSON, each decoded only when a request
+//! renders it: most requests render one or two of the fifty-odd templates, and decoding
+//! costs in proportion to the bytes read. A configuration with problems is compiled too, as
+//! its list of problems: the build fails, and a component deployed anyway answers 503 with
+//! them instead of running on something half-checked.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::templates::{Entry, Templates};
+use super::{check, CheckReport, Config, ConfigError, ConfigFiles, ConfigProblem};
+
+/// The file name of the compiled configuration.
+pub const COMPILED_FILE: &str = "compiled.json";
+
+/// The layout of the compiled file. Bumped whenever [`Config`] changes shape, so a component
+/// never reads a file compiled for another layout.
+pub const FORMAT: u32 = 1;
+
+/// The first line.
+#[derive(Serialize, Deserialize)]
+struct Header {
+    /// [`FORMAT`] when written.
+    format: u32,
+    /// The version of the code that compiled it.
+    version: String,
+    /// The configuration without its templates, when it has no problems.
+    config: Option<Config>,
+    /// Where each template lies after the first line.
+    templates: Vec<Entry>,
+    /// Why it cannot be used.
+    problems: Vec<ConfigProblem>,
+}
+
+/// Checks the files and compiles them: the report (problems and warnings, as `check` gives
+/// them) and the bytes to write, which hold either the configuration or its problems.
+pub fn compile(files: &ConfigFiles) -> (CheckReport, Vec<u8>) {
+    let report = check(files);
+    let config = report
+        .config
+        .as_ref()
+        .filter(|_| report.problems.is_empty());
+    let (templates, body) = config
+        .map(|c| c.templates.to_compiled())
+        .unwrap_or_default();
+    let header = Header {
+        format: FORMAT,
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        config: config.cloned(),
+        templates,
+        problems: report.problems.clone(),
+    };
+    // JSON escapes newlines inside strings, so the header is exactly one line.
+    let mut bytes = serde_json::to_vec(&header).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes.extend_from_slice(body.as_bytes());
+    (report, bytes)
+}
+
+/// Why a compiled configuration cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// The configuration it was compiled from has problems.
+    #[error(transparent)]
+    Invalid(#[from] ConfigError),
+    /// The file is not a compiled configuration this code can read.
+    #[error("the compiled configuration cannot be read ({0}); run `spin build` again")]
+    Unreadable(String),
+}
+
+/// Reads a compiled configuration back.
+pub fn decode(bytes: &[u8]) -> Result<Config, DecodeError> {
+    let unreadable = |why: String| DecodeError::Unreadable(why);
+    let split = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .ok_or_else(|| unreadable("no header line".into()))?;
+    let (first, body) = (&bytes[..split], &bytes[split + 1..]);
+    let header: Header = serde_json::from_slice(first).map_err(|e| {
+        // The layout number is read on its own when the whole does not decode, to say why.
+        #[derive(Deserialize)]
+        struct Format {
+            format: u32,
+        }
+        match serde_json::from_slice::<Format>(first) {
+            Ok(other) if other.format != FORMAT => unreadable(format!(
+                "compiled in format {}, this build reads format {FORMAT}",
+                other.format
+            )),
+            _ => unreadable(e.to_string()),
+        }
+    })?;
+    if header.format != FORMAT {
+        return Err(unreadable(format!(
+            "compiled in format {}, this build reads format {FORMAT}",
+            header.format
+        )));
+    }
+    if !header.problems.is_empty() {
+        return Err(ConfigError::Invalid(header.problems).into());
+    }
+    let mut config = header
+        .config
+        .ok_or_else(|| unreadable("it holds neither a configuration nor problems".into()))?;
+    let body = std::str::from_utf8(body).map_err(|_| unreadable("not UTF-8".into()))?;
+    // Templates are decoded when first used, and checked then; inline ones now.
+    config.templates = Templates::from_compiled(header.templates, Arc::from(body));
+    let well_formed = config.triggers.iter().all(|trigger| {
+        trigger.actions.iter().all(|action| match action {
+            super::Action::Task { title, .. } => {
+                title.parsed.as_ref().is_ok_and(|t| t.is_well_formed())
+            }
+            _ => true,
+        })
+    });
+    if !well_formed {
+        return Err(unreadable("a task title points outside its text".into()));
+    }
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped() -> ConfigFiles {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
+        let mut files = ConfigFiles::new("config");
+        fn walk(root: &std::path::Path, dir: &std::path::Path, files: &mut ConfigFiles) {
+            for entry in std::fs::read_dir(dir).expect("dir") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    walk(root, &path, files);
+                } else {
+                    let rel = path.strip_prefix(root).expect("prefix");
+                    let text = std::fs::read_to_string(&path).expect("read");
+                    files.insert(&rel.to_string_lossy(), text);
+                }
+            }
+        }
+        walk(&root, &root, &mut files);
+        files
+    }
+
+    #[test]
+    fn the_shipped_configuration_reads_back_as_loaded() {
+        let files = shipped();
+        let (report, bytes) = compile(&files);
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        let decoded = decode(&bytes).expect("decodes");
+        let loaded = Config::load(&files).expect("loads");
+        // Every part compares equal except the triggers, whose inline templates compare by
+        // their parse result.
+        assert_eq!(decoded.shop, loaded.shop);
+        assert_eq!(decoded.statuses, loaded.statuses);
+        assert_eq!(decoded.templates, loaded.templates);
+        assert_eq!(
+            format!("{:?}", decoded.triggers),
+            format!("{:?}", loaded.triggers)
+        );
+    }
+
+    #[test]
+    fn a_configuration_with_problems_compiles_to_its_problems() {
+        let mut files = shipped();
+        files.insert(
+            "triggers.toml",
+            "[[trigger]]\nid = \"x\"\non = \"no.such_event\"\n",
+        );
+        let (report, bytes) = compile(&files);
+        assert!(!report.problems.is_empty());
+        match decode(&bytes) {
+            Err(DecodeError::Invalid(ConfigError::Invalid(problems))) => {
+                assert_eq!(problems, report.problems)
+            }
+            other => panic!("expected the problems, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn another_format_or_a_damaged_file_is_refused() {
+        let (_, bytes) = compile(&shipped());
+        let text = String::from_utf8(bytes).expect("utf-8");
+        let other = text.replacen(&format!("\"format\":{FORMAT}"), "\"format\":999", 1);
+        let error = decode(other.as_bytes()).expect_err("other format");
+        assert!(error.to_string().contains("format 999"), "{error}");
+        let header = text.find('\n').expect("the header line");
+        let cut = format!("{}\n{}", &text[..header / 2], &text[header + 1..]);
+        assert!(matches!(
+            decode(cut.as_bytes()),
+            Err(DecodeError::Unreadable(_))
+        ));
+        assert!(matches!(decode(b"{}"), Err(DecodeError::Unreadable(_))));
+        assert!(matches!(decode(b"{}\n"), Err(DecodeError::Unreadable(_))));
+    }
+
+    #[test]
+    fn a_template_pointing_outside_its_text_is_treated_as_missing() {
+        let (_, bytes) = compile(&shipped());
+        let text = String::from_utf8(bytes).expect("utf-8");
+        // The last template's last text piece: the others keep their places.
+        let start = text.rfind("{\"Text\":[").expect("a text piece") + "{\"Text\":[".len();
+        let end = start + text[start..].find(']').expect("its end");
+        let damaged = format!("{}0,999999{}", &text[..start], &text[end..]);
+        let config = decode(damaged.as_bytes()).expect("templates are decoded when used");
+        assert!(!config.templates.all_decode());
+        assert_eq!(config.templates.iter().count(), config.templates.len() - 1);
+        let intact = decode(text.as_bytes()).expect("decodes");
+        assert!(intact.templates.all_decode());
+    }
+}

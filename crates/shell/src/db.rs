@@ -3,8 +3,16 @@
 //! Spin opens a new connection per `open` and leaves the journal mode alone, so every request
 //! sets its own connection up: `synchronous` per connection (the WAL switch itself persists in
 //! the file and is done by the migrations). Writes of one request go in one explicit
-//! `BEGIN IMMEDIATE` transaction: the write lock is taken up front, so concurrent requests queue
-//! on SQLite's busy handler instead of failing on a lock upgrade halfway through.
+//! `BEGIN IMMEDIATE` transaction: the write lock is taken up front, so concurrent requests
+//! queue for it instead of failing on a lock upgrade halfway through.
+//!
+//! How they queue is ours to decide. The host's connection waits in SQLite's busy handler,
+//! which sleeps 1, 2, 5, 10 … 100 ms between tries: a writer that loses a few rounds sleeps
+//! long after the lock is free, which is the long tail under concurrent webhooks. So each
+//! connection turns that handler off (`busy_timeout = 0`) and a busy statement is retried here
+//! after a short, jittered pause (0.25–2 ms), for at most [`BUSY_DEADLINE`]. The pause is a
+//! WASI clock wait, so the host thread is free meanwhile. A backend that refuses the pragma
+//! (libSQL) keeps its own waiting, which is also correct.
 
 use spin_sdk::sqlite::{Connection, Error as SqliteError, QueryResult, RowResult, Value};
 
@@ -55,9 +63,15 @@ pub enum Synchronous {
     Normal,
 }
 
+/// How long a statement keeps trying while another writer holds the lock (the host's own
+/// busy timeout was 5 s too).
+pub const BUSY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// One connection to the default database, set up for this app.
 pub struct Db {
     conn: Connection,
+    /// The connection's current `synchronous` setting.
+    synchronous: std::cell::Cell<Synchronous>,
     /// A random token naming the request that opened this connection: outbox messages it
     /// queues are born claimed under it (see `outbox::enqueue`).
     holder: String,
@@ -69,15 +83,31 @@ impl Db {
         let conn = Connection::open_default().map_err(DbError::Open)?;
         let db = Db {
             conn,
+            synchronous: std::cell::Cell::new(Synchronous::Full),
             holder: crate::outbox::claim_token(),
         };
+        // The busy wait is ours (see the module): a backend that refuses this keeps its own.
+        let _ = db.conn.execute("PRAGMA busy_timeout = 0", &[]);
         // FULL is SQLite's default, so only NORMAL costs a statement. libSQL and other remote
         // backends may refuse the pragma; that only costs speed.
-        if synchronous == Synchronous::Normal {
-            let _ = db.conn.execute("PRAGMA synchronous = NORMAL", &[]);
-        }
+        db.set_synchronous(synchronous);
         crate::migrate::ensure_schema(&db)?;
         Ok(db)
+    }
+
+    /// From here on, commits of this connection need not survive a power loss
+    /// (`synchronous = NORMAL`; a crash of the app loses nothing in WAL mode). For what a
+    /// request writes after its answer is durable — a send's outcome, whose loss only means
+    /// the message is sent again once its lease runs out — this saves a disk flush.
+    pub fn relax_durability(&self) {
+        self.set_synchronous(Synchronous::Normal);
+    }
+
+    fn set_synchronous(&self, synchronous: Synchronous) {
+        if synchronous == Synchronous::Normal && self.synchronous.get() == Synchronous::Full {
+            let _ = self.conn.execute("PRAGMA synchronous = NORMAL", &[]);
+            self.synchronous.set(Synchronous::Normal);
+        }
     }
 
     /// The token this connection's request holds the messages it queued under.
@@ -85,9 +115,22 @@ impl Db {
         &self.holder
     }
 
-    /// Runs one statement.
+    /// Runs one statement; while another writer holds the lock it is tried again after a
+    /// short pause, up to [`BUSY_DEADLINE`].
     pub fn execute(&self, sql: &str, params: &[Value]) -> Result<QueryResult, DbError> {
-        Ok(self.conn.execute(sql, params)?)
+        let mut waited = std::time::Duration::ZERO;
+        let mut round = 0;
+        loop {
+            match self.conn.execute(sql, params).map_err(DbError::from) {
+                Err(DbError::Busy) if waited < BUSY_DEADLINE => {
+                    let pause = busy_pause(round);
+                    pause_for(pause);
+                    waited += pause;
+                    round += 1;
+                }
+                result => return result,
+            }
+        }
     }
 
     /// Runs a statement expected to return at most one row.
@@ -116,6 +159,25 @@ impl Db {
             }
         }
     }
+}
+
+/// The pause before busy try `round`: 0.25 ms doubling to 2 ms, with jitter so that waiting
+/// writers do not retry in step.
+fn busy_pause(round: u32) -> std::time::Duration {
+    let ceiling_us = (250u64 << round.min(3)).min(2_000);
+    let jitter = crate::outbox::random_u64() % (ceiling_us / 2 + 1);
+    std::time::Duration::from_micros(ceiling_us / 2 + jitter)
+}
+
+/// Waits on WASI's monotonic clock (the host thread is free meanwhile).
+fn pause_for(pause: std::time::Duration) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let nanos = u64::try_from(pause.as_nanos()).unwrap_or(u64::MAX);
+        wasi::clocks::monotonic_clock::subscribe_duration(nanos).block();
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    std::thread::sleep(pause);
 }
 
 /// A text parameter.

@@ -16,3 +16,4 @@ mod support;
 mod thank_you_email;
 mod time_zones;
 mod webhook_auth;
+mod write_lock;

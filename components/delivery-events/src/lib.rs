@@ -45,6 +45,25 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
         }
     }
     .map_err(ApiError::from)?;
+    let db = Db::open(config::synchronous()?)?;
+    let source = format!("delivery:{carrier}");
+    let repeat = inbound::duplicate_ack();
+    // A notice already applied is answered before anything else: no call to CDEK's API, no
+    // configuration read.
+    let applied_key = match &kind {
+        DeliveryKind::Status(notice) => &notice.key,
+        DeliveryKind::Ignored { key, .. } => key,
+    };
+    let seen = Notification {
+        source: &source,
+        key: applied_key,
+        content: &inbound.body,
+        now,
+        exact_key: carrier == "generic",
+    };
+    if let Some(handled) = inbound::seen_before(&db, &seen, repeat.clone())? {
+        return Ok(handled);
+    }
     // A CDEK push that would complete or cancel an order is checked with CDEK's API first
     // (before the write lock). One not confirmed is kept under its own key, so the poll can
     // still apply the same status under the webhook's key.
@@ -54,8 +73,6 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
     }
     .filter(|confirmation| !confirmation.confirmed());
     let automation = automation::load_config()?;
-    let db = Db::open(config::synchronous()?)?;
-    let source = format!("delivery:{carrier}");
     let key = match (&kind, &confirmation) {
         (DeliveryKind::Status(notice), None) => notice.key.clone(),
         (DeliveryKind::Status(notice), Some(_)) => format!("{}:unconfirmed", notice.key),
@@ -69,7 +86,6 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
         now,
         exact_key: carrier == "generic",
     };
-    let repeat = inbound::duplicate_ack();
     inbound::once(db, &notification, repeat, |db| match &kind {
         DeliveryKind::Ignored { what, .. } => Ok((
             Answer::json(200, &json!({ "received": true, "ignored": what })),

@@ -21,8 +21,10 @@ use orderpath_core::automation::config::Config;
 use orderpath_core::carrier::confirm::{self, Verdict};
 use orderpath_core::carrier::{cdek, progress, CarrierError, DeliveryNotice};
 use serde_json::{json, Value};
+use std::cell::RefCell;
 
 use crate::automation::{Effects, Run};
+use crate::cache::Cache;
 use crate::channels;
 use crate::clock::Timestamp;
 use crate::config;
@@ -83,44 +85,31 @@ pub fn poll_cdek(
     now: Timestamp,
     queued: &mut Effects,
 ) -> Result<Value, ApiError> {
-    let client_id = config::var("cdek_client_id")?;
-    let client_secret = config::secret("cdek_client_secret")?;
-    if client_id.trim().is_empty() || client_secret.expose().trim().is_empty() {
+    let Some(api) = Api::from_variables()? else {
         return Ok(json!("off"));
-    }
+    };
     let due = due_parcels(db, automation, now)?;
     let mut summary = Summary::default();
     if due.is_empty() {
         return Ok(summary.to_json());
     }
-    let api = Api {
-        base: config::base_url("cdek_api_url")?,
-        timeout: channels::provider_timeout()?,
-    };
-    let mut token: Option<String> = None;
     for (parcel, next_at) in due {
         if !claim(db, &parcel, &next_at, now)? {
             summary.taken_by_others += 1;
             continue;
         }
-        if token.is_none() {
-            match api.token(client_id.trim(), client_secret.expose().trim()) {
-                Ok(fresh) => token = Some(fresh),
-                Err(error) => {
-                    // Without a token nothing else can be asked this tick.
-                    failed(db, &parcel, &error)?;
-                    summary.failed += 1;
-                    eprintln!("cdek poll: {error}");
-                    break;
-                }
-            }
-        }
-        let token = token.as_deref().unwrap_or_default();
-        let answer = match api.order(token, &parcel) {
+        let answer = match api.order(&parcel, now) {
             Ok(body) => cdek::read_order(&body)
                 .map(|notice| (notice, body))
                 .map_err(|error| format!("CDEK's answer for {parcel}: {error}")),
-            Err(error) => Err(error),
+            Err(CallError::Token(error)) => {
+                // Without a token nothing else can be asked this tick.
+                failed(db, &parcel, &error)?;
+                summary.failed += 1;
+                eprintln!("cdek poll: {error}");
+                break;
+            }
+            Err(CallError::Order(error)) => Err(error),
         };
         match answer {
             Ok((Some(notice), body)) => {
@@ -194,18 +183,12 @@ pub fn confirm_cdek(notice: &DeliveryNotice) -> Result<Option<Confirmation>, Api
     let Some(parcel) = notice.carrier_order_id.as_deref() else {
         return Ok(None);
     };
-    let client_id = config::var("cdek_client_id")?;
-    let client_secret = config::secret("cdek_client_secret")?;
-    if client_id.trim().is_empty() || client_secret.expose().is_empty() {
+    let Some(api) = Api::from_variables()? else {
         return Ok(None);
-    }
-    let api = Api {
-        base: config::base_url("cdek_api_url")?,
-        timeout: channels::provider_timeout()?,
     };
     let answer = api
-        .token(client_id.trim(), client_secret.expose())
-        .and_then(|token| api.order(&token, parcel))
+        .order(parcel, Timestamp::now())
+        .map_err(CallError::into_message)
         .and_then(|body| {
             cdek::read_order(&body).map_err(|error| format!("CDEK's answer for {parcel}: {error}"))
         });
@@ -325,36 +308,142 @@ fn later(now: Timestamp, secs: i64) -> String {
     now.plus_secs(secs).to_rfc3339()
 }
 
-/// CDEK's API at `cdek_api_url`.
+/// CDEK's API at `cdek_api_url`, with the account's credentials.
 struct Api {
     base: String,
     timeout: std::time::Duration,
+    client_id: String,
+    client_secret: config::Secret,
+    /// Where the token is kept between requests (see [`crate::cache`]).
+    cache: Cache,
+    cache_key: String,
+    /// The token this request uses, once it has one.
+    token: RefCell<Option<String>>,
 }
 
+/// Why CDEK's API could not answer.
+enum CallError {
+    /// No token could be had: nothing can be asked.
+    Token(String),
+    /// The order could not be read.
+    Order(String),
+}
+
+impl CallError {
+    fn into_message(self) -> String {
+        match self {
+            CallError::Token(message) | CallError::Order(message) => message,
+        }
+    }
+}
+
+/// A token kept in the key-value store.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct KeptToken {
+    token: String,
+    /// Unix seconds after which it is not used.
+    use_until: i64,
+}
+
+/// A kept token is used until this long before CDEK said it expires.
+const TOKEN_MARGIN_SECS: i64 = 120;
+
 impl Api {
-    /// A token for the client credentials (`POST /v2/oauth/token`).
-    fn token(&self, client_id: &str, client_secret: &str) -> Result<String, String> {
-        let body = form_urlencoded::Serializer::new(String::new())
-            .append_pair("grant_type", "client_credentials")
-            .append_pair("client_id", client_id)
-            .append_pair("client_secret", client_secret)
-            .finish();
-        let response = self.send(HttpRequest {
-            method: "POST",
-            url: format!("{}/v2/oauth/token", self.base),
-            headers: vec![(
-                "content-type".to_owned(),
-                "application/x-www-form-urlencoded".to_owned(),
-            )],
-            body: body.into_bytes(),
-            timeout: self.timeout,
-        })?;
-        cdek::read_token(&response.body)
-            .map_err(|error: CarrierError| format!("CDEK's token answer: {error}"))
+    /// The API, when `cdek_client_id` and `cdek_client_secret` are both set.
+    fn from_variables() -> Result<Option<Api>, ApiError> {
+        let client_id = config::var("cdek_client_id")?.trim().to_owned();
+        let client_secret = config::secret("cdek_client_secret")?;
+        if client_id.is_empty() || client_secret.expose().is_empty() {
+            return Ok(None);
+        }
+        let base = config::base_url("cdek_api_url")?;
+        let cache_key =
+            crate::cache::key("cdek-token", &[&base, &client_id, client_secret.expose()]);
+        Ok(Some(Api {
+            base,
+            timeout: channels::provider_timeout()?,
+            client_id,
+            client_secret,
+            cache: Cache::open(),
+            cache_key,
+            token: RefCell::new(None),
+        }))
     }
 
-    /// `GET /v2/orders/{uuid}`'s body.
-    fn order(&self, token: &str, parcel: &str) -> Result<Vec<u8>, String> {
+    /// `GET /v2/orders/{uuid}`'s body, with the token this request already has, else the one
+    /// kept from an earlier request, else a new one. A kept token CDEK refuses (401) is
+    /// forgotten and the order asked for once more with a new one.
+    fn order(&self, parcel: &str, now: Timestamp) -> Result<Vec<u8>, CallError> {
+        let (token, kept) = self.token(now)?;
+        match self.order_with(&token, parcel) {
+            Err((Some(401), _)) if kept => {
+                self.cache.delete(&self.cache_key);
+                *self.token.borrow_mut() = None;
+                let (fresh, _) = self.token(now)?;
+                self.order_with(&fresh, parcel)
+                    .map_err(|(_, message)| CallError::Order(message))
+            }
+            result => result.map_err(|(_, message)| CallError::Order(message)),
+        }
+    }
+
+    /// A token, and whether it was kept from an earlier request.
+    fn token(&self, now: Timestamp) -> Result<(String, bool), CallError> {
+        if let Some(token) = self.token.borrow().clone() {
+            return Ok((token, false));
+        }
+        let kept = self
+            .cache
+            .get(&self.cache_key)
+            .and_then(|bytes| serde_json::from_slice::<KeptToken>(&bytes).ok())
+            .filter(|kept| kept.use_until > now.unix());
+        let (token, was_kept) = match kept {
+            Some(kept) => (kept.token, true),
+            None => {
+                let (token, lifetime) = self.new_token().map_err(CallError::Token)?;
+                if let Some(secs) = lifetime.filter(|secs| *secs > TOKEN_MARGIN_SECS) {
+                    let kept = KeptToken {
+                        token: token.clone(),
+                        use_until: now.unix() + secs - TOKEN_MARGIN_SECS,
+                    };
+                    if let Ok(bytes) = serde_json::to_vec(&kept) {
+                        self.cache.set(&self.cache_key, &bytes);
+                    }
+                }
+                (token, false)
+            }
+        };
+        *self.token.borrow_mut() = Some(token.clone());
+        Ok((token, was_kept))
+    }
+
+    /// A new token for the client credentials (`POST /v2/oauth/token`), and how long it
+    /// lives when CDEK says so.
+    fn new_token(&self) -> Result<(String, Option<i64>), String> {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .append_pair("grant_type", "client_credentials")
+            .append_pair("client_id", &self.client_id)
+            .append_pair("client_secret", self.client_secret.expose())
+            .finish();
+        let response = self
+            .send(HttpRequest {
+                method: "POST",
+                url: format!("{}/v2/oauth/token", self.base),
+                headers: vec![(
+                    "content-type".to_owned(),
+                    "application/x-www-form-urlencoded".to_owned(),
+                )],
+                body: body.into_bytes(),
+                timeout: self.timeout,
+            })
+            .map_err(|(_, message)| message)?;
+        let token = cdek::read_token(&response.body)
+            .map_err(|error: CarrierError| format!("CDEK's token answer: {error}"))?;
+        Ok((token, cdek::read_token_lifetime(&response.body)))
+    }
+
+    /// `GET /v2/orders/{uuid}`'s body with `token`.
+    fn order_with(&self, token: &str, parcel: &str) -> Result<Vec<u8>, (Option<u16>, String)> {
         let uuid: String = form_urlencoded::byte_serialize(parcel.as_bytes()).collect();
         let response = self.send(HttpRequest {
             method: "GET",
@@ -369,12 +458,16 @@ impl Api {
         Ok(response.body)
     }
 
-    /// Sends; anything but a 2xx is an error naming the status.
-    fn send(&self, request: HttpRequest) -> Result<HttpResponse, String> {
+    /// Sends; anything but a 2xx is an error naming the status (and giving it).
+    fn send(&self, request: HttpRequest) -> Result<HttpResponse, (Option<u16>, String)> {
         let path = request.url[self.base.len()..].to_owned();
-        let response = outbound::send(&request).map_err(|error| format!("CDEK {path}: {error}"))?;
+        let response =
+            outbound::send(&request).map_err(|error| (None, format!("CDEK {path}: {error}")))?;
         if !(200..300).contains(&response.status) {
-            return Err(format!("CDEK {path}: HTTP {}", response.status));
+            return Err((
+                Some(response.status),
+                format!("CDEK {path}: HTTP {}", response.status),
+            ));
         }
         Ok(response)
     }

@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod automation;
+pub mod cache;
 pub mod calls;
 pub mod carrier_polls;
 pub mod channels;

@@ -215,6 +215,17 @@ pub fn read_token(body: &[u8]) -> Result<String, CarrierError> {
     Ok(token.to_owned())
 }
 
+/// How long an OAuth answer's token lives (`expires_in`, seconds): `None` when the answer
+/// does not say so plainly (a positive whole number up to a day), and the token is then
+/// used once and not kept.
+pub fn read_token_lifetime(body: &[u8]) -> Option<i64> {
+    let value = json::parse(body).ok()?;
+    value
+        .get("expires_in")?
+        .as_i64()
+        .filter(|secs| (1..=86_400).contains(secs))
+}
+
 /// The notice the newest status of an order (`GET /v2/orders/{uuid}`) stands for; `None` when
 /// CDEK lists no status yet. Statuses are compared by time, whatever order CDEK lists them in.
 pub fn read_order(body: &[u8]) -> Result<Option<DeliveryNotice>, CarrierError> {

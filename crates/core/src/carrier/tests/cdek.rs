@@ -549,3 +549,27 @@ fn an_oauth_answer_gives_its_access_token() {
     assert!(read_token(br#"{"error":"invalid_client"}"#).is_err());
     assert!(read_token(br#"{"access_token":"a b"}"#).is_err());
 }
+
+#[test]
+fn an_oauth_answer_says_how_long_its_token_lives_when_it_plainly_does() {
+    use crate::carrier::cdek::read_token_lifetime;
+
+    assert_eq!(
+        read_token_lifetime(fixture!("cdek/oauth-token.json")),
+        Some(3599)
+    );
+    assert_eq!(read_token_lifetime(br#"{"access_token":"t"}"#), None);
+    assert_eq!(
+        read_token_lifetime(br#"{"access_token":"t","expires_in":"3599"}"#),
+        None
+    );
+    assert_eq!(
+        read_token_lifetime(br#"{"access_token":"t","expires_in":0}"#),
+        None
+    );
+    assert_eq!(
+        read_token_lifetime(br#"{"access_token":"t","expires_in":864000}"#),
+        None
+    );
+    assert_eq!(read_token_lifetime(b"not json"), None);
+}

@@ -381,3 +381,144 @@ async fn the_tick_sends_waiting_messages_before_it_polls_cdek() {
     assert_eq!(tick["messages"]["sent"], 1, "{tick}");
     assert_ne!(tick["cdek_parcels_polled"], "off", "{tick}");
 }
+
+/// CDEK's OAuth token is kept in the key-value store (until two minutes before CDEK says it
+/// expires), so a confirmation shortly after a poll asks for the order only.
+#[tokio::test]
+async fn a_token_from_one_request_serves_the_next_from_the_key_value_store() {
+    let (app, cdek) = app_with_cdek_api().await;
+    cdek_handed_over(&app, None).await;
+    choose_pickup_point(&app).await;
+    let tick = app.tick_after(QUIET).await;
+    assert_eq!(tick["cdek_parcels_polled"]["new_statuses"], 1, "{tick}");
+    cdek.respond_on(
+        "GET",
+        &order_path(),
+        Responder::status(200).body(raw("cdek/order-delivered.json")),
+    );
+
+    let answer = cdek_fixture(&app, "delivered.json").await;
+
+    assert_eq!(answer["state"], "applied", "{answer}");
+    assert_eq!(completed_email(&app), 1);
+    let requests = cdek.requests();
+    let paths: Vec<&str> = requests.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["/v2/oauth/token", &order_path(), &order_path()],
+        "one token for the poll and the confirmation"
+    );
+    assert_eq!(
+        requests[2].header("authorization"),
+        Some(format!("Bearer {ACCESS_TOKEN}").as_str())
+    );
+    let kept = key_value_entries(&app);
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(
+        !kept[0].contains(CLIENT_SECRET) && !kept[0].contains(CLIENT_ID),
+        "the key names the account by digest: {kept:?}"
+    );
+}
+
+/// A kept token CDEK no longer takes (401) is dropped, and the order asked for once more
+/// with a new one.
+#[tokio::test]
+async fn a_kept_token_cdek_refuses_is_replaced_and_the_call_made_once_more() {
+    let (app, cdek) = app_with_cdek_api().await;
+    cdek_handed_over(&app, None).await;
+    choose_pickup_point(&app).await;
+    app.tick_after(QUIET).await;
+    // CDEK revoked the kept token; a new one is accepted.
+    cdek.respond_on(
+        "POST",
+        "/v2/oauth/token",
+        Responder::status(200).json(json!({ "access_token": "fresh-token", "expires_in": 3599 })),
+    );
+    let delivered = raw("cdek/order-delivered.json");
+    cdek.respond_on(
+        "GET",
+        &order_path(),
+        Responder::computed(move |request| {
+            if request.header("authorization") == Some("Bearer fresh-token") {
+                Responder::status(200).body(delivered.clone())
+            } else {
+                Responder::status(401).json(json!({ "errors": [{ "code": "invalid_token" }] }))
+            }
+        }),
+    );
+
+    let answer = cdek_fixture(&app, "delivered.json").await;
+
+    assert_eq!(answer["state"], "applied", "{answer}");
+    assert_eq!(completed_email(&app), 1);
+    let statuses: Vec<(String, Option<String>)> = cdek
+        .requests()
+        .iter()
+        .skip(2)
+        .map(|r| (r.path.clone(), r.header("authorization").map(str::to_owned)))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            (order_path(), Some(format!("Bearer {ACCESS_TOKEN}"))),
+            ("/v2/oauth/token".to_owned(), None),
+            (order_path(), Some("Bearer fresh-token".to_owned())),
+        ]
+    );
+}
+
+/// The key-value store holds nothing the app cannot do without: emptied between requests,
+/// the next one asks for a new token and everything else happens exactly once.
+#[tokio::test]
+async fn an_emptied_key_value_store_costs_one_token_call_and_nothing_else() {
+    let (app, cdek) = app_with_cdek_api().await;
+    cdek_handed_over(&app, None).await;
+    choose_pickup_point(&app).await;
+    app.tick_after(QUIET).await;
+    assert_eq!(key_value_entries(&app).len(), 1);
+    clear_key_value_store(&app);
+    cdek.respond_on(
+        "GET",
+        &order_path(),
+        Responder::status(200).body(raw("cdek/order-delivered.json")),
+    );
+
+    let answer = cdek_fixture(&app, "delivered.json").await;
+    let again = cdek_fixture(&app, "delivered.json").await;
+
+    assert_eq!(answer["state"], "applied", "{answer}");
+    assert_eq!(again["duplicate"], true, "{again}");
+    assert_eq!(completed_email(&app), 1);
+    assert_eq!(pickup_sms(&app), 1);
+    let paths: Vec<String> = cdek.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/v2/oauth/token".to_owned(),
+            order_path(),
+            "/v2/oauth/token".to_owned(),
+            order_path()
+        ]
+    );
+}
+
+/// The keys in the app's key-value store.
+fn key_value_entries(app: &TestApp) -> Vec<String> {
+    let conn = rusqlite::Connection::open(app.app.state_dir().join("sqlite_key_value.db"))
+        .expect("key-value store");
+    let mut statement = conn
+        .prepare("SELECT key FROM spin_key_value ORDER BY key")
+        .expect("prepare");
+    statement
+        .query_map([], |row| row.get::<_, String>(0))
+        .expect("query")
+        .map(|key| key.expect("key"))
+        .collect()
+}
+
+fn clear_key_value_store(app: &TestApp) {
+    let conn = rusqlite::Connection::open(app.app.state_dir().join("sqlite_key_value.db"))
+        .expect("key-value store");
+    conn.execute("DELETE FROM spin_key_value", [])
+        .expect("emptied");
+}

@@ -27,7 +27,8 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
     let inbound = http::read_request(request)?;
     let (pbx, rest) = route(&inbound)?;
     let now = Timestamp::now();
-    let automation = automation::load_config()?;
+    // Read only when needed: a redelivery is answered without it.
+    let mut loaded = None;
     let read = match pbx {
         "mango" => {
             inbound.require_method("POST")?;
@@ -37,8 +38,15 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
         }
         "zadarma" => {
             let secret = inbound::required_secret("zadarma_api_secret", "Zadarma events")?;
-            // `call_start` is the PBX account's local time.
-            let zone = config::time_zone_or("zadarma_time_zone", &automation.shop.time_zone)?;
+            // `call_start` is the PBX account's local time (the shop's, unless set).
+            let zone = match config::time_zone("zadarma_time_zone")? {
+                Some(zone) => zone,
+                None => loaded
+                    .insert(automation::load_config()?)
+                    .shop
+                    .time_zone
+                    .clone(),
+            };
             zadarma::read(
                 &inbound.provider_request(rest),
                 secret.expose(),
@@ -88,6 +96,13 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
         exact_key: pbx == "generic",
     };
     let repeat = inbound::duplicate_ack();
+    if let Some(handled) = inbound::seen_before(&db, &notification, repeat.clone())? {
+        return Ok(handled);
+    }
+    let automation = match loaded {
+        Some(config) => config,
+        None => automation::load_config()?,
+    };
     inbound::once(db, &notification, repeat, |db| {
         let event = match &event {
             Err((_, what)) => {

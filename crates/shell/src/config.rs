@@ -115,20 +115,21 @@ pub fn overlay_shop(
     Ok(())
 }
 
-/// A time zone variable (`zadarma_time_zone`): an IANA name or `UTC±HH:MM`; empty gives
-/// `default` (the shop's zone).
-pub fn time_zone_or(
+/// A time zone variable (`zadarma_time_zone`): an IANA name or `UTC±HH:MM`; `None` when it
+/// is empty (the caller then uses the shop's zone).
+pub fn time_zone(
     name: &'static str,
-    default: &orderpath_core::automation::time::TimeZone,
-) -> Result<orderpath_core::automation::time::TimeZone, ConfigError> {
+) -> Result<Option<orderpath_core::automation::time::TimeZone>, ConfigError> {
     let value = var(name)?;
     if value.trim().is_empty() {
-        return Ok(default.clone());
+        return Ok(None);
     }
-    orderpath_core::automation::time::TimeZone::parse(&value).map_err(|e| ConfigError::Invalid {
-        name,
-        reason: e.to_string(),
-    })
+    orderpath_core::automation::time::TimeZone::parse(&value)
+        .map(Some)
+        .map_err(|e| ConfigError::Invalid {
+            name,
+            reason: e.to_string(),
+        })
 }
 
 /// How SQLite should commit (`sqlite_synchronous`: `full` or `normal`).

@@ -144,7 +144,13 @@ fn answer_seen(
             ))
         }
         (_, Some(repeat)) => repeat,
-        (Claim::Replay { status, body }, None) => Answer::json_text(status, body),
+        (Claim::Replay { status, body }, None) => {
+            let mut answer = Answer::json_text(status, body);
+            answer
+                .headers
+                .push(("idempotent-replayed".into(), "true".into()));
+            answer
+        }
         (Claim::Reused, None) => {
             let (status, body) =
                 idempotency::stored_answer(db, notification.source, notification.key)?;

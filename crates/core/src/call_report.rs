@@ -105,7 +105,7 @@ pub fn summarize(calls: &[LoggedCall], (start, end): (i64, i64), tz: &TimeZone) 
         match back {
             Some(back) => waits.push(back.started_at - call.started_at),
             None => waiting.push(json!({ "phone": call.phone, "started_at":
-                crate::automation::time::rfc3339_utc(call.started_at) })),
+                crate::automation::time::rfc3339::format_utc(call.started_at) })),
         }
     }
     waits.sort_unstable();
@@ -159,7 +159,7 @@ mod tests {
         let (start, end) =
             day_range("2026-11-24", "2026-11-24", &TimeZone::moscow()).expect("range");
         assert_eq!(
-            crate::automation::time::rfc3339_utc(start),
+            crate::automation::time::rfc3339::format_utc(start),
             "2026-11-23T21:00:00Z"
         );
         assert_eq!(end - start, 86_400);

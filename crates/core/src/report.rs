@@ -3,7 +3,7 @@
 //! lead order, and what that order looks like.
 
 use crate::automation::event::{Call, DomainEvent, Payment};
-use crate::automation::time::{self, rfc3339_utc, TimeZone, WorkingHours};
+use crate::automation::time::{self, rfc3339, TimeZone, WorkingHours};
 use crate::event::{
     CallDirection, CallEnded, CallOutcome, CustomerContact, Delivery, NewOrder, OrderId,
     OrderIdError, PaymentOutcome, Utm,
@@ -264,7 +264,7 @@ pub fn lead_order(call: &CallEnded, started: i64) -> Result<NewOrder, OrderIdErr
     };
     Ok(NewOrder {
         order_id: OrderId::parse(&format!("call-{digits}-{started}"))?,
-        created_at: Some(rfc3339_utc(started)),
+        created_at: Some(rfc3339::format_utc(started)),
         currency: Currency::rub(),
         channel: "phone".to_owned(),
         order_method: LEAD_METHOD.to_owned(),

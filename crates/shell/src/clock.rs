@@ -7,7 +7,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use orderpath_core::automation::time::{days_from_civil, rfc3339_utc};
+use orderpath_core::automation::time::rfc3339;
 
 /// An instant, in whole seconds since the Unix epoch (UTC).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -40,23 +40,12 @@ impl Timestamp {
 
     /// Reads back what [`Timestamp::to_rfc3339`] wrote (`YYYY-MM-DDTHH:MM:SSZ`).
     pub fn parse_rfc3339(text: &str) -> Option<Self> {
-        let b = text.as_bytes();
-        if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[19] != b'Z' {
-            return None;
-        }
-        let num = |r: std::ops::Range<usize>| text.get(r)?.parse::<i64>().ok();
-        let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-        let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
-        if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
-            return None;
-        }
-        let days = days_from_civil(y, mo as u32, d as u32);
-        Some(Timestamp(days * 86_400 + h * 3600 + mi * 60 + s))
+        rfc3339::parse_utc(text).map(Timestamp)
     }
 
     /// RFC 3339 in UTC, e.g. `2026-11-24T10:15:00Z`.
     pub fn to_rfc3339(self) -> String {
-        rfc3339_utc(self.0)
+        rfc3339::format_utc(self.0)
     }
 }
 

@@ -56,11 +56,11 @@
 //! delivery).
 
 use super::check::invalid;
-use super::datetime::{self, Offset};
 use super::{CarrierError, DeliveryKind, DeliveryNotice};
 use crate::acquirer::json::{self, Obj};
 use crate::acquirer::verify::same_bytes;
 use crate::acquirer::Request;
+use crate::automation::time::rfc3339::{self, Offset};
 use crate::text::echo;
 
 /// Our `carrier` name for CDEK.
@@ -160,7 +160,7 @@ fn parse(body: &[u8]) -> Result<DeliveryKind, CarrierError> {
         },
     };
     let time = time.trim();
-    let status_at = datetime::to_unix(time, Offset::Compact).ok_or_else(|| {
+    let status_at = rfc3339::to_unix(time, Offset::Compact).ok_or_else(|| {
         invalid(
             &time_field,
             format!(
@@ -251,7 +251,7 @@ pub fn read_order(body: &[u8]) -> Result<Option<DeliveryNotice>, CarrierError> {
             .str("date_time")?
             .ok_or_else(|| invalid(format!("{path}.date_time"), "is required"))?
             .trim();
-        let at = datetime::to_unix(time, Offset::Compact).ok_or_else(|| {
+        let at = rfc3339::to_unix(time, Offset::Compact).ok_or_else(|| {
             invalid(
                 format!("{path}.date_time"),
                 format!(

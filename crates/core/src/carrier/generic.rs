@@ -33,9 +33,10 @@
 use serde_json::{json, Map, Value};
 
 use super::check::{self, invalid, LONG_TEXT_MAX, SHORT_TEXT_MAX};
-use super::{datetime, CarrierError, DeliveryKind, DeliveryNotice};
+use super::{CarrierError, DeliveryKind, DeliveryNotice};
 use crate::acquirer::json::{self, Obj};
 use crate::automation::event::DELIVERY_STATUSES;
+use crate::automation::time::rfc3339;
 use crate::text::{echo, is_code};
 
 /// The one accepted `type`.
@@ -112,7 +113,7 @@ pub fn parse(body: &[u8], webhook_id: &str) -> Result<DeliveryKind, CarrierError
     let status_at = match data.str("status_at")? {
         None => None,
         Some(s) => Some(
-            datetime::to_unix(s.trim(), datetime::Offset::Rfc3339).ok_or_else(|| {
+            rfc3339::to_unix(s.trim(), rfc3339::Offset::Rfc3339).ok_or_else(|| {
                 invalid(
                     data.path_of("status_at"),
                     "must be an RFC 3339 date-time, e.g. 2026-11-25T14:03:11+03:00",
@@ -163,7 +164,7 @@ fn order_fields(fields: &Obj) -> Result<Vec<(String, Value)>, CarrierError> {
                     "must be an object with address, phone and hours",
                 ))
             }
-            (_, Value::String(date)) if datetime::is_date(date.trim()) => json!(date.trim()),
+            (_, Value::String(date)) if rfc3339::is_date(date.trim()) => json!(date.trim()),
             _ => return Err(invalid(path, "must be a date, e.g. 2026-12-02")),
         };
         out.push((name.clone(), normalised));

@@ -18,7 +18,6 @@ pub mod progress;
 pub mod stock;
 
 mod check;
-pub(crate) mod datetime;
 #[cfg(test)]
 mod tests;
 

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use super::reader::{invalid, Obj};
 use super::EventError;
+use crate::automation::time::rfc3339;
 
 /// The keys `fields` may carry.
 pub const FIELD_NAMES: [&str; 7] = [
@@ -42,15 +43,17 @@ pub(super) fn parse(data: &Obj) -> Result<OrderFields, EventError> {
         }
         let normalised = match (name, value) {
             (_, Value::Null) => Value::Null,
-            ("callback_at", Value::String(s)) => match super::rfc3339::to_unix(s.trim()) {
-                Some(secs) => json!(crate::automation::time::rfc3339_utc(secs)),
-                None => {
-                    return Err(invalid(
-                        path,
-                        "must be an RFC 3339 date-time, e.g. 2026-11-24T15:00:00+03:00",
-                    ))
+            ("callback_at", Value::String(s)) => {
+                match rfc3339::to_unix(s.trim(), rfc3339::Offset::Rfc3339) {
+                    Some(secs) => json!(rfc3339::format_utc(secs)),
+                    None => {
+                        return Err(invalid(
+                            path,
+                            "must be an RFC 3339 date-time, e.g. 2026-11-24T15:00:00+03:00",
+                        ))
+                    }
                 }
-            },
+            }
             ("track_number" | "carrier", Value::String(s)) if valid_text(s, 64) => json!(s.trim()),
             ("tracking_url" | "payment_link", Value::String(s)) if valid_url(s) => json!(s.trim()),
             ("carrier_integrated", Value::Bool(b)) => json!(b),

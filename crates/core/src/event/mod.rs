@@ -11,7 +11,6 @@
 mod fields;
 mod parse;
 mod reader;
-mod rfc3339;
 #[cfg(test)]
 mod tests;
 mod types;

@@ -3,9 +3,9 @@
 use serde_json::Value;
 
 use super::reader::{invalid, Field, Obj};
-use super::rfc3339::is_rfc3339;
 use super::types::*;
 use super::{EventError, OrderEvent};
+use crate::automation::time::rfc3339;
 use crate::automation::time::TimeZone;
 use crate::contact::{Email, Phone};
 use crate::message::Language;
@@ -327,7 +327,7 @@ fn order_id(data: &Obj) -> Result<OrderId, EventError> {
 /// An optional RFC 3339 date-time, trimmed; blank means not given.
 fn date_time(obj: &Obj, name: &str) -> Result<Option<String>, EventError> {
     match text(obj, name, usize::MAX)? {
-        Some(s) if is_rfc3339(&s) => Ok(Some(s)),
+        Some(s) if rfc3339::is_valid(&s) => Ok(Some(s)),
         Some(_) => Err(invalid(
             obj.path_of(name),
             "must be an RFC 3339 date-time, e.g. 2026-11-24T10:15:00+03:00",

@@ -28,7 +28,7 @@
 use super::fields::json_number;
 use super::{CallEvent, Direction, NoticeError, Outcome, PbxRequest, Stage};
 use crate::acquirer::json::{self, invalid, Obj};
-use crate::carrier::datetime::{to_unix, Offset};
+use crate::automation::time::rfc3339::{to_unix, Offset};
 use crate::text::echo;
 
 /// The accepted `type`s, in the order a call goes.

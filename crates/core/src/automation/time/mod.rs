@@ -12,11 +12,12 @@
 
 mod civil;
 mod posix;
+pub mod rfc3339;
 #[cfg(test)]
 mod tests;
 mod zones;
 
-pub use civil::{civil_from_days, days_from_civil, rfc3339_utc, Civil, Weekday};
+pub use civil::{civil_from_days, days_from_civil, Civil, Weekday};
 pub use zones::TZDATA_VERSION;
 
 use posix::Rule;

@@ -2,7 +2,6 @@
 //! `tests/fixtures/{cdek,delivery,stock}/` (the end-to-end tests use the same files).
 
 mod cdek;
-mod datetime;
 mod generic;
 mod progress;
 mod stock;

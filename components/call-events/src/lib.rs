@@ -6,7 +6,6 @@
 //! others, signed with Standard Webhooks). Each event is processed once per its key and folded
 //! into one call (`orderpath_shell::calls`), which reacts once when it is over.
 
-use orderpath_core::pbx::{generic, mango, zadarma, PbxRequest};
 use orderpath_shell::automation::{self, Run};
 use orderpath_shell::calls;
 use orderpath_shell::clock::Timestamp;
@@ -14,6 +13,7 @@ use orderpath_shell::config;
 use orderpath_shell::db::Db;
 use orderpath_shell::http::{self, Answer, ApiError, Inbound};
 use orderpath_shell::inbound::{self, Handled, Notification};
+use orderpath_wire::pbx::{generic, mango, zadarma, PbxRequest};
 use serde_json::json;
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use spin_sdk::http_component;

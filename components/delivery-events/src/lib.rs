@@ -8,13 +8,13 @@
 //! With CDEK API credentials set, a CDEK status that completes or cancels an order is applied
 //! only once CDEK's API confirms it (`carrier_polls::confirm_cdek`).
 
-use orderpath_core::carrier::{cdek, generic, DeliveryKind, DeliveryNotice};
 use orderpath_shell::automation::{self, Run};
 use orderpath_shell::clock::Timestamp;
 use orderpath_shell::db::Db;
 use orderpath_shell::http::{self, Answer, ApiError, Inbound};
 use orderpath_shell::inbound::{self, Handled, Notification};
 use orderpath_shell::{carrier_polls, config, deliveries};
+use orderpath_wire::carrier::{cdek, generic, DeliveryKind, DeliveryNotice};
 use serde_json::json;
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use spin_sdk::http_component;

@@ -2,7 +2,6 @@
 //! statuses, stock and phone calls. Each is recorded with the order, then raises the domain
 //! event the triggers react to — the same events the acquirer, carrier and PBX webhooks raise.
 
-use orderpath_core::acquirer::ReportedPayment;
 use orderpath_core::automation::event::DomainEvent;
 use orderpath_core::event::{CallEnded, DeliveryUpdate, PaymentUpdate, StockUpdate};
 use orderpath_core::report::TestPayments;
@@ -14,6 +13,7 @@ use orderpath_shell::facts;
 use orderpath_shell::http::{Answer, ApiError};
 use orderpath_shell::orders::{self, HistoryEntry, Outcome};
 use orderpath_shell::payments::{self, Receipt, Received};
+use orderpath_wire::acquirer::ReportedPayment;
 use serde_json::{json, Value};
 
 use crate::apply::{unknown_order, Applied, Context, WEBHOOK_ACTOR};

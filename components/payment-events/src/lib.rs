@@ -1,6 +1,6 @@
 //! `/webhooks/payments/{provider}`: payment acquirers' notifications.
 //!
-//! Check the request the provider's way and read it into a notice (`orderpath_core::acquirer`)
+//! Check the request the provider's way and read it into a notice (`orderpath_wire::acquirer`)
 //! → in one transaction: claim the provider's idempotency key, keep the payment and settle it
 //! against its order (`orderpath_shell::payments`) → answer with the provider's own
 //! acknowledgement → send the messages the payment triggers queued. A re-delivery finds the
@@ -11,7 +11,6 @@
 
 mod verify;
 
-use orderpath_core::acquirer::{self, NoticeKind, Provider};
 use orderpath_core::automation::config::Config;
 use orderpath_shell::automation::{self, Run};
 use orderpath_shell::clock::Timestamp;
@@ -20,6 +19,7 @@ use orderpath_shell::db::Db;
 use orderpath_shell::http::{self, Answer, ApiError, Inbound};
 use orderpath_shell::inbound::{self, Handled, Notification};
 use orderpath_shell::payments::{self, Receipt, Received};
+use orderpath_wire::acquirer::{self, NoticeKind, Provider};
 use serde_json::json;
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use spin_sdk::http_component;

@@ -2,11 +2,11 @@
 //! provider's way. A provider without a configured secret is refused with 503 and the name of
 //! the variable to set — never accepted unsigned.
 
-use orderpath_core::acquirer::{self, yookassa, Notice, Provider};
 use orderpath_shell::clock::Timestamp;
 use orderpath_shell::config::{self, Secret};
 use orderpath_shell::http::{ApiError, Inbound};
 use orderpath_shell::inbound;
+use orderpath_wire::acquirer::{self, yookassa, Notice, Provider};
 
 /// The component variable holding each provider's secret.
 fn secret_variable(provider: Provider) -> &'static str {

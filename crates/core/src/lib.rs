@@ -8,22 +8,19 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod acquirer;
 pub mod automation;
 pub mod call_report;
-pub mod carrier;
 pub mod contact;
 pub mod decide;
+pub mod delivery;
 pub mod event;
 pub mod message;
 pub mod money;
 pub mod order;
-pub mod pbx;
-pub mod providers;
 pub mod report;
 pub mod retention;
 pub mod status;
 
-mod text;
+pub mod text;
 
 pub use event::{parse_order_event, EventError, OrderEvent};

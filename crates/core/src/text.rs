@@ -4,19 +4,19 @@
 const ECHO_LIMIT: usize = 64;
 
 /// Number of Unicode scalar values; the documented limits count characters, not bytes.
-pub(crate) fn char_len(s: &str) -> usize {
+pub fn char_len(s: &str) -> usize {
     s.chars().count()
 }
 
 /// True when `s` contains a Unicode control character (C0, DEL or C1).
-pub(crate) fn has_control(s: &str) -> bool {
+pub fn has_control(s: &str) -> bool {
     s.chars().any(char::is_control)
 }
 
 /// A name as one line: every control character (CR, LF, tab, NUL, DEL, C1…) becomes a space,
 /// runs of whitespace become one space, and the ends are trimmed. A name goes into email
 /// headers and SMS texts, where a line break could start a header or a new line of text.
-pub(crate) fn one_line(s: &str) -> String {
+pub fn one_line(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for word in s
         .split(|c: char| c.is_control() || c.is_whitespace())
@@ -32,7 +32,7 @@ pub(crate) fn one_line(s: &str) -> String {
 
 /// The input quoted for an error message, cut short so a 1 MiB field does not become a
 /// 1 MiB error body.
-pub(crate) fn echo(s: &str) -> String {
+pub fn echo(s: &str) -> String {
     if char_len(s) <= ECHO_LIMIT {
         format!("{s:?}")
     } else {
@@ -43,7 +43,7 @@ pub(crate) fn echo(s: &str) -> String {
 
 /// A code as the order format defines it: 1..=`max` characters of `a-z`, `0-9`, `-`, and `_`
 /// when `underscore` is true.
-pub(crate) fn is_code(s: &str, max: usize, underscore: bool) -> bool {
+pub fn is_code(s: &str, max: usize, underscore: bool) -> bool {
     !s.is_empty()
         && s.len() <= max
         && s.bytes().all(|b| {

@@ -14,8 +14,8 @@
 use orderpath_core::call_report::LoggedCall;
 use orderpath_core::contact::Phone;
 use orderpath_core::event::{CallDirection, CallEnded, CallOutcome, OrderId};
-use orderpath_core::pbx::{CallEvent, CallState, Direction, Outcome};
 use orderpath_core::report;
+use orderpath_wire::pbx::{CallEvent, CallState, Direction, Outcome};
 use serde_json::json;
 use spin_sdk::sqlite::{RowResult, Value as SqlValue};
 
@@ -252,7 +252,7 @@ pub fn receive(run: &Run<'_>, source: &str, event: &CallEvent) -> Result<Logged,
             req_int(&row, 0)?
         }
     };
-    let reaction = if orderpath_core::pbx::state::finished_now(&before, &state) {
+    let reaction = if orderpath_wire::pbx::state::finished_now(&before, &state) {
         claim_and_react(run, id, source, event, &state, phone)?
     } else {
         None

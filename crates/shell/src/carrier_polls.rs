@@ -7,7 +7,7 @@
 //! parcel whose webhooks arrive is never polled; one that has been quiet that long is asked
 //! for with `GET /v2/orders/{uuid}` by the tick ([`poll_cdek`], at most [`POLLS_PER_TICK`] per
 //! tick). The answer's newest status goes through exactly what a webhook goes through, under
-//! the webhook's key (`orderpath_core::carrier::cdek::read_order`), so a status polled and then
+//! the webhook's key (`orderpath_wire::carrier::cdek::read_order`), so a status polled and then
 //! pushed — or pushed and then polled — is applied once and messages nobody twice.
 //!
 //! With the same credentials, a pushed status that completes or cancels an order is first
@@ -18,8 +18,9 @@
 //! by a conditional update before it is polled, so overlapping ticks never poll it twice.
 
 use orderpath_core::automation::config::Config;
-use orderpath_core::carrier::confirm::{self, Verdict};
-use orderpath_core::carrier::{cdek, progress, CarrierError, DeliveryNotice};
+use orderpath_core::delivery::confirm::{self, Verdict};
+use orderpath_core::delivery::progress;
+use orderpath_wire::carrier::{cdek, CarrierError, DeliveryNotice};
 use serde_json::{json, Value};
 use std::cell::RefCell;
 
@@ -173,7 +174,7 @@ impl Confirmation {
 }
 
 /// Asks CDEK's API for the parcel's newest status before a pushed status that completes or
-/// cancels an order is applied (see `orderpath_core::carrier::confirm`). `None` when the push
+/// cancels an order is applied (see `orderpath_core::delivery::confirm`). `None` when the push
 /// needs no confirmation, or no API credentials are set (the push is then trusted on its
 /// URL token alone, as documented).
 pub fn confirm_cdek(notice: &DeliveryNotice) -> Result<Option<Confirmation>, ApiError> {

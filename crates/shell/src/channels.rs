@@ -1,7 +1,7 @@
 //! The providers that carry each channel — email, SMS and Telegram — chosen and configured
 //! by Spin variables, and one call to send a stored message through them.
 //!
-//! The protocols live in `orderpath_core::providers`; here the variables become provider
+//! The protocols live in `orderpath_wire::providers`; here the variables become provider
 //! settings (credentials stay [`Secret`]s until the request is built) and the HTTP call is
 //! made. Each channel is configured on its own: a missing SMS key leaves SMS waiting in the
 //! outbox with the reason, and email still goes out.
@@ -9,10 +9,10 @@
 use std::cell::OnceCell;
 use std::time::Duration;
 
-use orderpath_core::providers::email::{Email, EmailProvider};
-use orderpath_core::providers::sms::{Sms, SmsProvider};
-use orderpath_core::providers::telegram::TelegramBot;
-use orderpath_core::providers::{Mailbox, Outcome, Request, Response};
+use orderpath_wire::providers::email::{Email, EmailProvider};
+use orderpath_wire::providers::sms::{Sms, SmsProvider};
+use orderpath_wire::providers::telegram::TelegramBot;
+use orderpath_wire::providers::{Mailbox, Outcome, Request, Response};
 
 use crate::config::{self, ConfigError, Secret};
 use crate::outbound::{self, HttpError, HttpRequest};

@@ -12,9 +12,10 @@
 //! is kept as `unknown_parcel` and becomes one task per parcel.
 
 use orderpath_core::automation::event::DomainEvent;
-use orderpath_core::carrier::confirm::Verdict;
-use orderpath_core::carrier::{cdek, progress, DeliveryNotice};
+use orderpath_core::delivery::confirm::Verdict;
+use orderpath_core::delivery::progress;
 use orderpath_core::event::OrderId;
+use orderpath_wire::carrier::{cdek, DeliveryNotice};
 use serde_json::{json, Value};
 
 use crate::automation::Run;

@@ -114,11 +114,11 @@ impl From<crate::db::DbError> for ApiError {
     }
 }
 
-impl From<orderpath_core::acquirer::NoticeError> for ApiError {
+impl From<orderpath_wire::acquirer::NoticeError> for ApiError {
     /// A provider's notification refused: 401 (not from the provider), 400 (not its format),
     /// 422 (a field we need, named).
-    fn from(error: orderpath_core::acquirer::NoticeError) -> Self {
-        use orderpath_core::acquirer::NoticeError;
+    fn from(error: orderpath_wire::acquirer::NoticeError) -> Self {
+        use orderpath_wire::acquirer::NoticeError;
         match error {
             NoticeError::Unauthorized(message) => ApiError::new(401, "invalid_signature", message),
             NoticeError::Malformed(message) => ApiError::new(400, "malformed", message),
@@ -183,8 +183,8 @@ impl Inbound {
 
     /// The request as the core's provider readers take it; `rest` is what follows the
     /// provider's name in the path.
-    pub fn provider_request<'a>(&'a self, rest: &'a str) -> orderpath_core::acquirer::Request<'a> {
-        orderpath_core::acquirer::Request {
+    pub fn provider_request<'a>(&'a self, rest: &'a str) -> orderpath_wire::acquirer::Request<'a> {
+        orderpath_wire::acquirer::Request {
             method: &self.method,
             rest,
             query: &self.query,

@@ -17,7 +17,7 @@ use wasi::io::streams::StreamError;
 const MAX_RESPONSE_BYTES: usize = 1 << 20;
 
 /// An outbound request. Its `Debug` leaves out everything that may be a credential (see
-/// [`orderpath_core::providers::redacted_request`]).
+/// [`orderpath_wire::providers::redacted_request`]).
 #[derive(Clone)]
 pub struct HttpRequest {
     /// `GET` or `POST`.
@@ -34,7 +34,7 @@ pub struct HttpRequest {
 
 impl std::fmt::Debug for HttpRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        orderpath_core::providers::redacted_request(
+        orderpath_wire::providers::redacted_request(
             f,
             "HttpRequest",
             self.method,

@@ -22,7 +22,7 @@
 //! twice. Towards a provider delivery is at least once (a call that outlives its lease, or
 //! whose answer is lost, is repeated); inside Orderpath each outcome is recorded once.
 
-use orderpath_core::providers::Outcome;
+use orderpath_wire::providers::Outcome;
 
 use crate::channels::{Channels, StoredMessage};
 use crate::clock::Timestamp;

@@ -16,13 +16,13 @@
 //! a task; when the order arrives ([`link_waiting`], from `order.created`), it is settled like
 //! a fresh report and its task is closed.
 
-use orderpath_core::acquirer::ReportedPayment;
 use orderpath_core::event::{OrderId, PaymentOutcome};
 use orderpath_core::message::Language;
 use orderpath_core::money::{format_amount, Currency};
 use orderpath_core::report::{
     self, Earlier, PaidOrder, PaymentProblem, PaymentReport, PaymentVerdict, TestPayments,
 };
+use orderpath_wire::acquirer::ReportedPayment;
 use serde_json::json;
 use spin_sdk::sqlite::RowResult;
 

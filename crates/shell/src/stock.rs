@@ -14,8 +14,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use orderpath_core::automation::event::DomainEvent;
-use orderpath_core::carrier::stock::{self, StockPost, WaitingOrder};
 use orderpath_core::event::OrderId;
+use orderpath_wire::carrier::stock::{self, StockPost, WaitingOrder};
 use serde_json::json;
 
 use crate::automation::Run;

@@ -1,10 +1,10 @@
 //! The acquirers' notifications: YooKassa, CloudPayments, T-Bank, Sber, Stripe, generic.
 
-use orderpath_core::acquirer::{
+use orderpath_fuzz::fixtures;
+use orderpath_wire::acquirer::{
     self, cloudpayments, generic, sber, stripe, tbank, verify, yookassa, Notice, NoticeKind,
     Provider,
 };
-use orderpath_fuzz::fixtures;
 use proptest::prelude::*;
 use serde_json::Value;
 

@@ -1,7 +1,7 @@
 //! Carriers' notifications (CDEK, generic) and the stock reader.
 
-use orderpath_core::carrier::{cdek, generic, stock, DeliveryKind, DeliveryNotice};
 use orderpath_fuzz::fixtures;
+use orderpath_wire::carrier::{cdek, generic, stock, DeliveryKind, DeliveryNotice};
 
 use crate::gen::{answer, bytes_of, check, json_input, webhook_id};
 use crate::Req;

@@ -1,8 +1,8 @@
 //! Form and percent decoding (`application/x-www-form-urlencoded` bodies and queries) and the
 //! content-type check.
 
-use orderpath_core::acquirer::verify;
 use orderpath_fuzz::fixtures;
+use orderpath_wire::acquirer::verify;
 use proptest::prelude::*;
 
 use crate::gen::{bytes_of, check, form_input, odd_text};

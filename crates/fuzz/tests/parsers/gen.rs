@@ -61,8 +61,8 @@ where
 }
 
 /// The name of an acquirer's, carrier's or PBX's answer, for the tally.
-pub fn answer<T>(result: &Result<T, orderpath_core::acquirer::NoticeError>) -> &'static str {
-    use orderpath_core::acquirer::NoticeError;
+pub fn answer<T>(result: &Result<T, orderpath_wire::acquirer::NoticeError>) -> &'static str {
+    use orderpath_wire::acquirer::NoticeError;
     match result {
         Ok(_) => "ok",
         Err(NoticeError::Unauthorized(_)) => "unauthorized",

@@ -9,7 +9,7 @@ mod gen;
 mod pbx;
 mod signatures;
 
-use orderpath_core::acquirer::Request;
+use orderpath_wire::acquirer::Request;
 
 /// "Now" for the parsers that compare times: 2026-11-24, near the fixtures' timestamps.
 pub const NOW: i64 = 1_795_503_608;

@@ -1,10 +1,10 @@
 //! PBXes' call events: Mango, Zadarma, generic.
 
 use base64::Engine as _;
-use orderpath_core::acquirer::verify;
 use orderpath_core::automation::time::TimeZone;
-use orderpath_core::pbx::{generic, mango, zadarma, CallEvent, PbxRequest};
 use orderpath_fuzz::fixtures;
+use orderpath_wire::acquirer::verify;
+use orderpath_wire::pbx::{generic, mango, zadarma, CallEvent, PbxRequest};
 use proptest::prelude::*;
 
 use crate::gen::{answer, bytes_of, check, form_input, json_input, odd_text, webhook_id};

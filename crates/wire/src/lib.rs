@@ -1,0 +1,14 @@
+//! Orderpath's provider wire formats, apart from the domain (`orderpath-core`).
+//!
+//! Inbound: what acquirers ([`acquirer`]), carriers ([`carrier`], with stock posts), PBXes
+//! ([`pbx`]) send, checked (signatures in constant time) and read into the domain's values.
+//! Outbound: the requests and answers of the email, SMS and Telegram APIs ([`providers`]).
+//! Everything is bytes in, values out: no I/O, no clock, no Spin SDK — the shell does the
+//! talking.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod acquirer;
+pub mod carrier;
+pub mod pbx;
+pub mod providers;

@@ -13,6 +13,7 @@ pub mod automation;
 pub mod call_report;
 pub mod carrier;
 pub mod contact;
+pub mod crm;
 pub mod decide;
 pub mod event;
 pub mod message;
@@ -23,6 +24,7 @@ pub mod providers;
 pub mod report;
 pub mod retention;
 pub mod status;
+pub mod task;
 
 mod text;
 

@@ -364,3 +364,16 @@ fn the_shipped_callback_tasks_are_marked_done_on_callback() {
         .collect();
     assert_eq!(callbacks, ["c10-after-hours-call", "o4-missed-call-task"]);
 }
+
+#[test]
+fn a_path_without_the_initial_status_is_refused() {
+    let mut f = files(GOOD);
+    f.insert("statuses.toml", STATUSES.replace("\"new\"", "\"fresh\""));
+    assert!(
+        problems(&f)
+            .iter()
+            .any(|p| p == "config/statuses.toml: no enabled status \"new\": new orders start in it"),
+        "{:?}",
+        problems(&f)
+    );
+}

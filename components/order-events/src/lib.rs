@@ -1,12 +1,10 @@
 //! `POST /webhooks/orders`: order events from the shop's site or CRM.
 //!
 //! Verify (Standard Webhooks) → parse into a domain event → in one transaction: claim the
-//! event id, let the core decide, store the effects, the outbox messages and the answer →
-//! answer → send the queued email. The answer goes out before the email API is called, so a
-//! slow provider never makes the shop's webhook time out; an unsent email stays in the outbox.
-
-mod apply;
-mod reports;
+//! event id, let the core decide and store the effects, the outbox messages and the answer
+//! (`orderpath_shell::crm`) → answer → send the queued email. The answer goes out before the
+//! email API is called, so a slow provider never makes the shop's webhook time out; an unsent
+//! email stays in the outbox.
 
 use orderpath_core::event::{parse_order_event, EventError};
 use orderpath_shell::clock::Timestamp;
@@ -14,7 +12,7 @@ use orderpath_shell::db::Db;
 use orderpath_shell::http::{self, ApiError};
 use orderpath_shell::inbound::{self, Handled, Notification};
 use orderpath_shell::signature::{self, SignedHeaders};
-use orderpath_shell::{automation, config};
+use orderpath_shell::{automation, config, crm};
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use spin_sdk::http_component;
 
@@ -44,6 +42,8 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
         }
     })?;
     let db = Db::open(config::synchronous()?)?;
+    // A `webhook-id` names exactly one body: another body under it is refused (409), the
+    // same one is answered as the first time (`idempotent-replayed: true`).
     let notification = Notification {
         source: SOURCE,
         key: event_id,
@@ -51,19 +51,20 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
         now,
         exact_key: true,
     };
-    // A redelivery is answered from what is stored, before the configuration is read.
+    // A redelivery is answered from what is stored, before the configuration is loaded.
     if let Some(handled) = inbound::seen_before(&db, &notification, None)? {
         return Ok(handled);
     }
     let automation = automation::load_config()?;
-    let context = apply::Context {
+    let context = crm::Context {
         event_id,
         now,
         config: &automation,
         cause: format!("{SOURCE}:{event_id}"),
     };
+    // An error rolls the whole transaction back, the claim included, so the retry is new.
     inbound::once(db, &notification, None, |db| {
-        let applied = apply::apply(db, &event, &context)?;
+        let applied = crm::apply(db, &event, &context)?;
         Ok((applied.answer, applied.messages))
     })
 }

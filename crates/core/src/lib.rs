@@ -11,6 +11,7 @@
 pub mod automation;
 pub mod call_report;
 pub mod contact;
+pub mod crm;
 pub mod decide;
 pub mod delivery;
 pub mod event;
@@ -20,6 +21,7 @@ pub mod order;
 pub mod report;
 pub mod retention;
 pub mod status;
+pub mod task;
 
 pub mod text;
 

@@ -2,6 +2,7 @@
 //! phone calls — as data for the shell: which domain event to raise, whether a call needs a
 //! lead order, and what that order looks like.
 
+use crate::automation::config::{Action, Trigger};
 use crate::automation::event::{Call, DomainEvent, Payment};
 use crate::automation::time::{self, rfc3339, TimeZone, WorkingHours};
 use crate::event::{
@@ -253,6 +254,30 @@ pub fn on_call(
     }
 }
 
+/// The open tasks of the call's order that the call does, by reason (the trigger ids whose
+/// `task` actions say `done_on_callback = true` in `triggers.toml`): an answered call of ours
+/// to the customer is the callback those tasks asked for. Any other call does none.
+pub fn tasks_done_by_call<'a>(call: &CallEnded, triggers: &'a [Trigger]) -> Vec<&'a str> {
+    if call.direction != CallDirection::Outbound || call.outcome != CallOutcome::Answered {
+        return Vec::new();
+    }
+    triggers
+        .iter()
+        .filter(|t| {
+            t.actions.iter().any(|a| {
+                matches!(
+                    a,
+                    Action::Task {
+                        done_on_callback: true,
+                        ..
+                    }
+                )
+            })
+        })
+        .map(|t| t.id.as_str())
+        .collect()
+}
+
 /// A new order for a caller nobody answered: channel `phone`, method `missed-call`, no items
 /// yet, its id saying where it came from (`call-<digits>-<unix time>`).
 pub fn lead_order(call: &CallEnded, started: i64) -> Result<NewOrder, OrderIdError> {
@@ -339,6 +364,57 @@ mod tests {
             (answered.lead_if_unknown, answered.reaction),
             (false, CallReaction::Answered)
         );
+    }
+
+    fn triggers(toml: &str) -> Vec<Trigger> {
+        toml::from_str::<crate::automation::config::TriggersFile>(toml)
+            .expect("triggers")
+            .trigger
+    }
+
+    const CALLBACK_TRIGGERS: &str = r#"
+        [[trigger]]
+        id = "missed-call-callback"
+        on = "call.missed"
+        [[trigger.action]]
+        type = "task"
+        title = "Call back"
+        assignee = "manager"
+        done_on_callback = true
+
+        [[trigger]]
+        id = "no-answer-task"
+        on = "order.status_changed"
+        [[trigger.action]]
+        type = "task"
+        title = "Try again"
+        assignee = "manager"
+    "#;
+
+    #[test]
+    fn our_answered_call_does_the_tasks_configured_as_callbacks() {
+        let triggers = triggers(CALLBACK_TRIGGERS);
+        let answered = call(CallDirection::Outbound, CallOutcome::Answered);
+        assert_eq!(
+            tasks_done_by_call(&answered, &triggers),
+            vec!["missed-call-callback"]
+        );
+    }
+
+    #[test]
+    fn other_calls_do_no_task() {
+        let triggers = triggers(CALLBACK_TRIGGERS);
+        for (direction, outcome) in [
+            (CallDirection::Outbound, CallOutcome::Missed),
+            (CallDirection::Outbound, CallOutcome::Busy),
+            (CallDirection::Inbound, CallOutcome::Answered),
+            (CallDirection::Inbound, CallOutcome::Missed),
+        ] {
+            assert!(
+                tasks_done_by_call(&call(direction, outcome), &triggers).is_empty(),
+                "{direction:?} {outcome:?}"
+            );
+        }
     }
 
     #[test]

@@ -9,7 +9,8 @@
 //! The reaction is the one `call.ended` on the order webhook has ([`react`]): a missed inbound
 //! call finds the caller's order or becomes a lead, then `call.missed` / `call.answered` run
 //! the triggers (O4 in working hours, C10 outside; O3 for our unanswered calls). An answered
-//! call of ours closes the open callback tasks of that order.
+//! call of ours closes the order's open tasks whose trigger marks them `done_on_callback`
+//! ([`report::tasks_done_by_call`]).
 
 use orderpath_core::call_report::LoggedCall;
 use orderpath_core::contact::Phone;
@@ -23,9 +24,6 @@ use crate::automation::Run;
 use crate::clock::Timestamp;
 use crate::db::{get_int, get_text, int, opt_text, req_int, req_text, text, Db, DbError};
 use crate::orders::{self, HistoryEntry, Outcome as HistoryOutcome};
-
-/// Tasks a returned call makes unnecessary: the shipped callback triggers.
-const CALLBACK_REASONS: [&str; 2] = ["o4-missed-call-task", "c10-after-hours-call"];
 
 /// What a finished call did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -82,8 +80,9 @@ pub fn react(
         None,
         (actor, event_id),
     )?;
-    if call.direction == CallDirection::Outbound && call.outcome == CallOutcome::Answered {
-        reaction.closed_tasks = close_callback_tasks(run, &id, actor)?;
+    let done = report::tasks_done_by_call(call, &run.config.triggers);
+    if !done.is_empty() {
+        reaction.closed_tasks = close_tasks(run, &id, &done, actor)?;
     }
     let order = OrderId::parse(&id).map_err(|_| DbError::Shape("stored order id is invalid"))?;
     if let Some(event) = decision.event(call, order) {
@@ -117,18 +116,23 @@ fn create_lead(
     Ok(id)
 }
 
-/// A returned call: the order's open callback tasks are done.
-fn close_callback_tasks(run: &Run<'_>, order_id: &str, actor: &str) -> Result<usize, DbError> {
+/// A returned call: the order's open tasks of these reasons (the core's choice) are done.
+fn close_tasks(
+    run: &Run<'_>,
+    order_id: &str,
+    reasons: &[&str],
+    actor: &str,
+) -> Result<usize, DbError> {
     let closed = run.db.execute(
         "UPDATE tasks SET status = 'done', done_at = ?, done_by = ?
-         WHERE order_id = ? AND status = 'open' AND reason IN (?, ?)
+         WHERE order_id = ? AND status = 'open'
+           AND reason IN (SELECT value FROM json_each(?))
          RETURNING id",
         &[
             text(run.now.to_rfc3339()),
             text(actor),
             text(order_id),
-            text(CALLBACK_REASONS[0]),
-            text(CALLBACK_REASONS[1]),
+            text(json!(reasons).to_string()),
         ],
     )?;
     Ok(closed.rows.len())

@@ -15,6 +15,7 @@ use orderpath_core::automation::event::DomainEvent;
 use orderpath_core::delivery::confirm::Verdict;
 use orderpath_core::delivery::progress;
 use orderpath_core::event::OrderId;
+use orderpath_core::task;
 use orderpath_wire::carrier::{cdek, DeliveryNotice};
 use serde_json::{json, Value};
 
@@ -23,7 +24,7 @@ use crate::carrier_polls::{self, Confirmation};
 use crate::db::{get_int, get_text, int, opt_text, req_text, text, DbError};
 use crate::facts;
 use crate::orders::{self, HistoryEntry, Outcome};
-use crate::tasks::{self, NewTask};
+use crate::tasks;
 
 /// A delivery status to apply to a known order.
 #[derive(Debug, Clone, Copy)]
@@ -333,25 +334,11 @@ pub fn keep_unconfirmed(
     }
     if let Confirmation::Answered(Verdict::Contradicted { .. }) = confirmation {
         let parcel = notice.carrier_order_id.as_deref().unwrap_or(&notice.key);
-        let title = format!(
-            "{} reported parcel {parcel} {status}, but its API says otherwise ({why}): \
-             check the parcel, and change cdek_webhook_token if nobody at CDEK sent it",
-            notice.carrier
-        );
-        tasks::create(
+        let plan = task::delivery_contradicted(&notice.carrier, parcel, status, &why);
+        tasks::create_planned(
             run.db,
-            &NewTask {
-                dedupe_key: Some(format!(
-                    "delivery-unconfirmed:{}:{parcel}:{status}",
-                    notice.carrier
-                )),
-                order_id: order_id.as_deref(),
-                kind: "delivery_check",
-                title: &title,
-                reason: "deliveries:unconfirmed",
-                assignee: "role:manager",
-                due_at: run.now,
-            },
+            &plan,
+            (order_id.as_deref(), "role:manager"),
             run.now,
         )?;
     }
@@ -419,27 +406,12 @@ fn unknown_parcel_task(run: &Run<'_>, notice: &DeliveryNotice) -> Result<(), DbE
         .or(notice.carrier_order_id.as_deref())
         .or(notice.order_ref.as_deref())
         .unwrap_or(notice.key.as_str());
-    let named = notice
-        .order_ref
-        .as_deref()
-        .map(|r| format!(" for order №{r}"))
-        .unwrap_or_default();
-    let title = format!(
-        "{} parcel {parcel}{named} is not in Orderpath ({}): find its order",
-        notice.carrier, notice.carrier_status
+    let plan = task::parcel_without_order(
+        &notice.carrier,
+        parcel,
+        notice.order_ref.as_deref(),
+        &notice.carrier_status,
     );
-    tasks::create(
-        run.db,
-        &NewTask {
-            dedupe_key: Some(format!("delivery-unknown:{}:{parcel}", notice.carrier)),
-            order_id: None,
-            kind: "delivery_check",
-            title: &title,
-            reason: "deliveries:unknown_parcel",
-            assignee: "role:manager",
-            due_at: run.now,
-        },
-        run.now,
-    )?;
+    tasks::create_planned(run.db, &plan, (None, "role:manager"), run.now)?;
     Ok(())
 }

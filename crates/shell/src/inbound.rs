@@ -124,7 +124,8 @@ pub fn seen_before(
 }
 
 /// What a notification already claimed is answered (`None` for a new one): 409 for a
-/// Standard Webhooks key reused for another body, else `repeat` or the stored answer.
+/// Standard Webhooks key reused for another body, else `repeat` or the stored answer (with
+/// `idempotent-replayed: true` for an exact key).
 fn answer_seen(
     db: &Db,
     notification: &Notification<'_>,
@@ -144,13 +145,11 @@ fn answer_seen(
             ))
         }
         (_, Some(repeat)) => repeat,
-        (Claim::Replay { status, body }, None) => {
-            let mut answer = Answer::json_text(status, body);
-            answer
-                .headers
-                .push(("idempotent-replayed".into(), "true".into()));
-            answer
+        // An exact key's retry gets the first answer, marked as replayed.
+        (Claim::Replay { status, body }, None) if notification.exact_key => {
+            Answer::json_text(status, body).with_header("idempotent-replayed", "true")
         }
+        (Claim::Replay { status, body }, None) => Answer::json_text(status, body),
         (Claim::Reused, None) => {
             let (status, body) =
                 idempotency::stored_answer(db, notification.source, notification.key)?;

@@ -14,6 +14,7 @@ pub mod channels;
 pub mod clock;
 pub mod config;
 mod config_source;
+pub mod crm;
 pub mod db;
 pub mod deliveries;
 pub mod facts;

@@ -487,28 +487,9 @@ fn operator_task(
         None => None,
     };
     let assignee = crate::tasks::manager_or_role(manager.as_deref());
-    let what = match attempt.channel {
-        "sms" => "SMS",
-        "telegram" => "Telegram note",
-        _ => "Email",
-    };
-    let title = format!(
-        "{what} to {} was not delivered ({error}); contact the customer another way",
-        attempt.recipient
-    );
-    crate::tasks::create(
-        db,
-        &crate::tasks::NewTask {
-            dedupe_key: Some(format!("outbox-failed:{}", attempt.id)),
-            order_id: attempt.order_id,
-            kind: "message_failed",
-            title: &title,
-            reason: "outbox:failed",
-            assignee: &assignee,
-            due_at: now,
-        },
-        now,
-    )?;
+    let plan =
+        orderpath_core::task::message_failed(attempt.id, attempt.channel, attempt.recipient, error);
+    crate::tasks::create_planned(db, &plan, (attempt.order_id, &assignee), now)?;
     Ok(())
 }
 

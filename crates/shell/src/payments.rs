@@ -17,11 +17,10 @@
 //! a fresh report and its task is closed.
 
 use orderpath_core::event::{OrderId, PaymentOutcome};
-use orderpath_core::message::Language;
-use orderpath_core::money::{format_amount, Currency};
 use orderpath_core::report::{
-    self, Earlier, PaidOrder, PaymentProblem, PaymentReport, PaymentVerdict, TestPayments,
+    self, Earlier, PaidOrder, PaymentReport, PaymentVerdict, TestPayments,
 };
+use orderpath_core::task;
 use orderpath_wire::acquirer::ReportedPayment;
 use serde_json::json;
 use spin_sdk::sqlite::RowResult;
@@ -30,7 +29,7 @@ use crate::automation::Run;
 use crate::config::{self, ConfigError};
 use crate::db::{get_int, get_text, int, opt_text, req_int, req_text, text, Db, DbError};
 use crate::orders::{self, HistoryEntry, Outcome};
-use crate::tasks::{self, NewTask};
+use crate::tasks;
 
 /// Who closes a payment's task when its order turns up.
 const SYSTEM_ACTOR: &str = "orderpath";
@@ -239,16 +238,11 @@ impl Stored {
         }
     }
 
-    /// `₽12,900.00`, or `an unknown amount`.
-    fn amount_text(&self) -> String {
-        let currency = self
-            .currency
-            .as_deref()
-            .and_then(|c| Currency::parse(c).ok());
-        match (self.amount, currency) {
-            (Some(amount), Some(currency)) => format_amount(amount, &currency, Language::En),
-            (Some(amount), None) => format!("{amount} (minor units)"),
-            (None, _) => "an unknown amount".to_owned(),
+    fn task_ref(&self) -> task::PaymentRef<'_> {
+        task::PaymentRef {
+            row: self.id,
+            source: &self.source,
+            payment_id: &self.payment_id,
         }
     }
 }
@@ -274,7 +268,10 @@ fn settle(
     let (state, reason) = match &verdict {
         PaymentVerdict::Apply(_) => ("applied", None),
         PaymentVerdict::Superseded(by) => ("superseded", Some(format!("already {}", by.as_str()))),
-        PaymentVerdict::Hold(problem) => (problem.code(), Some(describe(problem, currency))),
+        PaymentVerdict::Hold(problem) => (
+            problem.code(),
+            Some(task::describe_problem(problem, currency)),
+        ),
     };
     db.execute(
         "UPDATE payments SET order_id = ?, state = ?, linked_at = ? WHERE id = ?",
@@ -316,25 +313,8 @@ fn settle(
         }
         PaymentVerdict::Hold(problem) => {
             let assignee = tasks::manager_or_role(manager.as_deref());
-            let title = format!(
-                "Payment for order №{order_id} needs checking: {} ({} payment {})",
-                describe(&problem, currency),
-                stored.source,
-                stored.payment_id
-            );
-            tasks::create(
-                db,
-                &NewTask {
-                    dedupe_key: Some(format!("payment-held:{}", stored.id)),
-                    order_id: Some(order_id),
-                    kind: "payment_check",
-                    title: &title,
-                    reason: &format!("payments:{}", problem.code()),
-                    assignee: &assignee,
-                    due_at: run.now,
-                },
-                run.now,
-            )?;
+            let plan = task::payment_held(order_id, &problem, currency, stored.task_ref());
+            tasks::create_planned(db, &plan, (Some(order_id), &assignee), run.now)?;
         }
         PaymentVerdict::Superseded(_) => {}
     }
@@ -442,67 +422,22 @@ fn earlier_outcomes(db: &Db, stored: &Stored) -> Result<Vec<PaymentOutcome>, DbE
 }
 
 /// What is wrong, for a person; amounts in the order's currency.
-fn describe(problem: &PaymentProblem, currency: &str) -> String {
-    let money = |minor: i64| match Currency::parse(currency) {
-        Ok(currency) => format_amount(minor, &currency, Language::En),
-        Err(_) => format!("{minor} (minor units)"),
-    };
-    match problem {
-        PaymentProblem::CurrencyMismatch { order, paid } => {
-            format!("paid in {paid}, the order is in {order}")
-        }
-        PaymentProblem::AmountMismatch { total, paid } => {
-            format!(
-                "paid {}, the order total is {}",
-                money(*paid),
-                money(*total)
-            )
-        }
-        PaymentProblem::AmountUnknown => {
-            "the acquirer did not say how much was paid: check the payment in its merchant \
-             cabinet before marking the order paid"
-                .to_owned()
-        }
-    }
-}
-
 /// A task to find the order of a payment nobody can match yet.
 fn unknown_order_task(run: &Run<'_>, stored: &Stored) -> Result<(), DbError> {
-    let named = match stored.order_ref.as_deref() {
-        Some(reference) => format!("for order №{reference}, which is not in Orderpath yet"),
-        None => "naming no order".to_owned(),
-    };
-    let title = format!(
-        "{} payment {} ({}, {}) {named}: find the order",
-        stored.source,
-        stored.payment_id,
-        stored.outcome.as_str(),
-        stored.amount_text(),
+    let plan = task::payment_without_order(
+        stored.task_ref(),
+        stored.order_ref.as_deref(),
+        stored.outcome,
+        (stored.amount, stored.currency.as_deref()),
     );
-    tasks::create(
-        run.db,
-        &NewTask {
-            dedupe_key: Some(unknown_order_key(stored.id)),
-            order_id: None,
-            kind: "payment_check",
-            title: &title,
-            reason: "payments:unknown_order",
-            assignee: "role:manager",
-            due_at: run.now,
-        },
-        run.now,
-    )?;
+    tasks::create_planned(run.db, &plan, (None, "role:manager"), run.now)?;
     Ok(())
-}
-
-fn unknown_order_key(payment_row: i64) -> String {
-    format!("payment-unknown-order:{payment_row}")
 }
 
 fn close_unknown_order_task(run: &Run<'_>, payment_row: i64) -> Result<(), DbError> {
     tasks::complete_by_key(
         run.db,
-        &unknown_order_key(payment_row),
+        &task::payment_without_order_key(payment_row),
         SYSTEM_ACTOR,
         run.now,
     )

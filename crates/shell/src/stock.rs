@@ -3,7 +3,8 @@
 //! A post stores the levels it carries for its warehouse (a snapshot also zeroes every article
 //! of that warehouse it leaves out); an article's stock is the sum over the warehouses. Then,
 //! in the same transaction:
-//! - V7: the orders in `awaiting-stock`, oldest first, get what is available — an order is
+//! - V7: the orders in a status that `waits_for_stock` (`awaiting-stock` as shipped; see
+//!   `config/statuses.toml`), oldest first, get what is available — an order is
 //!   served whole or not at all ([`stock::allocate`]) — and their items are reserved before
 //!   `stock.changed` (in stock) runs the triggers. Two posts racing serialise on SQLite's write
 //!   lock, and each allocates only what the other left, so reservations never exceed stock.
@@ -28,7 +29,7 @@ use crate::reservations;
 pub struct Receipt {
     /// Articles whose level changed.
     pub changed: Vec<String>,
-    /// Orders confirmed from `awaiting-stock` (V7), their items reserved.
+    /// Orders served from a status that waits for stock (V7), their items reserved.
     pub confirmed: Vec<String>,
     /// Orders told that something they need ran out (O6).
     pub short: Vec<String>,
@@ -196,7 +197,15 @@ fn confirm_waiting(
     levels: &BTreeMap<String, i64>,
     receipt: &mut Receipt,
 ) -> Result<(), DbError> {
-    let waiting = order_items(run, "o.status = 'awaiting-stock'", &[])?;
+    let statuses = run.config.statuses.path.waiting_for_stock();
+    if statuses.is_empty() {
+        return Ok(());
+    }
+    let waiting = order_items(
+        run,
+        "o.status IN (SELECT value FROM json_each(?1))",
+        &[text(json!(statuses).to_string())],
+    )?;
     if waiting.is_empty() {
         return Ok(());
     }
@@ -219,16 +228,18 @@ fn warn_short(
     changed: &BTreeSet<String>,
     receipt: &mut Receipt,
 ) -> Result<(), DbError> {
-    let finished = run.config.statuses.path.finished();
+    let path = &run.config.statuses.path;
+    let (finished, waiting) = (path.finished(), path.waiting_for_stock());
     let changed_list: Vec<&String> = changed.iter().collect();
     let candidates = order_items(
         run,
         "o.status NOT IN (SELECT value FROM json_each(?1))
          AND o.id IN (SELECT order_id FROM order_items WHERE sku IN (SELECT value FROM json_each(?2)))
-         AND o.status <> 'awaiting-stock'",
+         AND o.status NOT IN (SELECT value FROM json_each(?3))",
         &[
             text(json!(finished).to_string()),
             text(json!(changed_list).to_string()),
+            text(json!(waiting).to_string()),
         ],
     )?;
     let reserved = reserved(run)?;

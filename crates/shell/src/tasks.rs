@@ -1,6 +1,7 @@
 //! Tasks for staff: a to-do with a due time, tied to an order and to the reason it exists
 //! (a trigger id, or a system reason such as `outbox:exhausted`).
 
+use orderpath_core::task::TaskPlan;
 use serde_json::{json, Value};
 
 use crate::clock::Timestamp;
@@ -51,6 +52,29 @@ pub fn create(db: &Db, task: &NewTask<'_>, now: Timestamp) -> Result<Option<i64>
         ],
     )?;
     row.map(|r| req_int(&r, 0)).transpose()
+}
+
+/// Creates the task the core planned, for `(order, assignee)`, due now; `None` when one with
+/// the same key exists.
+pub fn create_planned(
+    db: &Db,
+    plan: &TaskPlan,
+    (order_id, assignee): (Option<&str>, &str),
+    now: Timestamp,
+) -> Result<Option<i64>, DbError> {
+    create(
+        db,
+        &NewTask {
+            dedupe_key: Some(plan.dedupe_key.clone()),
+            order_id,
+            kind: plan.kind,
+            title: &plan.title,
+            reason: &plan.reason,
+            assignee,
+            due_at: now,
+        },
+        now,
+    )
 }
 
 /// Filters for listing tasks.

@@ -244,6 +244,7 @@ pub(super) fn build() -> StatusPath {
             group: group.to_owned(),
             label_ru: ru.to_owned(),
             label_en: en.to_owned(),
+            waits_for_stock: code == "awaiting-stock",
         })
         .collect();
     let pairs: Vec<(&str, &str)> = TRANSITIONS

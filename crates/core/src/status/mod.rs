@@ -20,6 +20,11 @@ pub struct StatusDef {
     pub label_ru: String,
     /// What operators and customers see in English.
     pub label_en: String,
+    /// V7: orders in this status wait for stock; a stock post that covers one of them
+    /// reserves its items and raises `stock.changed` (in stock). `waits_for_stock = true` in
+    /// `statuses.toml`.
+    #[serde(default)]
+    pub waits_for_stock: bool,
 }
 
 impl StatusDef {
@@ -63,6 +68,9 @@ pub enum StatusPathError {
     /// Two statuses share a code.
     #[error("status {0:?} is defined twice")]
     DuplicateStatus(String),
+    /// A status of a finished group (`done`, `cancel`) is said to wait for stock.
+    #[error("status {0:?} is finished, so it cannot wait for stock")]
+    FinishedWaitsForStock(String),
     /// A transition names a status that is not defined.
     #[error("transition {from:?} → {to:?} names an unknown status")]
     UnknownInTransition {
@@ -94,6 +102,9 @@ impl StatusPath {
         for (i, status) in statuses.iter().enumerate() {
             if statuses[..i].iter().any(|s| s.code == status.code) {
                 return Err(StatusPathError::DuplicateStatus(status.code.clone()));
+            }
+            if status.waits_for_stock && FINISHED_GROUPS.contains(&status.group.as_str()) {
+                return Err(StatusPathError::FinishedWaitsForStock(status.code.clone()));
             }
         }
         let mut path = StatusPath {
@@ -139,6 +150,16 @@ impl StatusPath {
         self.statuses
             .iter()
             .filter(|s| FINISHED_GROUPS.contains(&s.group.as_str()))
+            .map(|s| s.code.as_str())
+            .collect()
+    }
+
+    /// V7: the statuses whose orders wait for stock (`waits_for_stock`); a stock post serves
+    /// them, and O6 leaves them alone.
+    pub fn waiting_for_stock(&self) -> Vec<&str> {
+        self.statuses
+            .iter()
+            .filter(|s| s.waits_for_stock)
             .map(|s| s.code.as_str())
             .collect()
     }

@@ -206,6 +206,7 @@ fn custom_path_must_name_only_its_statuses() {
         group: "g".into(),
         label_ru: code.into(),
         label_en: code.into(),
+        waits_for_stock: false,
     };
     let err = StatusPath::new(vec![def("a"), def("b")], &[("a", "c")]).unwrap_err();
     assert!(matches!(err, StatusPathError::UnknownInTransition { .. }));
@@ -232,4 +233,41 @@ fn only_moving_on_from_assembly_needs_reserved_items() {
     assert!(!path.needs_reserved_items("confirmed", "prepare-for-delivery"));
     assert!(!path.needs_reserved_items("prepare-for-delivery", "awaiting-stock"));
     assert!(!path.needs_reserved_items("assembled", "cancelled"));
+}
+
+#[test]
+fn the_orders_waiting_for_stock_are_in_the_statuses_that_say_so() {
+    assert_eq!(path().waiting_for_stock(), ["awaiting-stock"]);
+    let def = |code: &str, group: &str, waits: bool| StatusDef {
+        code: code.into(),
+        group: group.into(),
+        label_ru: code.into(),
+        label_en: code.into(),
+        waits_for_stock: waits,
+    };
+    let custom = StatusPath::new(
+        vec![
+            def("new", "new", false),
+            def("backorder", "approval", true),
+            def("supplier-order", "approval", true),
+        ],
+        &[],
+    )
+    .unwrap();
+    assert_eq!(custom.waiting_for_stock(), ["backorder", "supplier-order"]);
+}
+
+#[test]
+fn a_finished_status_cannot_wait_for_stock() {
+    let done = StatusDef {
+        code: "completed".into(),
+        group: "done".into(),
+        label_ru: "x".into(),
+        label_en: "x".into(),
+        waits_for_stock: true,
+    };
+    assert_eq!(
+        StatusPath::new(vec![done], &[]).unwrap_err(),
+        StatusPathError::FinishedWaitsForStock("completed".into())
+    );
 }

@@ -17,7 +17,6 @@ mod tests;
 pub mod verify;
 pub mod yookassa;
 
-use orderpath_core::event::PaymentOutcome;
 
 /// An acquirer we read, named by the last part of `/webhooks/payments/{provider}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -149,31 +148,7 @@ pub enum NoticeKind {
     Ignored,
 }
 
-/// A payment as the acquirer reported it, before it is matched with an order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReportedPayment {
-    /// Our order's id as the provider carried it (`metadata.order_id`, `InvoiceId`, `OrderId`,
-    /// `orderNumber`, `client_reference_id`); `None` when the notification has none (a refund
-    /// that only names its payment).
-    pub order_ref: Option<String>,
-    /// The provider's id of the payment. For a refund: the id of the payment refunded, so it
-    /// finds the order its payment was for.
-    pub payment_id: String,
-    /// The provider's id of this operation when it differs from the payment (a refund's own
-    /// id), so two partial refunds of one payment are two operations.
-    pub operation_id: Option<String>,
-    /// What happened.
-    pub outcome: PaymentOutcome,
-    /// Minor units; `None` when the provider did not say (Sber callbacks without `amount`).
-    pub amount: Option<i64>,
-    /// ISO 4217 alphabetic code, upper-case, when the provider said; numeric codes are
-    /// translated where known, otherwise kept as sent so a mismatch is visible.
-    pub currency: Option<String>,
-    /// Why it failed, as the provider said it.
-    pub reason: Option<String>,
-    /// The provider marked it a test (sandbox) payment.
-    pub test: bool,
-}
+pub use orderpath_core::event::ReportedPayment;
 
 /// Why a request is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -327,6 +327,10 @@ pub enum Action {
         /// Count `due_in` in working hours.
         #[serde(default)]
         in_working_hours: bool,
+        /// The task is a callback: an answered call of ours to the order's customer does it
+        /// (the open task is closed; see [`crate::report::tasks_done_by_call`]).
+        #[serde(default)]
+        done_on_callback: bool,
     },
     /// Move the order to a status.
     SetStatus {

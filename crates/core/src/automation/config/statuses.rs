@@ -28,6 +28,8 @@ struct StatusEntry {
     enabled: bool,
     time_limit: Option<String>,
     reminder_every: Option<String>,
+    #[serde(default)]
+    waits_for_stock: bool,
 }
 
 fn yes() -> bool {
@@ -122,6 +124,7 @@ pub(super) fn load(files: &ConfigFiles, report: &mut Report) -> Option<StatusCon
             group: s.group.clone(),
             label_ru: s.label_ru.clone(),
             label_en: s.label_en.clone(),
+            waits_for_stock: s.waits_for_stock,
         });
     }
     let name_state = |code: &str| {

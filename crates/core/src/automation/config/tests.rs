@@ -300,3 +300,80 @@ fn load_refuses_a_configuration_with_problems_naming_the_first() {
     let err = Config::load(&files(&format!("{GOOD}{GOOD}"))).unwrap_err();
     assert!(err.to_string().contains("1 problem(s)"), "{err}");
 }
+
+#[test]
+fn a_finished_status_waiting_for_stock_is_refused() {
+    let mut f = files(GOOD);
+    f.insert(
+        "statuses.toml",
+        STATUSES.replacen(
+            "code = \"completed\"\n",
+            "code = \"completed\"\nwaits_for_stock = true\n",
+            1,
+        ),
+    );
+    assert!(
+        problems(&f)
+            .iter()
+            .any(|p| p.contains("\"completed\" is finished, so it cannot wait for stock")),
+        "{:?}",
+        problems(&f)
+    );
+}
+
+#[test]
+fn the_waiting_status_comes_from_statuses_toml() {
+    let config = Config::load(&files(GOOD)).expect("loads");
+    assert_eq!(config.statuses.path.waiting_for_stock(), ["awaiting-stock"]);
+}
+
+#[test]
+fn done_on_callback_must_be_true_or_false() {
+    let task = r#"
+[[trigger]]
+id = "o4-missed-call-task"
+on = "call.missed"
+[[trigger.action]]
+type = "task"
+title = "Перезвонить"
+assignee = "manager"
+done_on_callback = "yes"
+"#;
+    assert_problem(task, "invalid type: string \"yes\", expected a boolean");
+}
+
+#[test]
+fn the_shipped_callback_tasks_are_marked_done_on_callback() {
+    let shipped: TriggersFile =
+        toml::from_str(include_str!("../../../../../config/triggers.toml")).expect("triggers");
+    let callbacks: Vec<&str> = shipped
+        .trigger
+        .iter()
+        .filter(|t| {
+            t.actions.iter().any(|a| {
+                matches!(
+                    a,
+                    Action::Task {
+                        done_on_callback: true,
+                        ..
+                    }
+                )
+            })
+        })
+        .map(|t| t.id.as_str())
+        .collect();
+    assert_eq!(callbacks, ["c10-after-hours-call", "o4-missed-call-task"]);
+}
+
+#[test]
+fn a_path_without_the_initial_status_is_refused() {
+    let mut f = files(GOOD);
+    f.insert("statuses.toml", STATUSES.replace("\"new\"", "\"fresh\""));
+    assert!(
+        problems(&f)
+            .iter()
+            .any(|p| p == "config/statuses.toml: no enabled status \"new\": new orders start in it"),
+        "{:?}",
+        problems(&f)
+    );
+}

@@ -34,6 +34,15 @@ pub(super) fn load_triggers(
         report.problem(&file, None, "", "missing file".into());
         return None;
     }
+    // New orders (and leads from missed calls) start in `new`: a path without it would only
+    // fail when the first order arrives.
+    if statuses.is_some_and(|s| crate::crm::initial_status(&s.path).is_none()) {
+        let message = format!(
+            "no enabled status {:?}: new orders start in it",
+            crate::order::INITIAL_STATUS
+        );
+        report.problem(&files.display("statuses.toml"), None, "", message);
+    }
     let parsed: TriggersFile = parse_toml(files, "triggers.toml", report)?;
     let mut c = Checker {
         files,

@@ -57,6 +57,7 @@ impl Planner<'_> {
                 due_in,
                 due_at_field,
                 in_working_hours,
+                ..
             } => {
                 let lang = self.config.shop.language;
                 let ctx = context(self.config, self.event, self.facts, lang);

@@ -356,3 +356,71 @@ fn assert_one_evening_call_with_the_hours_sms(app: &TestApp, expected: Value) {
 fn one_sms(phone: &str, text: &str) -> [(String, String); 1] {
     [(phone.trim_start_matches('+').to_owned(), text.to_owned())]
 }
+
+/// A copy of the app whose O4 trigger has another id, and whose task is a callback only when
+/// `callback` (`done_on_callback = true` as shipped, or the key removed).
+fn o4_renamed(callback: bool) -> tempfile::TempDir {
+    crate::support::app_with_config(|config| {
+        let path = config.join("triggers.toml");
+        let text = std::fs::read_to_string(&path).expect("triggers");
+        let mut text = text.replacen(
+            "id = \"o4-missed-call-task\"",
+            "id = \"o4-call-the-customer\"",
+            1,
+        );
+        if !callback {
+            let o4 = text.find("id = \"o4-call-the-customer\"").expect("o4");
+            let key = o4 + text[o4..].find("done_on_callback = true\n").expect("key");
+            text.replace_range(key..key + "done_on_callback = true\n".len(), "");
+        }
+        std::fs::write(&path, text).expect("write");
+    })
+}
+
+/// A missed call in the morning, then our answered call five minutes later.
+async fn missed_then_called_back(app: &TestApp) {
+    create(app, order("A-1", json!({}))).await;
+    post_call(
+        app,
+        "c-1",
+        "call.ended",
+        ended("pbx-1", "inbound", MORNING, "missed"),
+    )
+    .await;
+    app.clock.advance(std::time::Duration::from_secs(300));
+    let later = "2026-11-24T10:05:00+03:00";
+    post_call(
+        app,
+        "c-2",
+        "call.ended",
+        ended("out-1", "outbound", later, "answered"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_configuration_says_which_tasks_a_returned_call_closes() {
+    let renamed = o4_renamed(true);
+    let app = TestApp::start_from(&renamed.path().join("spin.toml"), |b| b).await;
+
+    missed_then_called_back(&app).await;
+
+    assert_eq!(
+        rows(&app, "SELECT reason, status, done_by FROM tasks"),
+        json!([["o4-call-the-customer", "done", "pbx:generic"]]),
+        "the renamed trigger's task is still a callback"
+    );
+}
+
+#[tokio::test]
+async fn a_task_not_marked_as_a_callback_stays_open_after_the_call() {
+    let plain = o4_renamed(false);
+    let app = TestApp::start_from(&plain.path().join("spin.toml"), |b| b).await;
+
+    missed_then_called_back(&app).await;
+
+    assert_eq!(
+        rows(&app, "SELECT reason, status, done_by FROM tasks"),
+        json!([["o4-call-the-customer", "open", null]])
+    );
+}

@@ -461,3 +461,58 @@ async fn a_resent_post_is_acknowledged_even_under_a_broken_configuration() {
         "the new post changed nothing"
     );
 }
+
+/// A copy of the app where `awaiting-stock` is called `backorder` everywhere, and waits for
+/// stock only when `waits` (`waits_for_stock = true` as shipped, or the key removed).
+fn backorder_app(waits: bool) -> tempfile::TempDir {
+    crate::support::app_with_config(|config| {
+        for file in ["statuses.toml", "triggers.toml"] {
+            let path = config.join(file);
+            let mut text = std::fs::read_to_string(&path).expect("config");
+            text = text.replace("\"awaiting-stock\"", "\"backorder\"");
+            if !waits {
+                text = text
+                    .lines()
+                    .filter(|line| !line.starts_with("waits_for_stock"))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+            }
+            std::fs::write(&path, text).expect("write");
+        }
+    })
+}
+
+#[tokio::test]
+async fn the_configured_waiting_status_is_served_when_stock_arrives() {
+    let dir = backorder_app(true);
+    let app = TestApp::start_from(&dir.path().join("spin.toml"), |b| b).await;
+    create(&app, order("A-1001", json!({ "manager": "m.ivanova" }))).await;
+    move_to(&app, "A-1001", "backorder", None).await;
+
+    let answer = post_stock(&app, "stock-1", &fixture_bytes("snapshot.json")).await;
+
+    assert_eq!(answer["confirmed"], json!(["A-1001"]));
+    assert_eq!(status_of(&app, "A-1001"), "awaiting-payment");
+    assert_eq!(
+        reservations_of(&app),
+        json!([
+            ["A-1001", "CUP-010", 1, "reserved"],
+            ["A-1001", "TEA-001", 2, "reserved"]
+        ])
+    );
+    email_about(&app, STOCK_ARRIVED);
+}
+
+#[tokio::test]
+async fn a_status_not_marked_as_waiting_for_stock_is_not_served() {
+    let dir = backorder_app(false);
+    let app = TestApp::start_from(&dir.path().join("spin.toml"), |b| b).await;
+    create(&app, order("A-1001", json!({ "manager": "m.ivanova" }))).await;
+    move_to(&app, "A-1001", "backorder", None).await;
+
+    let answer = post_stock(&app, "stock-1", &fixture_bytes("snapshot.json")).await;
+
+    assert_eq!(answer["confirmed"], json!([]));
+    assert_eq!(status_of(&app, "A-1001"), "backorder");
+    assert_eq!(reservations_of(&app), json!([]));
+}

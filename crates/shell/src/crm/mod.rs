@@ -1,26 +1,35 @@
-//! Executes what the core decides for each order event, inside the request's transaction.
+//! The order webhook (`order-events`): executes what the core decides for each event from
+//! the shop's site or CRM (`orderpath_core::decide`, `orderpath_core::crm`, the triggers),
+//! inside the request's transaction.
+
+mod reports;
 
 use orderpath_core::automation::config::Config;
 use orderpath_core::automation::event::DomainEvent;
+use orderpath_core::crm;
 use orderpath_core::decide::{self, StatusDecision};
 use orderpath_core::event::{Actor, NewOrder, OrderEvent, OrderFlag, OrderUpdate, StatusChange};
 use orderpath_core::order;
-use orderpath_shell::automation::Run;
-use orderpath_shell::clock::Timestamp;
-use orderpath_shell::db::Db;
-use orderpath_shell::facts;
-use orderpath_shell::http::{Answer, ApiError};
-use orderpath_shell::orders::{self, HistoryEntry, Outcome};
-use orderpath_shell::{payments, reservations};
 use serde_json::{json, Value};
+
+use crate::automation::Run;
+use crate::clock::Timestamp;
+use crate::db::Db;
+use crate::facts;
+use crate::http::{Answer, ApiError};
+use crate::orders::{self, HistoryEntry, Outcome};
+use crate::{payments, reservations};
 
 /// Who is acting when the event names nobody.
 pub(crate) const WEBHOOK_ACTOR: &str = "webhook:orders";
 
 /// What the handler knows besides the event.
 pub struct Context<'a> {
+    /// The `webhook-id`.
     pub event_id: &'a str,
+    /// Now.
     pub now: Timestamp,
+    /// The shop's automation configuration.
     pub config: &'a Config,
     /// `orders:<webhook-id>`: what the triggers' effects are keyed by.
     pub cause: String,
@@ -50,7 +59,9 @@ impl Context<'_> {
 
 /// The answer to store and send, and the outbox messages to send after answering.
 pub struct Applied {
+    /// The answer.
     pub answer: Answer,
+    /// Queued outbox messages.
     pub messages: Vec<i64>,
 }
 
@@ -70,10 +81,10 @@ pub fn apply(db: &Db, event: &OrderEvent, cx: &Context<'_>) -> Result<Applied, A
         OrderEvent::Updated(update) => updated(db, update, cx),
         OrderEvent::StatusChanged(change) => status_changed(db, change, cx),
         OrderEvent::Flagged(flag) => flagged(db, flag, cx),
-        OrderEvent::Payment(payment) => crate::reports::payment(db, payment, cx),
-        OrderEvent::Delivery(delivery) => crate::reports::delivery(db, delivery, cx),
-        OrderEvent::Stock(stock) => crate::reports::stock(db, stock, cx),
-        OrderEvent::CallEnded(call) => crate::reports::call_ended(db, call, cx),
+        OrderEvent::Payment(payment) => reports::payment(db, payment, cx),
+        OrderEvent::Delivery(delivery) => reports::delivery(db, delivery, cx),
+        OrderEvent::Stock(stock) => reports::stock(db, stock, cx),
+        OrderEvent::CallEnded(call) => reports::call_ended(db, call, cx),
     }
 }
 
@@ -86,12 +97,12 @@ fn created(db: &Db, order: &NewOrder, cx: &Context<'_>) -> Result<Applied, ApiEr
                 format!("order {id} already exists; send order.updated to change it") } }),
         ));
     }
-    let status = order::INITIAL_STATUS.to_owned();
-    if cx.config.statuses.path.get(&status).is_none() {
+    let Some(status) = crm::initial_status(&cx.config.statuses.path) else {
         return Err(ApiError::internal(
             &"the configured status path has no \"new\" status",
         ));
-    }
+    };
+    let status = status.to_owned();
     let customer_id = orders::find_or_create_customer(
         db,
         &order.customer,
@@ -252,19 +263,8 @@ fn flagged(db: &Db, flag: &OrderFlag, cx: &Context<'_>) -> Result<Applied, ApiEr
 fn status_changed(db: &Db, change: &StatusChange, cx: &Context<'_>) -> Result<Applied, ApiError> {
     let id = change.order_id.as_str();
     let current = orders::load(db, id)?.ok_or_else(|| unknown_order(id))?;
+    crm::named_status(&cx.config.statuses, &change.status).map_err(invalid)?;
     let path = &cx.config.statuses.path;
-    if path.get(&change.status).is_none() {
-        let state = if cx.config.statuses.disabled.contains(&change.status) {
-            "switched off in config/statuses.toml"
-        } else {
-            "not a configured status"
-        };
-        return Err(ApiError::new(
-            422,
-            "invalid_event",
-            format!("data.status: {:?} is {state}", change.status),
-        ));
-    }
     let (actor, actor_name) = actor_of(change.actor.as_ref());
     let mut entry = HistoryEntry {
         order_id: id,
@@ -350,6 +350,11 @@ fn actor_of(actor: Option<&Actor>) -> (String, Option<&str>) {
         Some(actor) => (actor.label(), actor.name.as_deref()),
         None => (WEBHOOK_ACTOR.to_owned(), None),
     }
+}
+
+/// `422 invalid_event`: the core refused a field of the event.
+pub(crate) fn invalid(refusal: crm::Invalid) -> ApiError {
+    ApiError::new(422, "invalid_event", refusal.to_string())
 }
 
 /// Not remembered under the event id, so the sender's retry succeeds once the order exists.

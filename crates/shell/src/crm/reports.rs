@@ -3,53 +3,33 @@
 //! event the triggers react to — the same events the acquirer, carrier and PBX webhooks raise.
 
 use orderpath_core::automation::event::DomainEvent;
+use orderpath_core::crm;
 use orderpath_core::event::{CallEnded, DeliveryUpdate, PaymentUpdate, StockUpdate};
 use orderpath_core::report::TestPayments;
-use orderpath_shell::calls;
-use orderpath_shell::clock::Timestamp;
-use orderpath_shell::db::Db;
-use orderpath_shell::deliveries::{self, Moved, StatusReport};
-use orderpath_shell::facts;
-use orderpath_shell::http::{Answer, ApiError};
-use orderpath_shell::orders::{self, HistoryEntry, Outcome};
-use orderpath_shell::payments::{self, Receipt, Received};
-use orderpath_wire::acquirer::ReportedPayment;
 use serde_json::{json, Value};
 
-use crate::apply::{unknown_order, Applied, Context, WEBHOOK_ACTOR};
+use super::{invalid, unknown_order, Applied, Context, WEBHOOK_ACTOR};
+use crate::calls;
+use crate::clock::Timestamp;
+use crate::db::Db;
+use crate::deliveries::{self, Moved, StatusReport};
+use crate::facts;
+use crate::http::{Answer, ApiError};
+use crate::orders::{self, HistoryEntry, Outcome};
+use crate::payments::{self, Receipt, Received};
 
 /// `order.payment`: kept once per payment id and outcome and settled like an acquirer's
 /// report (see `orderpath_shell::payments`): the payment triggers run (V2, C7, O5), another
 /// amount is held for the manager, a late failure after the success changes nothing.
-pub fn payment(db: &Db, report: &PaymentUpdate, cx: &Context<'_>) -> Result<Applied, ApiError> {
+pub(super) fn payment(
+    db: &Db,
+    report: &PaymentUpdate,
+    cx: &Context<'_>,
+) -> Result<Applied, ApiError> {
     let id = report.order_id.as_str();
     let order = order_facts(db, id, cx.now)?;
-    if report.currency.as_str() != order.currency {
-        return Err(ApiError::new(
-            422,
-            "invalid_event",
-            format!(
-                "data.currency: the order is in {}, the payment in {}",
-                order.currency,
-                report.currency.as_str()
-            ),
-        ));
-    }
+    let reported = crm::payment(report, &order.currency, cx.event_id).map_err(invalid)?;
     let status = report.status.as_str();
-    let reported = ReportedPayment {
-        order_ref: Some(id.to_owned()),
-        // Without the acquirer's id, the webhook's own id makes it one payment of its own.
-        payment_id: report
-            .payment_id
-            .clone()
-            .unwrap_or_else(|| format!("event:{}", cx.event_id)),
-        operation_id: None,
-        outcome: report.status,
-        amount: Some(report.amount),
-        currency: Some(report.currency.as_str().to_owned()),
-        reason: report.reason.clone(),
-        test: false,
-    };
     let receipt = payments::receive(
         &cx.run(db),
         &Received {
@@ -89,7 +69,11 @@ pub fn payment(db: &Db, report: &PaymentUpdate, cx: &Context<'_>) -> Result<Appl
 
 /// `order.delivery`: stores the fields (track number, pickup point, …) and the delivery
 /// status; a repeated or backward status changes nothing and repeats no message.
-pub fn delivery(db: &Db, report: &DeliveryUpdate, cx: &Context<'_>) -> Result<Applied, ApiError> {
+pub(super) fn delivery(
+    db: &Db,
+    report: &DeliveryUpdate,
+    cx: &Context<'_>,
+) -> Result<Applied, ApiError> {
     let id = report.order_id.as_str();
     if !orders::exists(db, id)? {
         return Err(unknown_order(id));
@@ -117,7 +101,7 @@ pub fn delivery(db: &Db, report: &DeliveryUpdate, cx: &Context<'_>) -> Result<Ap
 }
 
 /// `order.stock`: records what changed and runs the stock triggers (O6).
-pub fn stock(db: &Db, report: &StockUpdate, cx: &Context<'_>) -> Result<Applied, ApiError> {
+pub(super) fn stock(db: &Db, report: &StockUpdate, cx: &Context<'_>) -> Result<Applied, ApiError> {
     let id = report.order_id.as_str();
     if !orders::exists(db, id)? {
         return Err(unknown_order(id));
@@ -153,7 +137,7 @@ pub fn stock(db: &Db, report: &StockUpdate, cx: &Context<'_>) -> Result<Applied,
 /// unanswered inbound call from a number with none becomes a lead order (O4). Then the call
 /// triggers run (`orderpath_shell::calls::react`): O4 in working hours, C10 outside them, O3
 /// for our own unanswered call.
-pub fn call_ended(db: &Db, call: &CallEnded, cx: &Context<'_>) -> Result<Applied, ApiError> {
+pub(super) fn call_ended(db: &Db, call: &CallEnded, cx: &Context<'_>) -> Result<Applied, ApiError> {
     let started = match &call.started_at {
         Some(at) => Timestamp::parse_rfc3339(at).ok_or_else(|| {
             ApiError::new(

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use orderpath_core::automation::config::compiled::{self, COMPILED_FILE};
-use orderpath_core::automation::config::{check, CheckReport, ConfigFiles};
+use orderpath_core::automation::config::{check, CheckResult, ConfigFiles};
 
 /// What a check printed and whether the configuration is usable.
 #[derive(Debug)]
@@ -17,44 +17,44 @@ pub struct Output {
 
 /// Checks the configuration in `dir`.
 pub fn check_dir(dir: &Path) -> std::io::Result<Output> {
-    let report = check(&read_config(dir)?);
-    Ok(describe(&report))
+    let checked = check(&read_config(dir)?);
+    Ok(describe(&checked))
 }
 
 /// Checks the configuration in `dir` and writes the compiled file into `out` (created if
 /// needed): the configuration when it has no problems, else its problems, so that a component
 /// deployed anyway refuses to work. Returns the path written and what the check found.
 pub fn compile_dir(dir: &Path, out: &Path) -> std::io::Result<(PathBuf, Output)> {
-    let (report, bytes) = compiled::compile(&read_config(dir)?);
+    let (checked, bytes) = compiled::compile(&read_config(dir)?);
     std::fs::create_dir_all(out)?;
     let path = out.join(COMPILED_FILE);
     // Written beside and renamed over, so a running app never reads half a file.
     let partial = out.join(format!(".{COMPILED_FILE}.partial"));
     std::fs::write(&partial, &bytes)?;
     std::fs::rename(&partial, &path)?;
-    Ok((path, describe(&report)))
+    Ok((path, describe(&checked)))
 }
 
-fn describe(report: &CheckReport) -> Output {
+fn describe(checked: &CheckResult) -> Output {
     let mut text = String::new();
-    for p in &report.problems {
+    for p in &checked.problems {
         text.push_str(&format!("error: {p}\n"));
     }
-    for w in &report.warnings {
+    for w in &checked.warnings {
         text.push_str(&format!("warning: {w}\n"));
     }
-    let (triggers, templates) = report
+    let (triggers, templates) = checked
         .config
         .as_ref()
         .map_or((0, 0), |c| (c.triggers.len(), c.templates.len()));
     text.push_str(&format!(
         "{triggers} triggers, {templates} templates, {} problems, {} warnings\n",
-        report.problems.len(),
-        report.warnings.len()
+        checked.problems.len(),
+        checked.warnings.len()
     ));
     Output {
         text,
-        ok: report.problems.is_empty(),
+        ok: checked.problems.is_empty(),
     }
 }
 

@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 pub mod automation;
+pub mod call;
 pub mod call_report;
 pub mod contact;
 pub mod crm;
@@ -18,7 +19,7 @@ pub mod event;
 pub mod message;
 pub mod money;
 pub mod order;
-pub mod report;
+pub mod payment;
 pub mod retention;
 pub mod status;
 pub mod task;

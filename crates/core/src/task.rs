@@ -7,7 +7,7 @@
 use crate::event::PaymentOutcome;
 use crate::message::Language;
 use crate::money::{format_amount, Currency};
-use crate::report::PaymentProblem;
+use crate::payment::PaymentProblem;
 
 /// A task to create.
 #[derive(Debug, Clone, PartialEq, Eq)]

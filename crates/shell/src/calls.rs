@@ -10,12 +10,12 @@
 //! call finds the caller's order or becomes a lead, then `call.missed` / `call.answered` run
 //! the triggers (O4 in working hours, C10 outside; O3 for our unanswered calls). An answered
 //! call of ours closes the order's open tasks whose trigger marks them `done_on_callback`
-//! ([`report::tasks_done_by_call`]).
+//! ([`call::tasks_done_by_call`]).
 
+use orderpath_core::call;
 use orderpath_core::call_report::LoggedCall;
 use orderpath_core::contact::Phone;
 use orderpath_core::event::{CallDirection, CallEnded, CallOutcome, OrderId};
-use orderpath_core::report;
 use orderpath_wire::pbx::{CallEvent, CallState, Direction, Outcome};
 use serde_json::json;
 use spin_sdk::sqlite::{RowResult, Value as SqlValue};
@@ -51,7 +51,7 @@ pub fn react(
     (actor, event_id): (&str, &str),
 ) -> Result<Reaction, DbError> {
     let shop = &run.config.shop;
-    let decision = report::on_call(call, started.unix(), (&shop.working_hours, &shop.time_zone));
+    let decision = call::on_call(call, started.unix(), (&shop.working_hours, &shop.time_zone));
     let finished = run.config.statuses.path.finished();
     let mut order_id = match order_id {
         Some(id) => Some(id),
@@ -80,7 +80,7 @@ pub fn react(
         None,
         (actor, event_id),
     )?;
-    let done = report::tasks_done_by_call(call, &run.config.triggers);
+    let done = call::tasks_done_by_call(call, &run.config.triggers);
     if !done.is_empty() {
         reaction.closed_tasks = close_tasks(run, &id, &done, actor)?;
     }
@@ -98,7 +98,7 @@ fn create_lead(
     started: Timestamp,
     who: (&str, &str),
 ) -> Result<String, DbError> {
-    let lead = report::lead_order(call, started.unix())
+    let lead = call::lead_order(call, started.unix())
         .map_err(|_| DbError::Shape("a lead order id from a phone number is invalid"))?;
     let id = lead.order_id.as_str().to_owned();
     let customer_id =

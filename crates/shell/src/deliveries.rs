@@ -1,10 +1,10 @@
 //! Delivery statuses of parcels, from carriers' webhooks and the shop's own `order.delivery`.
 //!
 //! A status moves an order's parcel only forward ([`progress::moves_forward`]): the same status
-//! again, or a report older than the stored one, is kept in the history as refused and raises
+//! again, or a update older than the stored one, is kept in the history as refused and raises
 //! nothing, so no message goes out twice and an order never goes back. The carrier's fields
 //! (track number, tracking link, pickup point) are stored with the order first — except a late
-//! report's, which are as old as its status; a new track number raises `order.changed` (C3
+//! update's, which are as old as its status; a new track number raises `order.changed` (C3
 //! after the hand-over).
 //!
 //! Carriers' notices are kept as they came in `deliveries`. A notice finds its order by our
@@ -28,7 +28,7 @@ use crate::tasks;
 
 /// A delivery status to apply to a known order.
 #[derive(Debug, Clone, Copy)]
-pub struct StatusReport<'a> {
+pub struct StatusUpdate<'a> {
     /// Who reports it: `webhook:orders`, `webhook:cdek`, …
     pub actor: &'a str,
     /// The inbound event behind it.
@@ -68,7 +68,7 @@ impl Moved {
 pub fn apply(
     run: &Run<'_>,
     order_id: &str,
-    report: &StatusReport<'_>,
+    update: &StatusUpdate<'_>,
 ) -> Result<(Moved, Vec<i64>), DbError> {
     let db = run.db;
     let id = OrderId::parse(order_id).map_err(|_| DbError::Shape("stored order id is invalid"))?;
@@ -86,26 +86,26 @@ pub fn apply(
     let (stored_track, stored_url) = (get_text(&row, 2)?, get_text(&row, 3)?);
 
     let current = from.as_deref().map(|status| (status, from_at));
-    let moved = if from.as_deref() == Some(report.status) {
+    let moved = if from.as_deref() == Some(update.status) {
         Moved::Repeat
-    } else if progress::moves_forward(current, (report.status, report.status_at)) {
+    } else if progress::moves_forward(current, (update.status, update.status_at)) {
         Moved::Forward
     } else {
         Moved::Late
     };
-    // A late report's fields are as old as its status: only a current one is stored (a
-    // repeat may bring what the first report lacked, such as the track number).
+    // A late update's fields are as old as its status: only a current one is stored (a
+    // repeat may bring what the first update lacked, such as the track number).
     let mut messages = Vec::new();
     let changes = if moved == Moved::Late {
         Vec::new()
     } else {
-        facts::apply_fields(db, order_id, report.fields)?
+        facts::apply_fields(db, order_id, update.fields)?
     };
     for (field, old, new) in &changes {
         history(
             run,
             order_id,
-            report,
+            update,
             field,
             Some(old.to_string()),
             new.to_string(),
@@ -127,37 +127,37 @@ pub fn apply(
         history(
             run,
             order_id,
-            report,
+            update,
             "delivery_status",
             from.as_ref().map(|f| json!(f).to_string()),
-            json!(report.status).to_string(),
+            json!(update.status).to_string(),
             Some(reason),
         )?;
         return Ok((moved, messages));
     }
-    facts::set_field(db, order_id, "delivery_status", &json!(report.status))?;
+    facts::set_field(db, order_id, "delivery_status", &json!(update.status))?;
     // Without the carrier's time, the previous status's time no longer describes it.
-    let at = report.status_at.map_or(Value::Null, |at| json!(at));
+    let at = update.status_at.map_or(Value::Null, |at| json!(at));
     facts::apply_fields(db, order_id, &[("delivery_status_at".to_owned(), at)])?;
     history(
         run,
         order_id,
-        report,
+        update,
         "delivery_status",
         from.as_ref().map(|f| json!(f).to_string()),
-        json!(report.status).to_string(),
+        json!(update.status).to_string(),
         None,
     )?;
     // The fields just set win over the stored ones (`null` cleared them).
     let field =
-        |name: &str, stored: Option<String>| match report.fields.iter().find(|(n, _)| n == name) {
+        |name: &str, stored: Option<String>| match update.fields.iter().find(|(n, _)| n == name) {
             Some((_, value)) => value.as_str().map(str::to_owned),
             None => stored,
         };
     let event = DomainEvent::DeliveryStatusChanged {
         order_id: id,
         from,
-        to: report.status.to_owned(),
+        to: update.status.to_owned(),
         track_number: field("track_number", stored_track),
         tracking_url: field("tracking_url", stored_url),
     };
@@ -168,7 +168,7 @@ pub fn apply(
 fn history(
     run: &Run<'_>,
     order_id: &str,
-    report: &StatusReport<'_>,
+    update: &StatusUpdate<'_>,
     field: &str,
     old: Option<String>,
     new: String,
@@ -178,7 +178,7 @@ fn history(
         run.db,
         &HistoryEntry {
             order_id,
-            actor: report.actor,
+            actor: update.actor,
             actor_name: None,
             field,
             old_value: old,
@@ -189,7 +189,7 @@ fn history(
                 Outcome::Applied
             },
             reason: refused,
-            event_id: Some(report.event_id),
+            event_id: Some(update.event_id),
         },
         run.now,
     )
@@ -218,7 +218,7 @@ pub fn receive(run: &Run<'_>, notice: &DeliveryNotice, raw: &str) -> Result<Rece
         (Some(order_id), status) => {
             let mut fields = carrier_fields(notice);
             fields.extend(notice.fields.iter().cloned());
-            let report = StatusReport {
+            let update = StatusUpdate {
                 actor: &actor,
                 event_id: &notice.key,
                 status: status.as_deref().unwrap_or(""),
@@ -227,7 +227,7 @@ pub fn receive(run: &Run<'_>, notice: &DeliveryNotice, raw: &str) -> Result<Rece
             };
             match status {
                 Some(_) => {
-                    let (moved, messages) = apply(run, order_id, &report)?;
+                    let (moved, messages) = apply(run, order_id, &update)?;
                     (moved.as_str(), messages)
                 }
                 // A code that says nothing to the customer: keep the carrier's fields only.
@@ -305,7 +305,7 @@ pub fn keep_unconfirmed(
     };
     if let Some(order_id) = order_id.as_deref() {
         let actor = format!("webhook:{}", notice.carrier);
-        let report = StatusReport {
+        let update = StatusUpdate {
             actor: &actor,
             event_id: &notice.key,
             status,
@@ -322,7 +322,7 @@ pub fn keep_unconfirmed(
         history(
             run,
             order_id,
-            &report,
+            &update,
             "delivery_status",
             stored.map(|f| json!(f).to_string()),
             json!(status).to_string(),

@@ -1,10 +1,10 @@
 //! Payments as they were reported, and what they do to their orders.
 //!
-//! Every report is kept as it came (the raw notification, the provider's name for it), once
-//! per payment, outcome and operation: a report repeated under another event id is a
-//! [`Receipt::Duplicate`] and changes nothing. A report finds its order by the order id the
+//! Every notice is kept as it came (the raw notification, the provider's name for it), once
+//! per payment, outcome and operation: a notice repeated under another event id is a
+//! [`Receipt::Duplicate`] and changes nothing. A notice finds its order by the order id the
 //! provider carried or, for a refund that names only its payment, through the payment's other
-//! reports. The core then decides ([`report::judge_payment`]): apply it (the payment triggers
+//! reports. The core then decides ([`payment::judge_payment`]): apply it (the payment triggers
 //! run), hold it for a person (another amount or currency, or no amount at all → a task for
 //! the order's manager), or keep it in the history only (a failure after the success of this
 //! or any other payment of the order: an order never moves back).
@@ -12,13 +12,13 @@
 //! A payment the acquirer marked as a test is kept as `test_ignored` and settles nothing
 //! unless `accept_test_payments` is on ([`TestPayments`]).
 //!
-//! Nothing is dropped: a report for an order we do not know yet waits as `unknown_order` with
+//! Nothing is dropped: a notice for an order we do not know yet waits as `unknown_order` with
 //! a task; when the order arrives ([`link_waiting`], from `order.created`), it is settled like
-//! a fresh report and its task is closed.
+//! a fresh notice and its task is closed.
 
 use orderpath_core::event::{OrderId, PaymentOutcome};
-use orderpath_core::report::{
-    self, Earlier, PaidOrder, PaymentReport, PaymentVerdict, TestPayments,
+use orderpath_core::payment::{
+    self, Earlier, PaidOrder, PaymentNotice, PaymentVerdict, TestPayments,
 };
 use orderpath_core::task;
 use orderpath_wire::acquirer::ReportedPayment;
@@ -34,7 +34,7 @@ use crate::tasks;
 /// Who closes a payment's task when its order turns up.
 const SYSTEM_ACTOR: &str = "orderpath";
 
-/// A payment report to keep and act on.
+/// A payment notice to keep and act on.
 #[derive(Debug, Clone, Copy)]
 pub struct Received<'a> {
     /// Who reported it: the acquirer's name, or `orders` for the shop's own webhook.
@@ -57,7 +57,7 @@ pub fn test_payments() -> Result<TestPayments, ConfigError> {
     TestPayments::parse(&config::var(name)?).map_err(|reason| ConfigError::Invalid { name, reason })
 }
 
-/// What became of a report.
+/// What became of a notice.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Receipt {
     /// This payment, outcome and operation were already recorded: nothing changed.
@@ -82,7 +82,7 @@ pub enum Receipt {
     },
 }
 
-/// Keeps a payment report and settles it when its order is known. Runs inside the request's
+/// Keeps a payment notice and settles it when its order is known. Runs inside the request's
 /// transaction (`run.db`).
 pub fn receive(run: &Run<'_>, received: &Received<'_>) -> Result<Receipt, DbError> {
     let db = run.db;
@@ -164,7 +164,7 @@ pub fn link_waiting(run: &Run<'_>, order_id: &str) -> Result<Vec<i64>, DbError> 
     Ok(messages)
 }
 
-/// The order a report is for: the one it names, if we have it; otherwise the order its
+/// The order a notice is for: the one it names, if we have it; otherwise the order its
 /// payment's other reports were settled with.
 fn find_order(db: &Db, source: &str, payment: &ReportedPayment) -> Result<Option<String>, DbError> {
     if let Some(reference) = payment.order_ref.as_deref() {
@@ -182,7 +182,7 @@ fn find_order(db: &Db, source: &str, payment: &ReportedPayment) -> Result<Option
     row.map(|r| req_text(&r, 0)).transpose()
 }
 
-/// A kept report, as settling needs it.
+/// A kept notice, as settling needs it.
 struct Stored {
     id: i64,
     source: String,
@@ -230,8 +230,8 @@ impl Stored {
         })
     }
 
-    fn report(&self) -> PaymentReport<'_> {
-        PaymentReport {
+    fn notice(&self) -> PaymentNotice<'_> {
+        PaymentNotice {
             outcome: self.outcome,
             amount: self.amount,
             currency: self.currency.as_deref(),
@@ -247,7 +247,7 @@ impl Stored {
     }
 }
 
-/// Decides and executes what a kept report does to `order_id`; records the state.
+/// Decides and executes what a kept notice does to `order_id`; records the state.
 fn settle(
     run: &Run<'_>,
     stored: &Stored,
@@ -264,7 +264,7 @@ fn settle(
         outcomes: &outcomes,
         order_paid: order_paid(db, order_id, stored.id)?,
     };
-    let verdict = report::judge_payment(stored.report(), order.paid(), earlier);
+    let verdict = payment::judge_payment(stored.notice(), order.paid(), earlier);
     let (state, reason) = match &verdict {
         PaymentVerdict::Apply(_) => ("applied", None),
         PaymentVerdict::Superseded(by) => ("superseded", Some(format!("already {}", by.as_str()))),
@@ -381,7 +381,7 @@ pub fn payable_order(db: &Db, order_id: &str) -> Result<Option<PayableOrder>, Db
     }))
 }
 
-/// Whether `order_id` is already paid, by any payment and source besides the report
+/// Whether `order_id` is already paid, by any payment and source besides the notice
 /// `except` being settled: a success applied to it with no refund applied after it, or a
 /// payment status of `paid` (also when a person marked it so).
 fn order_paid(db: &Db, order_id: &str, except: i64) -> Result<bool, DbError> {

@@ -30,14 +30,14 @@ fn add_dir(root: &std::path::Path, dir: &std::path::Path, files: &mut ConfigFile
 
 /// The shipped configuration; panics listing the problems when it does not load.
 pub fn shipped() -> Config {
-    let report = check(&shipped_files());
-    let problems: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+    let checked = check(&shipped_files());
+    let problems: Vec<String> = checked.problems.iter().map(ToString::to_string).collect();
     assert!(
         problems.is_empty(),
         "shipped config has problems:\n{}",
         problems.join("\n")
     );
-    report.config.expect("config")
+    checked.config.expect("config")
 }
 
 /// Unix time of a Moscow local time.

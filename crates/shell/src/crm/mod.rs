@@ -2,7 +2,7 @@
 //! the shop's site or CRM (`orderpath_core::decide`, `orderpath_core::crm`, the triggers),
 //! inside the request's transaction.
 
-mod reports;
+mod updates;
 
 use orderpath_core::automation::config::Config;
 use orderpath_core::automation::event::DomainEvent;
@@ -81,10 +81,10 @@ pub fn apply(db: &Db, event: &OrderEvent, cx: &Context<'_>) -> Result<Applied, A
         OrderEvent::Updated(update) => updated(db, update, cx),
         OrderEvent::StatusChanged(change) => status_changed(db, change, cx),
         OrderEvent::Flagged(flag) => flagged(db, flag, cx),
-        OrderEvent::Payment(payment) => reports::payment(db, payment, cx),
-        OrderEvent::Delivery(delivery) => reports::delivery(db, delivery, cx),
-        OrderEvent::Stock(stock) => reports::stock(db, stock, cx),
-        OrderEvent::CallEnded(call) => reports::call_ended(db, call, cx),
+        OrderEvent::Payment(payment) => updates::payment(db, payment, cx),
+        OrderEvent::Delivery(delivery) => updates::delivery(db, delivery, cx),
+        OrderEvent::Stock(stock) => updates::stock(db, stock, cx),
+        OrderEvent::CallEnded(call) => updates::call_ended(db, call, cx),
     }
 }
 

@@ -33,7 +33,7 @@ pub const CODE_REFUSED: i32 = 13;
 #[derive(Debug, Clone, Copy)]
 pub struct CheckedOrder<'a> {
     /// The order's currency, total and id.
-    pub order: orderpath_core::report::PaidOrder<'a>,
+    pub order: orderpath_core::payment::PaidOrder<'a>,
     /// It is in a finished status (done or cancelled).
     pub finished: bool,
 }
@@ -48,12 +48,12 @@ pub fn check_code(payment: &ReportedPayment, order: Option<CheckedOrder<'_>>) ->
     if checked.finished {
         return CODE_REFUSED;
     }
-    let report = orderpath_core::report::PaymentReport {
+    let notice = orderpath_core::payment::PaymentNotice {
         outcome: payment.outcome,
         amount: payment.amount,
         currency: payment.currency.as_deref(),
     };
-    match orderpath_core::report::check_payment(report, checked.order) {
+    match orderpath_core::payment::check_payment(notice, checked.order) {
         Ok(()) => CODE_OK,
         Err(_) => CODE_AMOUNT_MISMATCH,
     }

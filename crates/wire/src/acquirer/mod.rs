@@ -2,7 +2,7 @@
 //! request is authentic (its own way), then turns it into a [`Notice`]: the idempotency key the
 //! provider's retries keep, and the payment outcome in our terms (minor units, ISO currency,
 //! our order's id as the provider carried it). Nothing here touches storage: the shell decides
-//! what a notice means for the order (see [`orderpath_core::report`]).
+//! what a notice means for the order (see [`orderpath_core::payment`]).
 //!
 //! Facts per provider (formats, signatures, acknowledgements) are in the module docs.
 
@@ -16,7 +16,6 @@ pub mod tbank;
 mod tests;
 pub mod verify;
 pub mod yookassa;
-
 
 /// An acquirer we read, named by the last part of `/webhooks/payments/{provider}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::templates::{Entry, Templates};
-use super::{check, CheckReport, Config, ConfigError, ConfigFiles, ConfigProblem};
+use super::{check, CheckResult, Config, ConfigError, ConfigFiles, ConfigProblem};
 
 /// The file name of the compiled configuration.
 pub const COMPILED_FILE: &str = "compiled.json";
@@ -39,14 +39,14 @@ struct Header {
     problems: Vec<ConfigProblem>,
 }
 
-/// Checks the files and compiles them: the report (problems and warnings, as `check` gives
+/// Checks the files and compiles them: the checked (problems and warnings, as `check` gives
 /// them) and the bytes to write, which hold either the configuration or its problems.
-pub fn compile(files: &ConfigFiles) -> (CheckReport, Vec<u8>) {
-    let report = check(files);
-    let config = report
+pub fn compile(files: &ConfigFiles) -> (CheckResult, Vec<u8>) {
+    let checked = check(files);
+    let config = checked
         .config
         .as_ref()
-        .filter(|_| report.problems.is_empty());
+        .filter(|_| checked.problems.is_empty());
     let (templates, body) = config
         .map(|c| c.templates.to_compiled())
         .unwrap_or_default();
@@ -55,13 +55,13 @@ pub fn compile(files: &ConfigFiles) -> (CheckReport, Vec<u8>) {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         config: config.cloned(),
         templates,
-        problems: report.problems.clone(),
+        problems: checked.problems.clone(),
     };
     // JSON escapes newlines inside strings, so the header is exactly one line.
     let mut bytes = serde_json::to_vec(&header).unwrap_or_default();
     bytes.push(b'\n');
     bytes.extend_from_slice(body.as_bytes());
-    (report, bytes)
+    (checked, bytes)
 }
 
 /// Why a compiled configuration cannot be used.
@@ -152,8 +152,8 @@ mod tests {
     #[test]
     fn the_shipped_configuration_reads_back_as_loaded() {
         let files = shipped();
-        let (report, bytes) = compile(&files);
-        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        let (checked, bytes) = compile(&files);
+        assert!(checked.problems.is_empty(), "{:?}", checked.problems);
         let decoded = decode(&bytes).expect("decodes");
         let loaded = Config::load(&files).expect("loads");
         // Every part compares equal except the triggers, whose inline templates compare by
@@ -174,11 +174,11 @@ mod tests {
             "triggers.toml",
             "[[trigger]]\nid = \"x\"\non = \"no.such_event\"\n",
         );
-        let (report, bytes) = compile(&files);
-        assert!(!report.problems.is_empty());
+        let (checked, bytes) = compile(&files);
+        assert!(!checked.problems.is_empty());
         match decode(&bytes) {
             Err(DecodeError::Invalid(ConfigError::Invalid(problems))) => {
-                assert_eq!(problems, report.problems)
+                assert_eq!(problems, checked.problems)
             }
             other => panic!("expected the problems, got {other:?}"),
         }

@@ -139,10 +139,10 @@ impl Config {
     /// Loads and checks; any problem refuses the whole configuration. Warnings are not
     /// looked for: [`check`] reports them.
     pub fn load(files: &ConfigFiles) -> Result<Config, ConfigError> {
-        let report = run(files, false);
-        match report.config {
-            Some(config) if report.problems.is_empty() => Ok(config),
-            _ => Err(ConfigError::Invalid(report.problems)),
+        let checked = run(files, false);
+        match checked.config {
+            Some(config) if checked.problems.is_empty() => Ok(config),
+            _ => Err(ConfigError::Invalid(checked.problems)),
         }
     }
 
@@ -159,7 +159,7 @@ impl Config {
 
 /// Everything `check` found.
 #[derive(Debug, Clone)]
-pub struct CheckReport {
+pub struct CheckResult {
     /// The configuration when the files could be read (it may still have problems).
     pub config: Option<Config>,
     /// Errors: the configuration must not be used.
@@ -170,7 +170,7 @@ pub struct CheckReport {
 
 /// Collects problems and warnings while loading.
 #[derive(Debug, Default)]
-pub(crate) struct Report {
+pub(crate) struct Findings {
     pub problems: Vec<ConfigProblem>,
     pub warnings: Vec<ConfigProblem>,
     /// False when only the verdict matters (a component loading its configuration on every
@@ -178,7 +178,7 @@ pub(crate) struct Report {
     pub wants_warnings: bool,
 }
 
-impl Report {
+impl Findings {
     pub fn problem(&mut self, file: &str, trigger: Option<&str>, field: &str, message: String) {
         self.problems.push(make(file, trigger, field, message));
     }
@@ -203,7 +203,7 @@ fn make(file: &str, trigger: Option<&str>, field: &str, message: String) -> Conf
 pub(crate) fn parse_toml<T: DeserializeOwned>(
     files: &ConfigFiles,
     path: &str,
-    report: &mut Report,
+    findings: &mut Findings,
 ) -> Option<T> {
     let text = files.get(path)?;
     match toml::from_str::<T>(text) {
@@ -217,28 +217,28 @@ pub(crate) fn parse_toml<T: DeserializeOwned>(
                 Some(line) => format!("line {line}: {message}"),
                 None => message,
             };
-            report.problem(&files.display(path), None, "", message);
+            findings.problem(&files.display(path), None, "", message);
             None
         }
     }
 }
 
 /// Loads every file and reports all problems and warnings.
-pub fn check(files: &ConfigFiles) -> CheckReport {
+pub fn check(files: &ConfigFiles) -> CheckResult {
     run(files, true)
 }
 
-fn run(files: &ConfigFiles, wants_warnings: bool) -> CheckReport {
-    let mut report = Report {
+fn run(files: &ConfigFiles, wants_warnings: bool) -> CheckResult {
+    let mut findings = Findings {
         wants_warnings,
-        ..Report::default()
+        ..Findings::default()
     };
     for path in files.paths() {
         let known = MAIN_FILES.contains(&path)
             || path.starts_with("templates/")
             || !path.ends_with(".toml");
         if !known {
-            report.warning(
+            findings.warning(
                 &files.display(path),
                 None,
                 "",
@@ -247,22 +247,22 @@ fn run(files: &ConfigFiles, wants_warnings: bool) -> CheckReport {
         }
     }
     for (path, reason) in &files.unreadable {
-        report.problem(
+        findings.problem(
             &files.display(path),
             None,
             "",
             format!("cannot be read: {reason}"),
         );
     }
-    let shop = shop::load(files, &mut report);
-    let statuses = statuses::load(files, &mut report);
-    let templates = templates::load(files, &mut report);
+    let shop = shop::load(files, &mut findings);
+    let statuses = statuses::load(files, &mut findings);
+    let templates = templates::load(files, &mut findings);
     let triggers = validate::load_triggers(
         files,
         shop.as_ref(),
         statuses.as_ref(),
         &templates,
-        &mut report,
+        &mut findings,
     );
     let config = match (shop, statuses, triggers) {
         (Some(shop), Some(statuses), Some(triggers)) => Some(Config {
@@ -273,9 +273,9 @@ fn run(files: &ConfigFiles, wants_warnings: bool) -> CheckReport {
         }),
         _ => None,
     };
-    CheckReport {
+    CheckResult {
         config,
-        problems: report.problems,
-        warnings: report.warnings,
+        problems: findings.problems,
+        warnings: findings.warnings,
     }
 }

@@ -328,7 +328,7 @@ pub enum Action {
         #[serde(default)]
         in_working_hours: bool,
         /// The task is a callback: an answered call of ours to the order's customer does it
-        /// (the open task is closed; see [`crate::report::tasks_done_by_call`]).
+        /// (the open task is closed; see [`crate::call::tasks_done_by_call`]).
         #[serde(default)]
         done_on_callback: bool,
     },

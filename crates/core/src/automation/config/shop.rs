@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{parse_toml, ConfigFiles, Report};
+use super::{parse_toml, ConfigFiles, Findings};
 use crate::automation::time::{Opening, QuietHours, TimeOfDay, TimeZone, Weekday, WorkingHours};
 use crate::message::{Language, ShopInfo};
 
@@ -123,15 +123,15 @@ impl Shop {
     }
 }
 
-pub(super) fn load(files: &ConfigFiles, report: &mut Report) -> Option<Shop> {
+pub(super) fn load(files: &ConfigFiles, findings: &mut Findings) -> Option<Shop> {
     let file = files.display("shop.toml");
     if files.get("shop.toml").is_none() {
-        report.problem(&file, None, "", "missing file".into());
+        findings.problem(&file, None, "", "missing file".into());
         return None;
     }
-    let raw: ShopFile = parse_toml(files, "shop.toml", report)?;
-    let before = report.problems.len();
-    let mut problem = |field: &str, message: String| report.problem(&file, None, field, message);
+    let raw: ShopFile = parse_toml(files, "shop.toml", findings)?;
+    let before = findings.problems.len();
+    let mut problem = |field: &str, message: String| findings.problem(&file, None, field, message);
 
     let language = Language::parse(&raw.language).unwrap_or_else(|| {
         problem(
@@ -222,7 +222,7 @@ pub(super) fn load(files: &ConfigFiles, report: &mut Report) -> Option<Shop> {
         roles: raw.roles,
         contacts: raw.contacts,
     };
-    (report.problems.len() == before).then_some(shop)
+    (findings.problems.len() == before).then_some(shop)
 }
 
 /// "Пн–Пт 09:00–18:00, Сб 10:00–16:00" (`Mon-Fri 09:00-18:00` in English): consecutive days with the same hours are grouped.

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 
-use super::{parse_toml, ConfigFiles, Report};
+use super::{parse_toml, ConfigFiles, Findings};
 use crate::automation::time::parse_duration;
 use crate::status::{StatusDef, StatusPath};
 
@@ -68,15 +68,15 @@ impl StatusConfig {
     }
 }
 
-pub(super) fn load(files: &ConfigFiles, report: &mut Report) -> Option<StatusConfig> {
+pub(super) fn load(files: &ConfigFiles, findings: &mut Findings) -> Option<StatusConfig> {
     let file = files.display("statuses.toml");
     if files.get("statuses.toml").is_none() {
-        report.problem(&file, None, "", "missing file".into());
+        findings.problem(&file, None, "", "missing file".into());
         return None;
     }
-    let raw: StatusesFile = parse_toml(files, "statuses.toml", report)?;
-    let before = report.problems.len();
-    let mut problem = |field: &str, message: String| report.problem(&file, None, field, message);
+    let raw: StatusesFile = parse_toml(files, "statuses.toml", findings)?;
+    let before = findings.problems.len();
+    let mut problem = |field: &str, message: String| findings.problem(&file, None, field, message);
 
     let mut defs = Vec::new();
     let mut timing = BTreeMap::new();
@@ -150,7 +150,7 @@ pub(super) fn load(files: &ConfigFiles, report: &mut Report) -> Option<StatusCon
             }
         }
     }
-    if report.problems.len() > before {
+    if findings.problems.len() > before {
         return None;
     }
     match StatusPath::new(defs, &pairs) {
@@ -160,7 +160,7 @@ pub(super) fn load(files: &ConfigFiles, report: &mut Report) -> Option<StatusCon
             disabled,
         }),
         Err(e) => {
-            report.problem(&file, None, "", e.to_string());
+            findings.problem(&file, None, "", e.to_string());
             None
         }
     }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::{parse_toml, ConfigFiles, Report};
+use super::{parse_toml, ConfigFiles, Findings};
 use crate::automation::sms::{sms_length, SmsEncoding};
 use crate::automation::template::{RenderEnv, Template};
 use crate::automation::time::TimeZone;
@@ -221,7 +221,7 @@ impl Templates {
 /// files `templates/<lang>/<name>.toml`, which override a bundle entry of the same name.
 /// Bundles exist because every file is a few host calls for a component: the shipped
 /// configuration reads 5 files per request instead of 51.
-pub(super) fn load(files: &ConfigFiles, report: &mut Report) -> Templates {
+pub(super) fn load(files: &ConfigFiles, findings: &mut Findings) -> Templates {
     let mut templates = Templates::default();
     let paths: Vec<String> = files
         .paths()
@@ -236,7 +236,7 @@ pub(super) fn load(files: &ConfigFiles, report: &mut Report) -> Templates {
             .strip_prefix("templates/")
             .and_then(|p| p.strip_suffix(".toml"))
         else {
-            report.warning(
+            findings.warning(
                 &file,
                 None,
                 "",
@@ -244,10 +244,10 @@ pub(super) fn load(files: &ConfigFiles, report: &mut Report) -> Templates {
             );
             continue;
         };
-        let Some(language) = language_of(lang, &file, report) else {
+        let Some(language) = language_of(lang, &file, findings) else {
             continue;
         };
-        let Some(raw) = parse_toml::<BTreeMap<String, TemplateFile>>(files, path, report) else {
+        let Some(raw) = parse_toml::<BTreeMap<String, TemplateFile>>(files, path, findings) else {
             continue;
         };
         for (name, raw) in raw {
@@ -258,7 +258,7 @@ pub(super) fn load(files: &ConfigFiles, report: &mut Report) -> Templates {
                 raw,
                 &file,
                 &format!("{name}."),
-                report,
+                findings,
             );
         }
     }
@@ -270,7 +270,7 @@ pub(super) fn load(files: &ConfigFiles, report: &mut Report) -> Templates {
                 (*lang, &name[..name.len() - 5])
             }
             _ => {
-                report.warning(
+                findings.warning(
                     &file,
                     None,
                     "",
@@ -279,21 +279,21 @@ pub(super) fn load(files: &ConfigFiles, report: &mut Report) -> Templates {
                 continue;
             }
         };
-        let Some(language) = language_of(lang, &file, report) else {
+        let Some(language) = language_of(lang, &file, findings) else {
             continue;
         };
-        let Some(raw) = parse_toml::<TemplateFile>(files, path, report) else {
+        let Some(raw) = parse_toml::<TemplateFile>(files, path, findings) else {
             continue;
         };
-        add(&mut templates, name, language, raw, &file, "", report);
+        add(&mut templates, name, language, raw, &file, "", findings);
     }
     templates
 }
 
-fn language_of(lang: &str, file: &str, report: &mut Report) -> Option<Language> {
+fn language_of(lang: &str, file: &str, findings: &mut Findings) -> Option<Language> {
     let language = Language::parse(lang).filter(|l| l.as_str() == lang);
     if language.is_none() {
-        report.problem(
+        findings.problem(
             file,
             None,
             "",
@@ -311,13 +311,13 @@ fn add(
     raw: TemplateFile,
     file: &str,
     prefix: &str,
-    report: &mut Report,
+    findings: &mut Findings,
 ) {
     let mut ok = true;
     let mut parse = |field: &str, src: &str| match Template::parse(src) {
         Ok(t) => Some(t),
         Err(e) => {
-            report.problem(
+            findings.problem(
                 file,
                 None,
                 &format!("{prefix}{field}"),
@@ -331,7 +331,7 @@ fn add(
     let subject = raw.subject.as_deref().and_then(|s| parse("subject", s));
     let html = raw.html.as_deref().and_then(|s| parse("html", s));
     if raw.kind == TemplateKind::Email && raw.subject.is_none() {
-        report.problem(
+        findings.problem(
             file,
             None,
             &format!("{prefix}subject"),
@@ -340,7 +340,7 @@ fn add(
         ok = false;
     }
     if raw.kind == TemplateKind::Sms && (raw.subject.is_some() || raw.html.is_some()) {
-        report.problem(
+        findings.problem(
             file,
             None,
             prefix.trim_end_matches('.'),
@@ -359,13 +359,13 @@ fn add(
         text,
         html,
     };
-    if report.wants_warnings {
-        warn_about(&template, file, report);
+    if findings.wants_warnings {
+        warn_about(&template, file, findings);
     }
     templates.insert(template);
 }
 
-fn warn_about(t: &MessageTemplate, file: &str, report: &mut Report) {
+fn warn_about(t: &MessageTemplate, file: &str, findings: &mut Findings) {
     for (field, part) in [
         ("subject", t.subject.as_ref()),
         ("text", Some(&t.text)),
@@ -374,7 +374,7 @@ fn warn_about(t: &MessageTemplate, file: &str, report: &mut Report) {
         let Some(part) = part else { continue };
         for root in part.roots() {
             if !TEMPLATE_ROOTS.contains(&root.as_str()) {
-                report.warning(
+                findings.warning(
                     file,
                     None,
                     field,
@@ -397,7 +397,7 @@ fn warn_about(t: &MessageTemplate, file: &str, report: &mut Report) {
                 SmsEncoding::Gsm7 => "GSM-7",
                 SmsEncoding::Ucs2 => "UCS-2",
             };
-            report.warning(
+            findings.warning(
                 file,
                 None,
                 "text",

@@ -270,9 +270,9 @@ fn long_sms_and_unknown_template_roots_are_warnings_not_problems() {
             "я".repeat(80)
         ),
     );
-    let report = check(&f);
-    assert!(report.problems.is_empty(), "{:?}", report.problems);
-    let warnings: Vec<String> = report.warnings.iter().map(ToString::to_string).collect();
+    let checked = check(&f);
+    assert!(checked.problems.is_empty(), "{:?}", checked.problems);
+    let warnings: Vec<String> = checked.warnings.iter().map(ToString::to_string).collect();
     assert!(
         warnings
             .iter()

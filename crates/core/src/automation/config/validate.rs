@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use super::model::{
     Action, AnyOf, Conditions, IntRef, MessageChannel, Target, Trigger, TriggersFile,
 };
-use super::{parse_toml, ConfigFiles, Report, Shop, StatusConfig, TemplateKind, Templates};
+use super::{parse_toml, ConfigFiles, Findings, Shop, StatusConfig, TemplateKind, Templates};
 use crate::automation::event::{
     event_has_order, is_event_name, DELIVERY_STATUSES, PAYMENT_STATUSES,
 };
@@ -19,7 +19,7 @@ struct Checker<'a> {
     shop: Option<&'a Shop>,
     statuses: Option<&'a StatusConfig>,
     templates: &'a Templates,
-    report: &'a mut Report,
+    findings: &'a mut Findings,
 }
 
 pub(super) fn load_triggers(
@@ -27,11 +27,11 @@ pub(super) fn load_triggers(
     shop: Option<&Shop>,
     statuses: Option<&StatusConfig>,
     templates: &Templates,
-    report: &mut Report,
+    findings: &mut Findings,
 ) -> Option<Vec<Trigger>> {
     let file = files.display("triggers.toml");
     if files.get("triggers.toml").is_none() {
-        report.problem(&file, None, "", "missing file".into());
+        findings.problem(&file, None, "", "missing file".into());
         return None;
     }
     // New orders (and leads from missed calls) start in `new`: a path without it would only
@@ -41,16 +41,16 @@ pub(super) fn load_triggers(
             "no enabled status {:?}: new orders start in it",
             crate::order::INITIAL_STATUS
         );
-        report.problem(&files.display("statuses.toml"), None, "", message);
+        findings.problem(&files.display("statuses.toml"), None, "", message);
     }
-    let parsed: TriggersFile = parse_toml(files, "triggers.toml", report)?;
+    let parsed: TriggersFile = parse_toml(files, "triggers.toml", findings)?;
     let mut c = Checker {
         files,
         file,
         shop,
         statuses,
         templates,
-        report,
+        findings,
     };
     let mut set_timers = BTreeSet::new();
     for (i, t) in parsed.trigger.iter().enumerate() {
@@ -65,7 +65,7 @@ pub(super) fn load_triggers(
         for name in t.when.timer.iter().flat_map(|a| &a.0) {
             if !set_timers.contains(name.as_str()) {
                 let message = format!("no set_timer action starts timer {name:?}");
-                c.report
+                c.findings
                     .warning(&c.file, Some(&t.id), "when.timer", message);
             }
         }
@@ -75,7 +75,8 @@ pub(super) fn load_triggers(
 
 impl Checker<'_> {
     fn problem(&mut self, t: &Trigger, field: &str, message: String) {
-        self.report.problem(&self.file, Some(&t.id), field, message);
+        self.findings
+            .problem(&self.file, Some(&t.id), field, message);
     }
 
     fn trigger(&mut self, t: &Trigger, earlier: &[Trigger]) {

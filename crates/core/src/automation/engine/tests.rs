@@ -21,9 +21,9 @@ fn config_with(triggers: &str) -> Config {
     f.insert("shop.toml", SHOP);
     f.insert("statuses.toml", STATUSES);
     f.insert("triggers.toml", triggers);
-    let report = check(&f);
-    assert!(report.problems.is_empty(), "{:?}", report.problems);
-    report.config.expect("config")
+    let checked = check(&f);
+    assert!(checked.problems.is_empty(), "{:?}", checked.problems);
+    checked.config.expect("config")
 }
 
 /// Monday 23 November 2026, Moscow time.

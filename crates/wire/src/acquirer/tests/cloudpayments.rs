@@ -382,7 +382,7 @@ fn check_answers_by_the_order_it_names() {
     use crate::acquirer::cloudpayments::{check_code, CheckedOrder};
     use crate::acquirer::ReportedPayment;
     use orderpath_core::event::OrderId;
-    use orderpath_core::report::PaidOrder;
+    use orderpath_core::payment::PaidOrder;
     let payment = |amount| ReportedPayment {
         order_ref: Some("A-1001".to_owned()),
         payment_id: "3093418".to_owned(),

@@ -5,31 +5,31 @@
 use orderpath_core::automation::event::DomainEvent;
 use orderpath_core::crm;
 use orderpath_core::event::{CallEnded, DeliveryUpdate, PaymentUpdate, StockUpdate};
-use orderpath_core::report::TestPayments;
+use orderpath_core::payment::TestPayments;
 use serde_json::{json, Value};
 
 use super::{invalid, unknown_order, Applied, Context, WEBHOOK_ACTOR};
 use crate::calls;
 use crate::clock::Timestamp;
 use crate::db::Db;
-use crate::deliveries::{self, Moved, StatusReport};
+use crate::deliveries::{self, Moved, StatusUpdate};
 use crate::facts;
 use crate::http::{Answer, ApiError};
 use crate::orders::{self, HistoryEntry, Outcome};
 use crate::payments::{self, Receipt, Received};
 
 /// `order.payment`: kept once per payment id and outcome and settled like an acquirer's
-/// report (see `orderpath_shell::payments`): the payment triggers run (V2, C7, O5), another
+/// update (see `orderpath_shell::payments`): the payment triggers run (V2, C7, O5), another
 /// amount is held for the manager, a late failure after the success changes nothing.
 pub(super) fn payment(
     db: &Db,
-    report: &PaymentUpdate,
+    update: &PaymentUpdate,
     cx: &Context<'_>,
 ) -> Result<Applied, ApiError> {
-    let id = report.order_id.as_str();
+    let id = update.order_id.as_str();
     let order = order_facts(db, id, cx.now)?;
-    let reported = crm::payment(report, &order.currency, cx.event_id).map_err(invalid)?;
-    let status = report.status.as_str();
+    let reported = crm::payment(update, &order.currency, cx.event_id).map_err(invalid)?;
+    let status = update.status.as_str();
     let receipt = payments::receive(
         &cx.run(db),
         &Received {
@@ -71,22 +71,22 @@ pub(super) fn payment(
 /// status; a repeated or backward status changes nothing and repeats no message.
 pub(super) fn delivery(
     db: &Db,
-    report: &DeliveryUpdate,
+    update: &DeliveryUpdate,
     cx: &Context<'_>,
 ) -> Result<Applied, ApiError> {
-    let id = report.order_id.as_str();
+    let id = update.order_id.as_str();
     if !orders::exists(db, id)? {
         return Err(unknown_order(id));
     }
     let (moved, messages) = deliveries::apply(
         &cx.run(db),
         id,
-        &StatusReport {
+        &StatusUpdate {
             actor: WEBHOOK_ACTOR,
             event_id: cx.event_id,
-            status: &report.status,
+            status: &update.status,
             status_at: None,
-            fields: &report.fields,
+            fields: &update.fields,
         },
     )?;
     let order = order_facts(db, id, cx.now)?;
@@ -101,8 +101,8 @@ pub(super) fn delivery(
 }
 
 /// `order.stock`: records what changed and runs the stock triggers (O6).
-pub(super) fn stock(db: &Db, report: &StockUpdate, cx: &Context<'_>) -> Result<Applied, ApiError> {
-    let id = report.order_id.as_str();
+pub(super) fn stock(db: &Db, update: &StockUpdate, cx: &Context<'_>) -> Result<Applied, ApiError> {
+    let id = update.order_id.as_str();
     if !orders::exists(db, id)? {
         return Err(unknown_order(id));
     }
@@ -112,22 +112,22 @@ pub(super) fn stock(db: &Db, report: &StockUpdate, cx: &Context<'_>) -> Result<A
         id,
         "stock",
         None,
-        json!({ "skus": report.skus, "available": report.available }),
+        json!({ "skus": update.skus, "available": update.available }),
         None,
     )?;
     let messages = cx.run_triggers(
         db,
         id,
         DomainEvent::StockChanged {
-            order_id: report.order_id.clone(),
-            skus: report.skus.clone(),
-            available: report.available,
+            order_id: update.order_id.clone(),
+            skus: update.skus.clone(),
+            available: update.available,
         },
     )?;
     Ok(Applied {
         answer: Answer::json(
             200,
-            &json!({ "order_id": id, "available": report.available }),
+            &json!({ "order_id": id, "available": update.available }),
         ),
         messages,
     })

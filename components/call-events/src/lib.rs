@@ -4,15 +4,15 @@
 //! `vpbx_api_key`, `sign`, `json`), `zadarma` (`NOTIFY_*` forms with the `Signature` header, and
 //! its `zd_echo` URL check) and `generic` (our JSON for Asterisk bridges, UIS templates and
 //! others, signed with Standard Webhooks). Each event is processed once per its key and folded
-//! into one call (`orderpath_shell::calls`), which reacts once when it is over.
+//! into one call (`orderpath_shell::inbound::calls`), which reacts once when it is over.
 
-use orderpath_shell::automation::{self, Run};
-use orderpath_shell::calls;
 use orderpath_shell::clock::Timestamp;
 use orderpath_shell::config;
 use orderpath_shell::db::Db;
 use orderpath_shell::http::{self, Answer, ApiError, Inbound};
+use orderpath_shell::inbound::calls;
 use orderpath_shell::inbound::{self, Handled, Notification};
+use orderpath_shell::plans::automation::{self, Run};
 use orderpath_wire::pbx::{generic, mango, zadarma, PbxRequest};
 use serde_json::json;
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};

@@ -1,5 +1,5 @@
 //! The scheduler tick for the Spin cron trigger plugin (`[[trigger.cron]]`): the same work as
-//! `POST /cron/tick` (see `orderpath_shell::tick`), started by the plugin's schedule instead
+//! `POST /cron/tick` (see `orderpath_shell::plans::tick`), started by the plugin's schedule instead
 //! of an HTTP request, so no token is involved. What it did goes to the log.
 
 spin_sdk::wit_bindgen::generate!({
@@ -9,7 +9,7 @@ spin_sdk::wit_bindgen::generate!({
 });
 
 use orderpath_shell::clock::Timestamp;
-use orderpath_shell::tick;
+use orderpath_shell::plans::tick;
 
 struct CronTick;
 

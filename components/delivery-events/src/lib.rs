@@ -4,16 +4,16 @@
 //! `?token=`; it never retries, so a notice is stored and answered at once. `generic`: our
 //! JSON for any other carrier or aggregator, signed with Standard Webhooks (a job that polls
 //! ApiShip, Boxberry or Russian Post posts what changed). Each notice is processed once per
-//! its key; `orderpath_shell::deliveries` finds the order and moves its parcel forward only.
+//! its key; `orderpath_shell::inbound::deliveries` finds the order and moves its parcel forward only.
 //! With CDEK API credentials set, a CDEK status that completes or cancels an order is applied
 //! only once CDEK's API confirms it (`carrier_polls::confirm_cdek`).
 
-use orderpath_shell::automation::{self, Run};
 use orderpath_shell::clock::Timestamp;
 use orderpath_shell::db::Db;
 use orderpath_shell::http::{self, Answer, ApiError, Inbound};
 use orderpath_shell::inbound::{self, Handled, Notification};
-use orderpath_shell::{carrier_polls, config, deliveries};
+use orderpath_shell::plans::automation::{self, Run};
+use orderpath_shell::{config, inbound::carrier_polls, inbound::deliveries};
 use orderpath_wire::carrier::{cdek, generic, DeliveryKind, DeliveryNotice};
 use serde_json::json;
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};

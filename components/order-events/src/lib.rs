@@ -2,7 +2,7 @@
 //!
 //! Verify (Standard Webhooks) → parse into a domain event → in one transaction: claim the
 //! event id, let the core decide and store the effects, the outbox messages and the answer
-//! (`orderpath_shell::crm`) → answer → send the queued email. The answer goes out before the
+//! (`orderpath_shell::inbound::crm`) → answer → send the queued email. The answer goes out before the
 //! email API is called, so a slow provider never makes the shop's webhook time out; an unsent
 //! email stays in the outbox.
 
@@ -10,9 +10,9 @@ use orderpath_core::event::{parse_order_event, EventError};
 use orderpath_shell::clock::Timestamp;
 use orderpath_shell::db::Db;
 use orderpath_shell::http::{self, ApiError};
+use orderpath_shell::inbound::signature::{self, SignedHeaders};
 use orderpath_shell::inbound::{self, Handled, Notification};
-use orderpath_shell::signature::{self, SignedHeaders};
-use orderpath_shell::{automation, config, crm};
+use orderpath_shell::{config, inbound::crm, plans::automation};
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use spin_sdk::http_component;
 

@@ -2,7 +2,7 @@
 //!
 //! Check the request the provider's way and read it into a notice (`orderpath_wire::acquirer`)
 //! → in one transaction: claim the provider's idempotency key, keep the payment and settle it
-//! against its order (`orderpath_shell::payments`) → answer with the provider's own
+//! against its order (`orderpath_shell::inbound::payments`) → answer with the provider's own
 //! acknowledgement → send the messages the payment triggers queued. A re-delivery finds the
 //! key claimed and is acknowledged again without doing anything.
 //!
@@ -12,13 +12,13 @@
 mod verify;
 
 use orderpath_core::automation::config::Config;
-use orderpath_shell::automation::{self, Run};
 use orderpath_shell::clock::Timestamp;
 use orderpath_shell::config;
 use orderpath_shell::db::Db;
 use orderpath_shell::http::{self, Answer, ApiError, Inbound};
+use orderpath_shell::inbound::payments::{self, Receipt, Received};
 use orderpath_shell::inbound::{self, Handled, Notification};
-use orderpath_shell::payments::{self, Receipt, Received};
+use orderpath_shell::plans::automation::{self, Run};
 use orderpath_wire::acquirer::{self, NoticeKind, Provider};
 use serde_json::json;
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};

@@ -1,10 +1,10 @@
 //! `POST /cron/tick`: time-based work, called every minute by any HTTP scheduler (a
-//! Kubernetes CronJob, Akamai crons, curl); see `orderpath_shell::tick`. The Spin cron
+//! Kubernetes CronJob, Akamai crons, curl); see `orderpath_shell::plans::tick`. The Spin cron
 //! trigger plugin runs the same work through the `cron-tick` component.
 
 use orderpath_shell::clock::Timestamp;
 use orderpath_shell::http::{self, Answer, ApiError};
-use orderpath_shell::{auth, config, tick};
+use orderpath_shell::{config, inbound::auth, plans::tick};
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use spin_sdk::http_component;
 

@@ -11,13 +11,13 @@
 //!   customer it came from and their orders in progress.
 
 use orderpath_core::call_report;
-use orderpath_shell::calls;
 use orderpath_shell::clock::Timestamp;
 use orderpath_shell::db::Db;
 use orderpath_shell::http::{self, Answer, ApiError, Inbound};
-use orderpath_shell::outbox::{self, MessageFilter, ResendError};
-use orderpath_shell::tasks::{self, TaskFilter};
-use orderpath_shell::{auth, config};
+use orderpath_shell::inbound::calls;
+use orderpath_shell::outbound::outbox::{self, MessageFilter, ResendError};
+use orderpath_shell::repo::tasks::{self, TaskFilter};
+use orderpath_shell::{config, inbound::auth};
 use serde_json::{json, Value};
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use spin_sdk::http_component;
@@ -198,7 +198,9 @@ fn normalise_instant(value: &str) -> Option<String> {
 
 /// V9 for the local days `from..=to` (both default to today in the shop's time zone).
 fn calls_report(inbound: &Inbound) -> Result<Answer, ApiError> {
-    let tz = orderpath_shell::automation::load_config()?.shop.time_zone;
+    let tz = orderpath_shell::plans::automation::load_config()?
+        .shop
+        .time_zone;
     let (y, m, d) = {
         let day = tz.local_day(Timestamp::now().unix());
         orderpath_core::automation::time::civil_from_days(day)
@@ -243,7 +245,7 @@ fn list_calls(inbound: &Inbound) -> Result<Answer, ApiError> {
             .ok_or_else(|| bad_param("limit", "must be 1 to 500"))?,
         None => 100,
     };
-    let config = orderpath_shell::automation::load_config()?;
+    let config = orderpath_shell::plans::automation::load_config()?;
     let finished = config.statuses.path.finished();
     let db = Db::open(config::synchronous()?)?;
     let calls = calls::list(&db, phone.as_deref(), limit, &finished)?;

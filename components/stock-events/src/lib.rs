@@ -1,15 +1,15 @@
 //! `POST /webhooks/stock`: stock levels from the accounting system (1C, a warehouse), signed
 //! with Standard Webhooks. A post is a full snapshot or the changed articles
-//! (`orderpath_wire::carrier::stock`); `orderpath_shell::stock` stores the levels and, in the
+//! (`orderpath_wire::carrier::stock`); `orderpath_shell::inbound::stock` stores the levels and, in the
 //! same transaction, serves the orders waiting for stock (V7) and tells purchasing what ran
 //! out (O6). Each post is processed once per `webhook-id`.
 
-use orderpath_shell::automation::{self, Run};
 use orderpath_shell::clock::Timestamp;
 use orderpath_shell::db::Db;
 use orderpath_shell::http::{self, Answer, ApiError};
 use orderpath_shell::inbound::{self, Handled, Notification};
-use orderpath_shell::{config, stock as stock_levels};
+use orderpath_shell::plans::automation::{self, Run};
+use orderpath_shell::{config, inbound::stock as stock_levels};
 use orderpath_wire::carrier::stock;
 use serde_json::json;
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};

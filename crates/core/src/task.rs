@@ -1,7 +1,7 @@
 //! Tasks the system gives people on its own, outside the triggers: a payment that does not
 //! match its order or names no known order, a carrier's report its API contradicts or a parcel
 //! we cannot match, a message that will never arrive. What each says, what it is keyed by and why it
-//! exists are decided here; the shell stores them (`orderpath_shell::tasks`) with an assignee
+//! exists are decided here; the shell stores them (`orderpath_shell::repo::tasks`) with an assignee
 //! and a due time.
 
 use crate::event::PaymentOutcome;

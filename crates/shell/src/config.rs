@@ -7,7 +7,7 @@
 use orderpath_core::message::Language;
 
 use crate::db::Synchronous;
-use crate::signature::{SecretError, WebhookSecret};
+use crate::inbound::signature::{SecretError, WebhookSecret};
 
 /// A variable that could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -74,7 +74,7 @@ pub fn webhook_secret(name: &'static str) -> Result<WebhookSecret, ConfigError> 
 }
 
 /// When delivery retries stop (`message_max_attempts`, 1–50).
-pub fn retry_policy() -> Result<crate::outbox::RetryPolicy, ConfigError> {
+pub fn retry_policy() -> Result<crate::outbound::outbox::RetryPolicy, ConfigError> {
     let max_attempts = var("message_max_attempts")?
         .trim()
         .parse::<i64>()
@@ -84,7 +84,7 @@ pub fn retry_policy() -> Result<crate::outbox::RetryPolicy, ConfigError> {
             name: "message_max_attempts",
             reason: "must be a whole number from 1 to 50".into(),
         })?;
-    Ok(crate::outbox::RetryPolicy { max_attempts })
+    Ok(crate::outbound::outbox::RetryPolicy { max_attempts })
 }
 
 /// Lets the deployment's `shop_*` variables, when set, override `shop.toml`: the same files

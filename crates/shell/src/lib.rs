@@ -1,35 +1,28 @@
 //! Orderpath's shell: everything that touches Spin.
 //!
 //! Components verify, parse and hand events to `orderpath-core`; this crate executes what the
-//! core decides: SQLite repositories and migrations, Spin variables read into typed
-//! configuration, outbound email over HTTP, and the error → HTTP answer mapping shared by all
-//! components. The pure helpers (signatures, time, URL handling) are unit-tested natively.
+//! core decides. Its parts:
+//! - [`db`]: the connection (one write transaction per request, our own busy wait), the
+//!   migrations and retention;
+//! - [`repo`]: the repositories — orders, tasks, timers, reservations, the facts the engine
+//!   asks for, idempotency claims;
+//! - [`inbound`]: what every webhook does around its format (verify, claim → work → answer,
+//!   then send) and the per-source intake of payments, parcels, calls, stock and the CRM's
+//!   updates, CDEK polling included;
+//! - [`outbound`]: HTTP with time limits, the message providers and the outbox;
+//! - [`plans`]: running the engine's decisions ([`plans::automation`]) and the tick;
+//! - around them: [`config`] (Spin variables, the compiled configuration), [`http`] (answers and
+//!   errors), [`clock`], [`cache`] (the key-value store).
+//!
+//! The pure helpers (signatures, time, URL handling) are unit-tested natively.
 
-pub mod auth;
-pub mod automation;
 pub mod cache;
-pub mod calls;
-pub mod carrier_polls;
-pub mod channels;
 pub mod clock;
 pub mod config;
 mod config_source;
-pub mod crm;
 pub mod db;
-pub mod deliveries;
-pub mod facts;
 pub mod http;
-pub mod idempotency;
 pub mod inbound;
-pub mod migrate;
-pub mod orders;
 pub mod outbound;
-pub mod outbox;
-pub mod payments;
-pub mod reservations;
-pub mod retention;
-pub mod signature;
-pub mod stock;
-pub mod tasks;
-pub mod tick;
-pub mod timers;
+pub mod plans;
+pub mod repo;

@@ -1,6 +1,6 @@
 //! Standard Webhooks headers and secrets (the shell's pure part).
 
-use orderpath_shell::signature::{verify, SignedHeaders, WebhookSecret, TOLERANCE_SECS};
+use orderpath_shell::inbound::signature::{verify, SignedHeaders, WebhookSecret, TOLERANCE_SECS};
 use proptest::prelude::*;
 
 use crate::gen::{check, odd_text, random_bytes};

@@ -25,11 +25,11 @@ use orderpath_wire::acquirer::ReportedPayment;
 use serde_json::json;
 use spin_sdk::sqlite::RowResult;
 
-use crate::automation::Run;
 use crate::config::{self, ConfigError};
 use crate::db::{get_int, get_text, int, opt_text, req_int, req_text, text, Db, DbError};
-use crate::orders::{self, HistoryEntry, Outcome};
-use crate::tasks;
+use crate::plans::automation::Run;
+use crate::repo::orders::{self, HistoryEntry, Outcome};
+use crate::repo::tasks;
 
 /// Who closes a payment's task when its order turns up.
 const SYSTEM_ACTOR: &str = "orderpath";

@@ -11,9 +11,9 @@ use orderpath_core::automation::engine::time_limit_due;
 use orderpath_core::automation::event::DomainEvent;
 use orderpath_core::event::OrderId;
 
-use crate::automation::{Effects, Run};
 use crate::clock::Timestamp;
 use crate::db::{get_text, int, opt_text, req_int, req_text, text, Db, DbError};
+use crate::plans::automation::{Effects, Run};
 
 /// Ids of timers due now, oldest first.
 pub fn due_timers(db: &Db, now: Timestamp, limit: i64) -> Result<Vec<i64>, DbError> {

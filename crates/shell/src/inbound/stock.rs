@@ -19,10 +19,10 @@ use orderpath_core::event::OrderId;
 use orderpath_wire::carrier::stock::{self, StockPost, WaitingOrder};
 use serde_json::json;
 
-use crate::automation::Run;
 use crate::db::{req_int, req_text, text, DbError};
-use crate::orders::{self, HistoryEntry, Outcome};
-use crate::reservations;
+use crate::plans::automation::Run;
+use crate::repo::orders::{self, HistoryEntry, Outcome};
+use crate::repo::reservations;
 
 /// What a stock post did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -1,14 +1,22 @@
 //! What every provider webhook does around its own format: refuse it while its secret is not
 //! configured, process each notification once, answer, then send the messages it queued.
 
+pub mod auth;
+pub mod calls;
+pub mod carrier_polls;
+pub mod crm;
+pub mod deliveries;
+pub mod payments;
+pub mod signature;
+pub mod stock;
 use spin_sdk::http::ResponseOutparam;
 
 use crate::clock::Timestamp;
 use crate::config::{self, Secret};
 use crate::db::Db;
 use crate::http::{self, Answer, ApiError};
-use crate::idempotency::{self, Claim};
-use crate::outbox;
+use crate::outbound::outbox;
+use crate::repo::idempotency::{self, Claim};
 
 /// The answer, and the messages to send once it is out.
 pub struct Handled {
@@ -166,7 +174,7 @@ pub fn verify_signed<'a>(
     what: &str,
     now: Timestamp,
 ) -> Result<&'a str, ApiError> {
-    use crate::signature::{self, SignedHeaders, WebhookSecret};
+    use crate::inbound::signature::{self, SignedHeaders, WebhookSecret};
     let secret = required_secret(name, what)?;
     let key = WebhookSecret::parse(secret.expose()).map_err(|e| {
         ApiError::from(config::ConfigError::Invalid {

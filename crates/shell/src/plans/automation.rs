@@ -24,9 +24,9 @@ use serde_json::{json, Value};
 
 use crate::clock::Timestamp;
 use crate::db::{opt_text, text, Db, DbError};
-use crate::orders::{self, HistoryEntry, Outcome};
-use crate::outbox::{self, NewMessage};
-use crate::{facts, tasks};
+use crate::outbound::outbox::{self, NewMessage};
+use crate::repo::orders::{self, HistoryEntry, Outcome};
+use crate::{repo::facts, repo::tasks};
 
 pub use crate::config_source::{load_config, CONFIG_ROOT};
 
@@ -217,9 +217,9 @@ impl Run<'_> {
                 let items = facts.order.as_ref().map_or(&[][..], |o| &o.items[..]);
                 let path = &self.config.statuses.path;
                 let guard = (from.as_str(), to.as_str());
-                if let Some(reason) =
-                    crate::reservations::assembly_guard(self.db, path, order_id, items, guard)?
-                {
+                if let Some(reason) = crate::repo::reservations::assembly_guard(
+                    self.db, path, order_id, items, guard,
+                )? {
                     let new = Some(json!(to));
                     history(
                         "status",
@@ -293,9 +293,9 @@ impl Run<'_> {
                 let mut short = Vec::new();
                 if reserve {
                     let items = facts.order.as_ref().map_or(&[][..], |o| &o.items[..]);
-                    short = crate::reservations::reserve(self.db, order_id, items, self.now)?;
+                    short = crate::repo::reservations::reserve(self.db, order_id, items, self.now)?;
                 } else {
-                    crate::reservations::release(self.db, order_id, self.now)?;
+                    crate::repo::reservations::release(self.db, order_id, self.now)?;
                 }
                 let state = if reserve { "reserved" } else { "released" };
                 let reason = (!short.is_empty())

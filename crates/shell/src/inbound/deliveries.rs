@@ -19,12 +19,12 @@ use orderpath_core::task;
 use orderpath_wire::carrier::{cdek, DeliveryNotice};
 use serde_json::{json, Value};
 
-use crate::automation::Run;
-use crate::carrier_polls::{self, Confirmation};
 use crate::db::{get_int, get_text, int, opt_text, req_text, text, DbError};
-use crate::facts;
-use crate::orders::{self, HistoryEntry, Outcome};
-use crate::tasks;
+use crate::inbound::carrier_polls::{self, Confirmation};
+use crate::plans::automation::Run;
+use crate::repo::facts;
+use crate::repo::orders::{self, HistoryEntry, Outcome};
+use crate::repo::tasks;
 
 /// A delivery status to apply to a known order.
 #[derive(Debug, Clone, Copy)]

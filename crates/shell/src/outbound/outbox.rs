@@ -10,7 +10,7 @@
 //! **Claims have an owner.** Every claim writes a fresh random `claim_token`, and the lease
 //! starts when sending starts: the request that queued a message re-claims it (its token for a
 //! new one, a new lease) right before the call, and only if it still holds it. The lease is
-//! long enough for one provider call ([`crate::channels::send_lease_secs`]). After the call,
+//! long enough for one provider call ([`crate::outbound::channels::send_lease_secs`]). After the call,
 //! the attempt and the new state are recorded in one transaction, again only while the token
 //! still matches. A sender that lost its claim — its lease ran out and another sender took the
 //! message over — sends nothing if it had not started, and if its call was already under way,
@@ -24,9 +24,9 @@
 
 use orderpath_wire::providers::Outcome;
 
-use crate::channels::{Channels, StoredMessage};
 use crate::clock::Timestamp;
 use crate::db::{get_text, int, opt_text, req_int, req_text, text, Db, DbError};
+use crate::outbound::channels::{Channels, StoredMessage};
 
 /// The longest wait a provider may ask for (`Retry-After`, Telegram's `retry_after`).
 const MAX_PROVIDER_WAIT_SECS: i64 = 6 * 3600;
@@ -120,8 +120,9 @@ pub fn enqueue(db: &Db, message: &NewMessage<'_>, now: Timestamp) -> Result<Opti
 /// A message born claimed waits for the request's earlier messages before its own lease
 /// starts; if this runs out first, the tick takes it over and the request sends nothing.
 fn born_lease_secs() -> i64 {
-    let timeout = crate::channels::provider_timeout().unwrap_or(std::time::Duration::from_secs(60));
-    crate::channels::send_lease_secs(timeout)
+    let timeout =
+        crate::outbound::channels::provider_timeout().unwrap_or(std::time::Duration::from_secs(60));
+    crate::outbound::channels::send_lease_secs(timeout)
 }
 
 /// What happened to a message on a delivery attempt.
@@ -486,10 +487,10 @@ fn operator_task(
             .flatten(),
         None => None,
     };
-    let assignee = crate::tasks::manager_or_role(manager.as_deref());
+    let assignee = crate::repo::tasks::manager_or_role(manager.as_deref());
     let plan =
         orderpath_core::task::message_failed(attempt.id, attempt.channel, attempt.recipient, error);
-    crate::tasks::create_planned(db, &plan, (attempt.order_id, &assignee), now)?;
+    crate::repo::tasks::create_planned(db, &plan, (attempt.order_id, &assignee), now)?;
     Ok(())
 }
 

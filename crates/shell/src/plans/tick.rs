@@ -12,13 +12,13 @@
 use orderpath_core::automation::config::Config;
 use serde_json::{json, Value};
 
-use crate::automation::{self, Effects};
-use crate::channels::Channels;
 use crate::clock::Timestamp;
 use crate::db::Db;
 use crate::http::ApiError;
-use crate::outbox::{self, Delivery};
-use crate::{carrier_polls, config, retention, timers};
+use crate::outbound::channels::Channels;
+use crate::outbound::outbox::{self, Delivery};
+use crate::plans::automation::{self, Effects};
+use crate::{config, db::retention, inbound::carrier_polls, repo::timers};
 
 /// At most this many messages per tick, so one tick stays well inside hosts' time limits.
 const MESSAGES_PER_TICK: i64 = 50;

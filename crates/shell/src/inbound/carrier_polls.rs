@@ -24,16 +24,16 @@ use orderpath_wire::carrier::{cdek, CarrierError, DeliveryNotice};
 use serde_json::{json, Value};
 use std::cell::RefCell;
 
-use crate::automation::{Effects, Run};
 use crate::cache::Cache;
-use crate::channels;
 use crate::clock::Timestamp;
 use crate::config;
 use crate::db::{int, opt_text, req_text, text, Db, DbError};
-use crate::deliveries;
 use crate::http::ApiError;
-use crate::idempotency::{self, Claim};
+use crate::inbound::deliveries;
+use crate::outbound::channels;
 use crate::outbound::{self, HttpRequest, HttpResponse};
+use crate::plans::automation::{Effects, Run};
+use crate::repo::idempotency::{self, Claim};
 
 /// A parcel is polled when CDEK has said nothing about it for this long (4 hours).
 pub const QUIET_SECS: i64 = 4 * 3600;

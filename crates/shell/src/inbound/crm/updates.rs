@@ -9,17 +9,17 @@ use orderpath_core::payment::TestPayments;
 use serde_json::{json, Value};
 
 use super::{invalid, unknown_order, Applied, Context, WEBHOOK_ACTOR};
-use crate::calls;
 use crate::clock::Timestamp;
 use crate::db::Db;
-use crate::deliveries::{self, Moved, StatusUpdate};
-use crate::facts;
 use crate::http::{Answer, ApiError};
-use crate::orders::{self, HistoryEntry, Outcome};
-use crate::payments::{self, Receipt, Received};
+use crate::inbound::calls;
+use crate::inbound::deliveries::{self, Moved, StatusUpdate};
+use crate::inbound::payments::{self, Receipt, Received};
+use crate::repo::facts;
+use crate::repo::orders::{self, HistoryEntry, Outcome};
 
 /// `order.payment`: kept once per payment id and outcome and settled like an acquirer's
-/// update (see `orderpath_shell::payments`): the payment triggers run (V2, C7, O5), another
+/// update (see `orderpath_shell::inbound::payments`): the payment triggers run (V2, C7, O5), another
 /// amount is held for the manager, a late failure after the success changes nothing.
 pub(super) fn payment(
     db: &Db,
@@ -135,7 +135,7 @@ pub(super) fn stock(db: &Db, update: &StockUpdate, cx: &Context<'_>) -> Result<A
 
 /// `call.ended`: finds the caller's order in progress by phone (or the one named); an
 /// unanswered inbound call from a number with none becomes a lead order (O4). Then the call
-/// triggers run (`orderpath_shell::calls::react`): O4 in working hours, C10 outside them, O3
+/// triggers run (`orderpath_shell::inbound::calls::react`): O4 in working hours, C10 outside them, O3
 /// for our own unanswered call.
 pub(super) fn call_ended(db: &Db, call: &CallEnded, cx: &Context<'_>) -> Result<Applied, ApiError> {
     let started = match &call.started_at {

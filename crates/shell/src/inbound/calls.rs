@@ -20,10 +20,10 @@ use orderpath_wire::pbx::{CallEvent, CallState, Direction, Outcome};
 use serde_json::json;
 use spin_sdk::sqlite::{RowResult, Value as SqlValue};
 
-use crate::automation::Run;
 use crate::clock::Timestamp;
 use crate::db::{get_int, get_text, int, opt_text, req_int, req_text, text, Db, DbError};
-use crate::orders::{self, HistoryEntry, Outcome as HistoryOutcome};
+use crate::plans::automation::Run;
+use crate::repo::orders::{self, HistoryEntry, Outcome as HistoryOutcome};
 
 /// What a finished call did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -5,6 +5,8 @@
 //! limits itself and blocks on the response, which suits our synchronous handlers. Spin checks
 //! the destination against `allowed_outbound_hosts`; a refusal surfaces as [`HttpError::Denied`].
 
+pub mod channels;
+pub mod outbox;
 use std::time::Duration;
 
 use wasi::http::outgoing_handler;

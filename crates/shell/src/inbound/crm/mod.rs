@@ -12,13 +12,13 @@ use orderpath_core::event::{Actor, NewOrder, OrderEvent, OrderFlag, OrderUpdate,
 use orderpath_core::order;
 use serde_json::{json, Value};
 
-use crate::automation::Run;
 use crate::clock::Timestamp;
 use crate::db::Db;
-use crate::facts;
 use crate::http::{Answer, ApiError};
-use crate::orders::{self, HistoryEntry, Outcome};
-use crate::{payments, reservations};
+use crate::plans::automation::Run;
+use crate::repo::facts;
+use crate::repo::orders::{self, HistoryEntry, Outcome};
+use crate::{inbound::payments, repo::reservations};
 
 /// Who is acting when the event names nobody.
 pub(crate) const WEBHOOK_ACTOR: &str = "webhook:orders";

@@ -14,6 +14,8 @@
 //! WASI clock wait, so the host thread is free meanwhile. A backend that refuses the pragma
 //! (libSQL) keeps its own waiting, which is also correct.
 
+pub mod migrate;
+pub mod retention;
 use spin_sdk::sqlite::{Connection, Error as SqliteError, QueryResult, RowResult, Value};
 
 /// A database failure, as the handlers need to tell them apart.
@@ -84,14 +86,14 @@ impl Db {
         let db = Db {
             conn,
             synchronous: std::cell::Cell::new(Synchronous::Full),
-            holder: crate::outbox::claim_token(),
+            holder: crate::outbound::outbox::claim_token(),
         };
         // The busy wait is ours (see the module): a backend that refuses this keeps its own.
         let _ = db.conn.execute("PRAGMA busy_timeout = 0", &[]);
         // FULL is SQLite's default, so only NORMAL costs a statement. libSQL and other remote
         // backends may refuse the pragma; that only costs speed.
         db.set_synchronous(synchronous);
-        crate::migrate::ensure_schema(&db)?;
+        crate::db::migrate::ensure_schema(&db)?;
         Ok(db)
     }
 
@@ -165,7 +167,7 @@ impl Db {
 /// writers do not retry in step.
 fn busy_pause(round: u32) -> std::time::Duration {
     let ceiling_us = (250u64 << round.min(3)).min(2_000);
-    let jitter = crate::outbox::random_u64() % (ceiling_us / 2 + 1);
+    let jitter = crate::outbound::outbox::random_u64() % (ceiling_us / 2 + 1);
     std::time::Duration::from_micros(ceiling_us / 2 + jitter)
 }
 

@@ -15,7 +15,7 @@ const COLUMN_FIELDS: &[&str] = &["payment_status", "delivery_status", "manager",
 
 /// Loads the facts for an order, `None` if it does not exist.
 pub fn load(db: &Db, order_id: &str, now: Timestamp) -> Result<Option<Facts>, DbError> {
-    let Some(snapshot) = crate::orders::load(db, order_id)? else {
+    let Some(snapshot) = crate::repo::orders::load(db, order_id)? else {
         return Ok(None);
     };
     let row = db

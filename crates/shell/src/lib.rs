@@ -27,6 +27,7 @@ pub mod outbox;
 pub mod payments;
 pub mod reservations;
 pub mod retention;
+pub mod sender;
 pub mod signature;
 pub mod stock;
 pub mod tasks;

@@ -18,7 +18,8 @@ fn handle_send(request: IncomingRequest, out: ResponseOutparam) {
 }
 
 fn handle(request: IncomingRequest) -> Result<Answer, ApiError> {
-    let inbound = http::read_json_post(request)?;
+    let inbound = http::read_request(request)?;
+    inbound.require_method("POST")?;
     // The path after the route: all of it for the private route (`/...`), the rest after
     // `/cron/messages` where a host without service chaining makes the route public.
     match inbound.path_info() {

@@ -78,7 +78,10 @@ impl Queued {
 
 /// A claim token as `outbox::claim_token` makes them.
 fn is_claim_token(value: &str) -> bool {
-    value.len() == 32 && value.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    value.len() == 32
+        && value
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// Why the sender could not be asked.
@@ -136,7 +139,10 @@ fn call(
     if !(200..300).contains(&response.status) {
         return Err(HandOverError::Refused {
             status: response.status,
-            body: String::from_utf8_lossy(&response.body).chars().take(300).collect(),
+            body: String::from_utf8_lossy(&response.body)
+                .chars()
+                .take(300)
+                .collect(),
         });
     }
     Ok(serde_json::from_slice(&response.body).unwrap_or(Value::Null))

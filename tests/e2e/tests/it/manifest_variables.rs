@@ -24,7 +24,11 @@ fn known_names(manifest: &toml::Table) -> BTreeSet<String> {
         .keys()
         .cloned()
         .collect();
-    for component in manifest["component"].as_table().expect("components").values() {
+    for component in manifest["component"]
+        .as_table()
+        .expect("components")
+        .values()
+    {
         if let Some(vars) = component.get("variables").and_then(|v| v.as_table()) {
             names.extend(vars.keys().cloned());
         }
@@ -144,7 +148,9 @@ fn only_what_sends_holds_the_providers_secrets_and_hosts() {
 #[test]
 fn the_sender_is_private_and_the_callers_may_reach_it() {
     let manifest = manifest();
-    let triggers = manifest["trigger"]["http"].as_array().expect("http triggers");
+    let triggers = manifest["trigger"]["http"]
+        .as_array()
+        .expect("http triggers");
     let sender = triggers
         .iter()
         .find(|t| t["component"].as_str() == Some("sender"))
@@ -162,7 +168,9 @@ fn the_sender_is_private_and_the_callers_may_reach_it() {
             .as_array()
             .expect("hosts");
         assert!(
-            hosts.iter().any(|h| h.as_str() == Some("http://sender.spin.internal")),
+            hosts
+                .iter()
+                .any(|h| h.as_str() == Some("http://sender.spin.internal")),
             "{id}: {hosts:?}"
         );
     }

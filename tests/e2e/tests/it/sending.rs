@@ -76,7 +76,10 @@ async fn without_service_chaining_the_tick_sends_the_first_email_when_its_born_l
     app.app.wait_idle().await;
 
     assert_eq!(response.status, 201, "{}", response.text());
-    assert!(app.email_requests().is_empty(), "the sender was not reached");
+    assert!(
+        app.email_requests().is_empty(),
+        "the sender was not reached"
+    );
     assert!(app
         .app
         .guest_output("order-events")

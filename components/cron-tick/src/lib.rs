@@ -1,6 +1,7 @@
 //! The scheduler tick for the Spin cron trigger plugin (`[[trigger.cron]]`): the same work as
 //! `POST /cron/tick` (see `orderpath_shell::plans::tick`), started by the plugin's schedule instead
-//! of an HTTP request, so no token is involved. What it did goes to the log.
+//! of an HTTP request, so no token is involved. What it did goes to the log. It sends the
+//! messages itself: the plugin's process has no service chaining to reach the `sender`.
 
 spin_sdk::wit_bindgen::generate!({
     world: "spin-cron",
@@ -15,7 +16,7 @@ struct CronTick;
 
 impl Guest for CronTick {
     fn handle_cron_event(_metadata: Metadata) -> Result<(), Error> {
-        match tick::run(Timestamp::now()) {
+        match tick::run(Timestamp::now(), &tick::SendsItself) {
             Ok(summary) => {
                 println!("tick: {summary}");
                 Ok(())

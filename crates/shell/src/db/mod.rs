@@ -82,11 +82,17 @@ pub struct Db {
 impl Db {
     /// Opens the default database, applies pending migrations and sets per-connection options.
     pub fn open(synchronous: Synchronous) -> Result<Db, DbError> {
+        Db::open_as_holder(synchronous, crate::outbound::outbox::claim_token())
+    }
+
+    /// Opens the database acting as the request that holds `holder`: the `sender` component
+    /// sends the messages another request queued under that claim (see `sender`).
+    pub fn open_as_holder(synchronous: Synchronous, holder: String) -> Result<Db, DbError> {
         let conn = Connection::open_default().map_err(DbError::Open)?;
         let db = Db {
             conn,
             synchronous: std::cell::Cell::new(Synchronous::Full),
-            holder: crate::outbound::outbox::claim_token(),
+            holder,
         };
         // The busy wait is ours (see the module): a backend that refuses this keeps its own.
         let _ = db.conn.execute("PRAGMA busy_timeout = 0", &[]);

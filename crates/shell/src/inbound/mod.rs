@@ -1,5 +1,6 @@
 //! What every provider webhook does around its own format: refuse it while its secret is not
-//! configured, process each notification once, answer, then send the messages it queued.
+//! configured, process each notification once, answer, then hand the messages it queued to
+//! the `sender` component.
 
 pub mod auth;
 pub mod calls;
@@ -15,7 +16,7 @@ use crate::clock::Timestamp;
 use crate::config::{self, Secret};
 use crate::db::Db;
 use crate::http::{self, Answer, ApiError};
-use crate::outbound::outbox;
+use crate::outbound::sender;
 use crate::repo::idempotency::{self, Claim};
 
 /// The answer, and the messages to send once it is out.
@@ -26,13 +27,21 @@ pub struct Handled {
     pub queued: Option<(Db, Vec<i64>)>,
 }
 
-/// Answers, then sends what the request queued (so a slow provider never delays the ack).
+/// Answers, then hands what the request queued to the `sender` component (so a slow provider
+/// never delays the ack, and only the sender holds the providers' secrets). Where the sender
+/// cannot be reached, the messages stay claimed and the tick sends them when their born
+/// lease runs out.
 pub fn finish(out: ResponseOutparam, result: Result<Handled, ApiError>) {
     match result {
         Ok(handled) => {
             http::respond(out, &handled.answer);
             if let Some((db, messages)) = handled.queued {
-                outbox::send_queued(&db, &messages);
+                if let Err(error) = sender::hand_over(&db, &messages) {
+                    eprintln!(
+                        "{} queued message(s) wait for the tick: {error}",
+                        messages.len()
+                    );
+                }
             }
         }
         Err(error) => http::respond(out, &error.to_answer()),

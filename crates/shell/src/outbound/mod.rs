@@ -7,6 +7,7 @@
 
 pub mod channels;
 pub mod outbox;
+pub mod sender;
 use std::time::Duration;
 
 use wasi::http::outgoing_handler;

@@ -2,8 +2,10 @@
 //! `POST /cron/tick` (any HTTP scheduler) and the cron trigger plugin's component.
 //!
 //! Due timers (delayed triggers, named timers) fire first, then status time limits (P3), and
-//! the messages they queued are sent; then CDEK parcels that went quiet are polled (see
-//! `carrier_polls`) and what they queued is sent; then message retries. All
+//! the messages they queued are sent, then message retries; then CDEK parcels that went quiet
+//! are polled (see `carrier_polls`) and what they queued is sent. Sending is the `sender`
+//! component's for the HTTP scheduler ([`ThroughSender`]); the cron plugin's component sends
+//! itself ([`SendsItself`]). All
 //! work is claimed with conditional updates in SQLite, so ticks that overlap — two schedulers,
 //! a slow tick and the next one — never do the same thing twice.
 //! Last, idempotency records and raw notifications past the retention period are removed
@@ -17,6 +19,7 @@ use crate::db::Db;
 use crate::http::ApiError;
 use crate::outbound::channels::Channels;
 use crate::outbound::outbox::{self, Delivery};
+use crate::outbound::sender;
 use crate::plans::automation::{self, Effects};
 use crate::{config, db::retention, inbound::carrier_polls, repo::timers};
 
@@ -26,8 +29,58 @@ const MESSAGES_PER_TICK: i64 = 50;
 const TIMERS_PER_TICK: i64 = 100;
 const OVERDUE_CHECKS_PER_TICK: i64 = 200;
 
+/// How a tick gets its messages out.
+pub trait Sending {
+    /// Sends the messages this tick queued (born claimed under `db`'s holder); returns how
+    /// many the providers took.
+    fn queued(&self, db: &Db, ids: &[i64]) -> usize;
+    /// Sends the messages due for another attempt; returns the summary.
+    fn due(&self, db: &Db, now: Timestamp) -> Result<Value, ApiError>;
+}
+
+/// The tick sends itself, with the providers' code and secrets: the cron plugin's
+/// `cron-tick`, which cannot reach the `sender` (service chaining is the HTTP trigger's).
+pub struct SendsItself;
+
+impl Sending for SendsItself {
+    fn queued(&self, db: &Db, ids: &[i64]) -> usize {
+        outbox::send_queued(db, ids)
+    }
+
+    fn due(&self, db: &Db, now: Timestamp) -> Result<Value, ApiError> {
+        retry_messages(db, now)
+    }
+}
+
+/// The tick leaves sending to the private `sender` component (the HTTP `scheduler`), which
+/// alone holds the providers' secrets. Where it cannot be reached, what the tick queued waits
+/// for its born lease and the summary says why no retries were sent.
+pub struct ThroughSender {
+    /// The token the sender's `/due` asks for.
+    pub cron_token: config::Secret,
+}
+
+impl Sending for ThroughSender {
+    fn queued(&self, db: &Db, ids: &[i64]) -> usize {
+        if ids.is_empty() {
+            return 0;
+        }
+        sender::hand_over(db, ids).unwrap_or_else(|error| {
+            eprintln!("{} queued message(s) wait: {error}", ids.len());
+            0
+        })
+    }
+
+    fn due(&self, _db: &Db, _now: Timestamp) -> Result<Value, ApiError> {
+        Ok(sender::send_due(&self.cron_token).unwrap_or_else(|error| {
+            eprintln!("message retries not sent: {error}");
+            json!({ "error": "the sender could not be reached; see the scheduler's log" })
+        }))
+    }
+}
+
 /// Does the work due at `now`; answers a summary of what it did.
-pub fn run(now: Timestamp) -> Result<Value, ApiError> {
+pub fn run(now: Timestamp, sending: &impl Sending) -> Result<Value, ApiError> {
     let automation = automation::load_config()?;
     let db = Db::open(config::synchronous()?)?;
     let mut queued = Effects::default();
@@ -35,10 +88,10 @@ pub fn run(now: Timestamp) -> Result<Value, ApiError> {
     let overdue = check_time_limits(&db, &automation, now, &mut queued)?;
     // Everything due is sent before the polls, whose calls to CDEK may take a while: new
     // messages first, then the ones waiting for another attempt.
-    let mut fresh = outbox::send_queued(&db, &std::mem::take(&mut queued.messages));
-    let messages = retry_messages(&db, now)?;
+    let mut fresh = sending.queued(&db, &std::mem::take(&mut queued.messages));
+    let messages = sending.due(&db, now)?;
     let parcels = carrier_polls::poll_cdek(&db, &automation, now, &mut queued)?;
-    fresh += outbox::send_queued(&db, &queued.messages);
+    fresh += sending.queued(&db, &queued.messages);
     let retention = enforce_retention(&db, now)?;
     Ok(json!({
         "at": now.to_rfc3339(),
@@ -96,7 +149,7 @@ fn check_time_limits(
 }
 
 /// Sends the messages that are due again; a provider still down only moves them further out.
-fn retry_messages(db: &Db, now: Timestamp) -> Result<Value, ApiError> {
+pub(crate) fn retry_messages(db: &Db, now: Timestamp) -> Result<Value, ApiError> {
     let due = outbox::due_messages(db, now, MESSAGES_PER_TICK)?;
     let (mut sent, mut retrying, mut failed, mut skipped, mut late) = (0, 0, 0, 0, 0);
     if !due.is_empty() {

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod idempotency;
+mod manifest_variables;
 mod messaging;
 mod migrations;
 mod orders;
@@ -10,6 +11,7 @@ mod outbox_claims;
 mod outbox_retries;
 mod scenarios;
 mod scheduler_work;
+mod sending;
 mod staff_api;
 mod status_path;
 mod support;

@@ -8,6 +8,9 @@ use serde_json::{json, Value};
 
 use crate::support::{fixture, json_of, postmark_ok, tick_request, TestApp, CRON_TOKEN};
 
+/// A held tick runs as two instances: the scheduler, and the sender it asked for the retries.
+const TICK_AND_SENDER: usize = 2;
+
 /// Providers may take a minute per phase: a sender's lease is 4 × 60 s + 60 s = 300 s.
 const SLOW_PROVIDERS: &str = "60000";
 
@@ -163,7 +166,8 @@ async fn a_request_whose_claim_was_taken_over_does_not_send() {
     // The request's thank-you call ends, and it gets to the note while the tick's call is
     // under way.
     email_gate.open();
-    app.app.wait_running_at_most(1).await;
+    // Running then: only the held tick and the sender it waits for.
+    app.app.wait_running_at_most(TICK_AND_SENDER).await;
 
     assert_eq!(
         app.telegram_api.requests().len(),
@@ -213,7 +217,7 @@ async fn a_message_waits_while_an_earlier_one_to_the_recipient_is_being_sent() {
     let mut second = fixture("orders/created.json");
     second["data"]["order_id"] = json!("A-1002");
     post_without_waiting(&app, "evt-2", &second).await;
-    app.app.wait_running_at_most(1).await;
+    app.app.wait_running_at_most(TICK_AND_SENDER).await;
     assert_eq!(email_row(&app, "A-1002")[0], "pending");
     // Neither does a tick send it yet.
     let meanwhile = finished(start_tick(&app)).await;

@@ -9,10 +9,12 @@
 //! How they queue is ours to decide. The host's connection waits in SQLite's busy handler,
 //! which sleeps 1, 2, 5, 10 … 100 ms between tries: a writer that loses a few rounds sleeps
 //! long after the lock is free, which is the long tail under concurrent webhooks. So each
-//! connection turns that handler off (`busy_timeout = 0`) and a busy statement is retried here
-//! after a short, jittered pause (0.25–2 ms), for at most [`BUSY_DEADLINE`]. The pause is a
-//! WASI clock wait, so the host thread is free meanwhile. A backend that refuses the pragma
-//! (libSQL) keeps its own waiting, which is also correct.
+//! connection turns that handler off (`busy_timeout = 0`) before its first write and a busy
+//! statement is retried here after a short, jittered pause (0.25–2 ms), for at most
+//! [`BUSY_DEADLINE`]. The pause is a WASI clock wait, so the host thread is free meanwhile.
+//! A connection that only reads (a redelivery answered from what is stored) never waits in
+//! WAL mode and skips the pragma. A backend that refuses it (libSQL) keeps its own waiting,
+//! which is also correct.
 
 pub mod migrate;
 pub mod retention;
@@ -74,6 +76,8 @@ pub struct Db {
     conn: Connection,
     /// The connection's current `synchronous` setting.
     synchronous: std::cell::Cell<Synchronous>,
+    /// SQLite's own busy handler is off on this connection (see the module).
+    own_busy_wait: std::cell::Cell<bool>,
     /// A random token naming the request that opened this connection: outbox messages it
     /// queues are born claimed under it (see `outbox::enqueue`).
     holder: String,
@@ -92,10 +96,9 @@ impl Db {
         let db = Db {
             conn,
             synchronous: std::cell::Cell::new(Synchronous::Full),
+            own_busy_wait: std::cell::Cell::new(false),
             holder,
         };
-        // The busy wait is ours (see the module): a backend that refuses this keeps its own.
-        let _ = db.conn.execute("PRAGMA busy_timeout = 0", &[]);
         // FULL is SQLite's default, so only NORMAL costs a statement. libSQL and other remote
         // backends may refuse the pragma; that only costs speed.
         db.set_synchronous(synchronous);
@@ -126,6 +129,12 @@ impl Db {
     /// Runs one statement; while another writer holds the lock it is tried again after a
     /// short pause, up to [`BUSY_DEADLINE`].
     pub fn execute(&self, sql: &str, params: &[Value]) -> Result<QueryResult, DbError> {
+        // Before the first statement that may write (or wait for a writer), the busy wait
+        // becomes ours; a backend that refuses the pragma keeps its own.
+        if !self.own_busy_wait.get() && !sql.trim_start().starts_with("SELECT") {
+            let _ = self.conn.execute("PRAGMA busy_timeout = 0", &[]);
+            self.own_busy_wait.set(true);
+        }
         let mut waited = std::time::Duration::ZERO;
         let mut round = 0;
         loop {

@@ -15,6 +15,15 @@ struct Migration {
     statements: &'static [&'static str],
 }
 
+/// The statements of every migration up to `version`, in order, with each migration's number
+/// and name: what an upgrade test replays to make a database as an older release left it.
+pub fn up_to(version: i64) -> impl Iterator<Item = (i64, &'static str, &'static [&'static str])> {
+    MIGRATIONS
+        .iter()
+        .filter(move |m| m.version <= version)
+        .map(|m| (m.version, m.name, m.statements))
+}
+
 const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,

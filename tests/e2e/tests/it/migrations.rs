@@ -54,50 +54,19 @@ async fn a_database_that_is_already_current_is_left_alone() {
 
 #[tokio::test]
 async fn payments_kept_before_migration_16_keep_their_rows_and_indexes() {
-    let app = TestApp::start().await;
-    let mut order = fixture("orders/created.json");
-    order["data"]["order_id"] = json!("M-1");
-    app.post_event("evt-1", &order).await;
-    // A database at version 15: the payments table as migration 8 made it, with a payment.
+    // A database at version 15, as its migrations left it, with a payment.
+    let state = tempfile::tempdir().expect("state");
     {
-        let db = rusqlite::Connection::open(app.app.state_dir().join("sqlite_db.db")).expect("db");
+        let db = database_at(state.path(), 15);
         db.execute_batch(
-            "DROP TABLE payments;
-             CREATE TABLE payments (
-                 id INTEGER PRIMARY KEY AUTOINCREMENT,
-                 source TEXT NOT NULL,
-                 payment_id TEXT,
-                 operation_id TEXT NOT NULL DEFAULT '',
-                 order_ref TEXT,
-                 order_id TEXT,
-                 status TEXT NOT NULL,
-                 amount INTEGER,
-                 currency TEXT,
-                 reason TEXT,
-                 state TEXT NOT NULL DEFAULT 'applied' CHECK (state IN
-                     ('applied', 'superseded', 'unknown_order', 'amount_mismatch',
-                      'currency_mismatch')),
-                 test INTEGER NOT NULL DEFAULT 0,
-                 what TEXT,
-                 raw TEXT,
-                 event_id TEXT NOT NULL,
-                 received_at TEXT NOT NULL,
-                 linked_at TEXT
-             );
-             CREATE UNIQUE INDEX payments_once
-                 ON payments(source, payment_id, status, operation_id)
-                 WHERE payment_id IS NOT NULL;
-             CREATE INDEX payments_order ON payments(order_id);
-             CREATE INDEX payments_waiting ON payments(order_ref) WHERE state = 'unknown_order';
-             CREATE INDEX payments_raw_kept ON payments(received_at) WHERE raw IS NOT NULL;
-             INSERT INTO payments (source, payment_id, order_ref, status, amount, currency,
+            "INSERT INTO payments (source, payment_id, order_ref, status, amount, currency,
                                    state, what, raw, event_id, received_at)
              VALUES ('sber', 'md-1', 'A-404', 'succeeded', 100, 'RUB', 'unknown_order',
-                     'deposited', 'mdOrder=md-1', 'md-1:deposited:1', '2026-11-20T10:00:00Z');
-             DELETE FROM schema_migrations WHERE version > 15;",
+                     'deposited', 'mdOrder=md-1', 'md-1:deposited:1', '2026-11-20T10:00:00Z');",
         )
-        .expect("the old schema");
+        .expect("a payment");
     }
+    let app = TestApp::start_with(|b| b.state_dir(state.path())).await;
 
     let mut next = fixture("orders/created.json");
     next["data"]["order_id"] = json!("M-2");
@@ -144,4 +113,29 @@ async fn payments_kept_before_migration_16_keep_their_rows_and_indexes() {
         app.count("SELECT MAX(version) FROM schema_migrations"),
         LATEST
     );
+}
+
+/// `sqlite_db.db` in `state_dir` as release `version` left it: the app's own migrations up to
+/// that number, replayed in order (so no test repeats an old schema by hand).
+pub(crate) fn database_at(state_dir: &std::path::Path, version: i64) -> rusqlite::Connection {
+    let db = rusqlite::Connection::open(state_dir.join("sqlite_db.db")).expect("db");
+    db.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         CREATE TABLE schema_migrations (
+             version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    )
+    .expect("schema_migrations");
+    for (number, name, statements) in orderpath_shell::db::migrate::up_to(version) {
+        for statement in statements {
+            db.execute_batch(statement)
+                .unwrap_or_else(|e| panic!("migration {number}: {e}"));
+        }
+        db.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at)
+             VALUES (?1, ?2, '2026-11-01T00:00:00Z')",
+            rusqlite::params![number, name],
+        )
+        .expect("recorded");
+    }
+    db
 }

@@ -289,7 +289,7 @@ async fn secrets_never_reach_the_logs() {
         .await;
 
     // The webhook and the sender that made the call on its behalf.
-    let logs = app.app.guest_output("order-events") + &app.app.guest_output("sender");
+    let logs = app.app.guest_output("order-events") + app.app.guest_output("sender").as_str();
     assert!(!logs.contains(POSTMARK_TOKEN), "{logs}");
     assert!(
         !logs.contains(SECRET.trim_start_matches("whsec_")),

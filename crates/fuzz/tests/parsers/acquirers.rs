@@ -168,7 +168,11 @@ fn sber_never_panics() {
         let req = if post {
             Req::post(signed)
         } else {
-            Req::get(verify::form_pairs(&signed))
+            Req {
+                method: "GET",
+                query: verify::form_pairs(&signed),
+                ..Req::default()
+            }
         };
         let result = acquirer::read(Provider::Sber, &req.as_request(), SECRET, NOW);
         if let Ok(notice) = &result {

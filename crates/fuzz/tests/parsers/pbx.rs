@@ -114,7 +114,11 @@ fn zadarma_never_panics() {
         let secret = KEY;
         let signature = zadarma::signature(secret, &zadarma_signed(&pairs));
         let req = match how {
-            0 => Req::get(pairs),
+            0 => Req {
+                method: "GET",
+                query: pairs,
+                ..Req::default()
+            },
             1 => Req::post(body),
             2 => Req::post(body).header("signature", &odd),
             3 => {

@@ -103,6 +103,71 @@ pub struct Request<'a> {
     pub body: &'a [u8],
 }
 
+/// An owned provider request to borrow a [`Request`] from: for tests, the fuzzer and tools
+/// that replay stored notifications.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OwnedRequest {
+    /// `GET` or `POST`.
+    pub method: &'static str,
+    /// What follows the provider in the path.
+    pub rest: String,
+    /// Query parameters, percent-decoded, in order.
+    pub query: Vec<(String, String)>,
+    /// Headers, names lower-case.
+    pub headers: Vec<(String, String)>,
+    /// The raw body.
+    pub body: Vec<u8>,
+}
+
+impl OwnedRequest {
+    /// A `POST` with this body.
+    pub fn post(body: impl AsRef<[u8]>) -> OwnedRequest {
+        OwnedRequest {
+            method: "POST",
+            body: body.as_ref().to_vec(),
+            ..OwnedRequest::default()
+        }
+    }
+
+    /// A `GET` with this (form-encoded) query string.
+    pub fn get(query: &[u8]) -> OwnedRequest {
+        OwnedRequest {
+            method: "GET",
+            query: form_urlencoded::parse(query).into_owned().collect(),
+            ..OwnedRequest::default()
+        }
+    }
+
+    /// With `rest` after the provider in the path.
+    pub fn rest(mut self, rest: &str) -> OwnedRequest {
+        rest.clone_into(&mut self.rest);
+        self
+    }
+
+    /// With one more query parameter.
+    pub fn param(mut self, name: &str, value: &str) -> OwnedRequest {
+        self.query.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// With one more header (`name` lower-case).
+    pub fn header(mut self, name: &str, value: &str) -> OwnedRequest {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// The request, borrowed.
+    pub fn as_request(&self) -> Request<'_> {
+        Request {
+            method: self.method,
+            rest: &self.rest,
+            query: &self.query,
+            headers: &self.headers,
+            body: &self.body,
+        }
+    }
+}
+
 impl Request<'_> {
     /// The first header with this lower-case name.
     pub fn header(&self, name: &str) -> Option<&str> {

@@ -9,7 +9,8 @@ mod tbank;
 mod verify;
 mod yookassa;
 
-use super::{Notice, NoticeError, NoticeKind, ReportedPayment, Request};
+pub(crate) use super::OwnedRequest as Req;
+use super::{Notice, NoticeError, NoticeKind, ReportedPayment};
 
 /// The bytes of `tests/fixtures/<path>`.
 macro_rules! fixture {
@@ -18,60 +19,6 @@ macro_rules! fixture {
     };
 }
 pub(crate) use fixture;
-
-/// An owned request to borrow a [`Request`] from.
-pub(crate) struct Req {
-    method: &'static str,
-    rest: String,
-    query: Vec<(String, String)>,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Req {
-    pub fn post(body: &[u8]) -> Req {
-        Req {
-            method: "POST",
-            rest: String::new(),
-            query: Vec::new(),
-            headers: Vec::new(),
-            body: body.to_vec(),
-        }
-    }
-
-    pub fn get(query: &[u8]) -> Req {
-        Req {
-            method: "GET",
-            query: form_urlencoded::parse(query).into_owned().collect(),
-            ..Req::post(b"")
-        }
-    }
-
-    pub fn rest(mut self, rest: &str) -> Req {
-        self.rest = rest.to_owned();
-        self
-    }
-
-    pub fn param(mut self, name: &str, value: &str) -> Req {
-        self.query.push((name.to_owned(), value.to_owned()));
-        self
-    }
-
-    pub fn header(mut self, name: &str, value: &str) -> Req {
-        self.headers.push((name.to_owned(), value.to_owned()));
-        self
-    }
-
-    pub fn as_request(&self) -> Request<'_> {
-        Request {
-            method: self.method,
-            rest: &self.rest,
-            query: &self.query,
-            headers: &self.headers,
-            body: &self.body,
-        }
-    }
-}
 
 /// The payment a notice reports; fails the test for a check or an ignored notice.
 pub(crate) fn payment(notice: &Notice) -> &ReportedPayment {

@@ -9,7 +9,7 @@ mod state;
 mod zadarma;
 
 use super::{CallEvent, NoticeError, PbxRequest};
-use crate::acquirer::Request;
+pub(crate) use crate::acquirer::OwnedRequest as Req;
 
 /// The bytes of `tests/fixtures/<path>`.
 macro_rules! fixture {
@@ -44,55 +44,6 @@ pub(crate) use zadarma_signed;
 pub(crate) const MORNING: i64 = 1_795_503_600;
 /// Unix seconds of 2026-11-24 19:30:00 Moscow time (16:30Z): after working hours.
 pub(crate) const EVENING: i64 = 1_795_537_800;
-
-/// An owned request to borrow a [`Request`] from.
-pub(crate) struct Req {
-    method: &'static str,
-    rest: String,
-    query: Vec<(String, String)>,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Req {
-    pub fn post(body: &[u8]) -> Req {
-        Req {
-            method: "POST",
-            rest: String::new(),
-            query: Vec::new(),
-            headers: Vec::new(),
-            body: body.to_vec(),
-        }
-    }
-
-    pub fn get(query: &[u8]) -> Req {
-        Req {
-            method: "GET",
-            query: form_urlencoded::parse(query).into_owned().collect(),
-            ..Req::post(b"")
-        }
-    }
-
-    pub fn rest(mut self, rest: &str) -> Req {
-        self.rest = rest.to_owned();
-        self
-    }
-
-    pub fn header(mut self, name: &str, value: &str) -> Req {
-        self.headers.push((name.to_owned(), value.to_owned()));
-        self
-    }
-
-    pub fn as_request(&self) -> Request<'_> {
-        Request {
-            method: self.method,
-            rest: &self.rest,
-            query: &self.query,
-            headers: &self.headers,
-            body: &self.body,
-        }
-    }
-}
 
 /// The call event of a request; fails the test otherwise.
 pub(crate) fn event(result: Result<PbxRequest, NoticeError>) -> CallEvent {

@@ -18,11 +18,20 @@ pub fn load(db: &Db, order_id: &str, now: Timestamp) -> Result<Option<Facts>, Db
     let Some(snapshot) = crate::repo::orders::load(db, order_id)? else {
         return Ok(None);
     };
+    // One statement for the rest: the order's columns, its no-answer count (O3), and its
+    // customer's language, zone and tags.
     let row = db
         .row(
-            "SELECT payment_status, delivery_status, channel, order_method, customer_type,
-                    currency, status_entered_at, fields, customer_id
-             FROM orders WHERE id = ?",
+            "SELECT o.payment_status, o.delivery_status, o.channel, o.order_method,
+                    o.customer_type, o.currency, o.status_entered_at, o.fields, o.customer_id,
+                    (SELECT COUNT(*) FROM order_history AS h
+                     WHERE h.order_id = o.id AND h.field = 'status' AND h.outcome = 'applied'
+                       AND h.new_value IN ('\"no-answer-1\"', '\"no-answer-2\"')),
+                    c.language, c.time_zone,
+                    (SELECT json_group_array(t.tag) FROM customer_tags AS t
+                     WHERE t.customer_id = o.customer_id)
+             FROM orders AS o LEFT JOIN customers AS c ON c.id = o.customer_id
+             WHERE o.id = ?",
             &[text(order_id)],
         )?
         .ok_or(DbError::Shape("order vanished"))?;
@@ -73,35 +82,16 @@ pub fn load(db: &Db, order_id: &str, now: Timestamp) -> Result<Option<Facts>, Db
                 .collect()
         })
         .unwrap_or_default();
-    order.no_answer_attempts = no_answer_attempts(db, order_id)?;
+    order.no_answer_attempts = u32::try_from(get_int(&row, 9)?.unwrap_or(0)).unwrap_or(u32::MAX);
     order.fields = fields.into_iter().collect::<BTreeMap<_, _>>();
 
-    let customer_id = get_int(&row, 8)?;
-    let (language, time_zone) = match customer_id {
-        Some(id) => match db.row(
-            "SELECT language, time_zone FROM customers WHERE id = ?",
-            &[int(id)],
-        )? {
-            Some(r) => (
-                get_text(&r, 0)?.and_then(|l| orderpath_core::message::Language::parse(&l)),
-                get_text(&r, 1)?,
-            ),
-            None => (None, None),
-        },
-        None => (None, None),
-    };
-    let tags = match customer_id {
-        Some(id) => db
-            .execute(
-                "SELECT tag FROM customer_tags WHERE customer_id = ? ORDER BY tag",
-                &[int(id)],
-            )?
-            .rows
-            .iter()
-            .map(|r| req_text(r, 0))
-            .collect::<Result<Vec<_>, _>>()?,
-        None => Vec::new(),
-    };
+    let language = get_text(&row, 10)?.and_then(|l| orderpath_core::message::Language::parse(&l));
+    let time_zone = get_text(&row, 11)?;
+    let mut tags: Vec<String> = get_text(&row, 12)?
+        .map(|json| serde_json::from_str(&json).map_err(|_| DbError::Shape("customer tags")))
+        .transpose()?
+        .unwrap_or_default();
+    tags.sort();
     let customer = CustomerFacts {
         name: snapshot.customer.name.clone(),
         phone: snapshot
@@ -124,22 +114,6 @@ pub fn load(db: &Db, order_id: &str, now: Timestamp) -> Result<Option<Facts>, Db
         order: Some(order),
         customer: Some(customer),
     }))
-}
-
-/// How many times the order entered a no-answer status (O3).
-fn no_answer_attempts(db: &Db, order_id: &str) -> Result<u32, DbError> {
-    let row = db.row(
-        "SELECT COUNT(*) FROM order_history
-         WHERE order_id = ? AND field = 'status' AND outcome = 'applied'
-           AND new_value IN ('\"no-answer-1\"', '\"no-answer-2\"')",
-        &[text(order_id)],
-    )?;
-    let count = row
-        .map(|r| get_int(&r, 0))
-        .transpose()?
-        .flatten()
-        .unwrap_or(0);
-    Ok(u32::try_from(count).unwrap_or(u32::MAX))
 }
 
 /// Sets an order field: a column for the built-in ones, else a key of the `fields` JSON.

@@ -206,9 +206,13 @@ fn insert_items(db: &Db, order_id: &str, items: &[Item]) -> Result<(), DbError> 
 
 /// Loads what the core needs to decide about an existing order.
 pub fn load(db: &Db, order_id: &str) -> Result<Option<OrderSnapshot>, DbError> {
+    // One statement: the items come along as a JSON array, in line order.
     let Some(row) = db.row(
         "SELECT status, customer_name, customer_phone, customer_email, delivery_type,
-                delivery_address, delivery_cost, discount, total, comment, manager
+                delivery_address, delivery_cost, discount, total, comment, manager,
+                (SELECT json_group_array(json_array(sku, name, qty, price, category))
+                 FROM (SELECT sku, name, qty, price, category FROM order_items
+                       WHERE order_id = orders.id ORDER BY line))
          FROM orders WHERE id = ?",
         &[text(order_id)],
     )?
@@ -227,24 +231,7 @@ pub fn load(db: &Db, order_id: &str) -> Result<Option<OrderSnapshot>, DbError> {
             .transpose()
             .map_err(|_| DbError::Shape("stored email"))?,
     };
-    let items = db
-        .execute(
-            "SELECT sku, name, qty, price, category FROM order_items
-             WHERE order_id = ? ORDER BY line",
-            &[text(order_id.as_str())],
-        )?
-        .rows
-        .iter()
-        .map(|r| {
-            Ok(Item {
-                sku: req_text(r, 0)?,
-                name: req_text(r, 1)?,
-                qty: u32::try_from(req_int(r, 2)?).map_err(|_| DbError::Shape("qty"))?,
-                price: req_int(r, 3)?,
-                category: get_text(r, 4)?,
-            })
-        })
-        .collect::<Result<Vec<_>, DbError>>()?;
+    let items = items_from_json(&get_text(&row, 11)?.unwrap_or_default())?;
     Ok(Some(OrderSnapshot {
         order_id,
         status: req_text(&row, 0)?,
@@ -260,6 +247,26 @@ pub fn load(db: &Db, order_id: &str) -> Result<Option<OrderSnapshot>, DbError> {
         comment: get_text(&row, 9)?,
         manager: get_text(&row, 10)?,
     }))
+}
+
+/// Items as `json_group_array(json_array(sku, name, qty, price, category))` gives them.
+fn items_from_json(json: &str) -> Result<Vec<Item>, DbError> {
+    type Row = (String, String, i64, i64, Option<String>);
+    if json.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<Row> = serde_json::from_str(json).map_err(|_| DbError::Shape("order items"))?;
+    rows.into_iter()
+        .map(|(sku, name, qty, price, category)| {
+            Ok(Item {
+                sku,
+                name,
+                qty: u32::try_from(qty).map_err(|_| DbError::Shape("qty"))?,
+                price,
+                category,
+            })
+        })
+        .collect()
 }
 
 /// Moves an order to a status.

@@ -206,13 +206,13 @@ fn insert_items(db: &Db, order_id: &str, items: &[Item]) -> Result<(), DbError> 
 
 /// Loads what the core needs to decide about an existing order.
 pub fn load(db: &Db, order_id: &str) -> Result<Option<OrderSnapshot>, DbError> {
-    // One statement: the items come along as a JSON array, in line order.
+    // One statement: the items come along as a JSON array, put in line order here (an
+    // aggregate's order is not SQL's promise).
     let Some(row) = db.row(
         "SELECT status, customer_name, customer_phone, customer_email, delivery_type,
                 delivery_address, delivery_cost, discount, total, comment, manager,
-                (SELECT json_group_array(json_array(sku, name, qty, price, category))
-                 FROM (SELECT sku, name, qty, price, category FROM order_items
-                       WHERE order_id = orders.id ORDER BY line))
+                (SELECT json_group_array(json_array(line, sku, name, qty, price, category))
+                 FROM order_items WHERE order_id = orders.id)
          FROM orders WHERE id = ?",
         &[text(order_id)],
     )?
@@ -249,15 +249,18 @@ pub fn load(db: &Db, order_id: &str) -> Result<Option<OrderSnapshot>, DbError> {
     }))
 }
 
-/// Items as `json_group_array(json_array(sku, name, qty, price, category))` gives them.
+/// Items as `json_group_array(json_array(line, sku, name, qty, price, category))` gives
+/// them, in line order.
 fn items_from_json(json: &str) -> Result<Vec<Item>, DbError> {
-    type Row = (String, String, i64, i64, Option<String>);
+    type Row = (i64, String, String, i64, i64, Option<String>);
     if json.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<Row> = serde_json::from_str(json).map_err(|_| DbError::Shape("order items"))?;
+    let mut rows: Vec<Row> =
+        serde_json::from_str(json).map_err(|_| DbError::Shape("order items"))?;
+    rows.sort_by_key(|row| row.0);
     rows.into_iter()
-        .map(|(sku, name, qty, price, category)| {
+        .map(|(_, sku, name, qty, price, category)| {
             Ok(Item {
                 sku,
                 name,

@@ -75,6 +75,12 @@ pub enum DecodeError {
     Unreadable(String),
 }
 
+fn other_format(found: u32) -> DecodeError {
+    DecodeError::Unreadable(format!(
+        "compiled in format {found}, this build reads format {FORMAT}"
+    ))
+}
+
 /// Reads a compiled configuration back.
 pub fn decode(bytes: &[u8]) -> Result<Config, DecodeError> {
     let unreadable = |why: String| DecodeError::Unreadable(why);
@@ -90,18 +96,12 @@ pub fn decode(bytes: &[u8]) -> Result<Config, DecodeError> {
             format: u32,
         }
         match serde_json::from_slice::<Format>(first) {
-            Ok(other) if other.format != FORMAT => unreadable(format!(
-                "compiled in format {}, this build reads format {FORMAT}",
-                other.format
-            )),
+            Ok(other) if other.format != FORMAT => other_format(other.format),
             _ => unreadable(e.to_string()),
         }
     })?;
     if header.format != FORMAT {
-        return Err(unreadable(format!(
-            "compiled in format {}, this build reads format {FORMAT}",
-            header.format
-        )));
+        return Err(other_format(header.format));
     }
     if !header.problems.is_empty() {
         return Err(ConfigError::Invalid(header.problems).into());

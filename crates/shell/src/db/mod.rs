@@ -86,12 +86,20 @@ pub struct Db {
 impl Db {
     /// Opens the default database, applies pending migrations and sets per-connection options.
     pub fn open(synchronous: Synchronous) -> Result<Db, DbError> {
-        Db::open_as_holder(synchronous, crate::outbound::outbox::claim_token())
+        let db = Db::connect(synchronous, crate::outbound::outbox::claim_token())?;
+        crate::db::migrate::ensure_schema(&db)?;
+        Ok(db)
     }
 
     /// Opens the database acting as the request that holds `holder`: the `sender` component
-    /// sends the messages another request queued under that claim (see `sender`).
-    pub fn open_as_holder(synchronous: Synchronous, holder: String) -> Result<Db, DbError> {
+    /// sends the messages another request queued under that claim (see `sender`). That request
+    /// opened the database first, so the schema is current: no migration check. What the
+    /// sender writes (outcomes) needs no flush, so `synchronous = NORMAL` from the start.
+    pub fn open_as_holder(holder: String) -> Result<Db, DbError> {
+        Db::connect(Synchronous::Normal, holder)
+    }
+
+    fn connect(synchronous: Synchronous, holder: String) -> Result<Db, DbError> {
         let conn = Connection::open_default().map_err(DbError::Open)?;
         let db = Db {
             conn,
@@ -102,7 +110,6 @@ impl Db {
         // FULL is SQLite's default, so only NORMAL costs a statement. libSQL and other remote
         // backends may refuse the pragma; that only costs speed.
         db.set_synchronous(synchronous);
-        crate::db::migrate::ensure_schema(&db)?;
         Ok(db)
     }
 

@@ -152,7 +152,7 @@ fn call(
 /// exactly as the request that queued them would have.
 pub fn serve_queued(inbound: &Inbound) -> Result<Answer, ApiError> {
     let queued = Queued::parse(&inbound.body)?;
-    let db = Db::open_as_holder(crate::config::synchronous()?, queued.holder)?;
+    let db = Db::open_as_holder(queued.holder)?;
     let sent = crate::outbound::outbox::send_queued(&db, &queued.messages);
     Ok(Answer::json(200, &json!({ "sent": sent })))
 }

@@ -10,6 +10,10 @@
 //! - `GET /api/calls?phone=&limit=` — V8: the call log, newest first, each call with the
 //!   customer it came from and their orders in progress.
 
+mod analytics;
+mod customers;
+mod orders;
+
 use orderpath_core::call_report;
 use orderpath_shell::clock::Timestamp;
 use orderpath_shell::db::Db;
@@ -70,6 +74,26 @@ fn route(request: IncomingRequest) -> Result<Answer, ApiError> {
         ["reports", "calls"] => {
             inbound.require_method("GET")?;
             calls_report(&inbound)
+        }
+        ["orders"] => {
+            inbound.require_method("GET")?;
+            orders::list(&inbound)
+        }
+        ["orders", id] => {
+            inbound.require_method("GET")?;
+            orders::card(&inbound, id)
+        }
+        ["customers"] => {
+            inbound.require_method("GET")?;
+            customers::search(&inbound)
+        }
+        ["customers", id] => {
+            inbound.require_method("GET")?;
+            customers::card(&inbound, id)
+        }
+        ["analytics", name] => {
+            inbound.require_method("GET")?;
+            analytics::report(&inbound, name)
         }
         _ => Err(ApiError::new(
             404,

@@ -489,6 +489,29 @@ const MIGRATIONS: &[Migration] = &[
             "CREATE INDEX payments_raw_kept ON payments(received_at) WHERE raw IS NOT NULL",
         ],
     },
+    Migration {
+        version: 17,
+        name: "staff sign-in: hashed passwords and sessions",
+        statements: &[
+            // Argon2id PHC strings (staff/password.rs); failures in a row lock the id a while.
+            "CREATE TABLE IF NOT EXISTS staff_credentials (
+                staff_id TEXT PRIMARY KEY,
+                password_hash TEXT NOT NULL,
+                failed_attempts INTEGER NOT NULL DEFAULT 0,
+                locked_until TEXT,
+                updated_at TEXT NOT NULL
+            )",
+            // Only the SHA-256 of each session token; the browser holds the token.
+            "CREATE TABLE IF NOT EXISTS staff_sessions (
+                token_hash TEXT PRIMARY KEY,
+                staff_id TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                expires_at TEXT NOT NULL
+            )",
+            "CREATE INDEX IF NOT EXISTS staff_sessions_staff ON staff_sessions(staff_id)",
+            "CREATE INDEX IF NOT EXISTS staff_sessions_expiry ON staff_sessions(expires_at)",
+        ],
+    },
 ];
 
 /// The newest schema version this build knows.

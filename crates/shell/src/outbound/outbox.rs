@@ -551,15 +551,41 @@ pub enum ResendError {
     Db(#[from] DbError),
 }
 
-/// Puts a failed message back in the queue with a fresh set of attempts; the next tick
-/// sends it (after any older message to the same recipient). Returns it as listed.
-pub fn resend(db: &Db, id: i64, now: Timestamp) -> Result<serde_json::Value, ResendError> {
+/// Puts a failed message back in the queue with a fresh set of attempts. When nothing older
+/// waits for the same recipient it is claimed by the caller, like a new message (see
+/// [`enqueue`]): the caller hands it to the sender after the commit, so it goes out at once;
+/// otherwise the tick sends it after the older ones. Returns it as listed, and whether it is
+/// the caller's to hand over.
+pub fn resend(
+    db: &Db,
+    id: i64,
+    now: Timestamp,
+) -> Result<(serde_json::Value, bool), ResendError> {
     let updated = db.row(
-        "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?,
+        "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?1,
                 lease_until = NULL, claim_token = NULL, resends = resends + 1
-         WHERE id = ? AND status = 'failed' RETURNING id",
+         WHERE id = ?2 AND status = 'failed'
+         RETURNING (SELECT COUNT(*) FROM outbox o
+                    WHERE o.channel = outbox.channel AND o.recipient = outbox.recipient
+                      AND o.id <> outbox.id AND o.status IN ('pending', 'sending'))",
         &[text(now.to_rfc3339()), int(id)],
     )?;
+    let claimed = match &updated {
+        Some(row) if req_int(row, 0)? == 0 => {
+            db.execute(
+                "UPDATE outbox SET status = 'sending', attempts = 1, lease_until = ?,
+                        claim_token = ?
+                 WHERE id = ?",
+                &[
+                    text(now.plus_secs(born_lease_secs()).to_rfc3339()),
+                    text(db.holder()),
+                    int(id),
+                ],
+            )?;
+            true
+        }
+        _ => false,
+    };
     let row = db
         .row(
             &format!("SELECT {LIST_COLUMNS} FROM outbox WHERE id = ?"),
@@ -572,7 +598,7 @@ pub fn resend(db: &Db, id: i64, now: Timestamp) -> Result<serde_json::Value, Res
             status: req_text(&row, 6)?,
         });
     }
-    Ok(message_json(db, &row)?)
+    Ok((message_json(db, &row)?, claimed))
 }
 
 fn message_json(db: &Db, row: &spin_sdk::sqlite::RowResult) -> Result<serde_json::Value, DbError> {
@@ -617,7 +643,7 @@ fn message_json(db: &Db, row: &spin_sdk::sqlite::RowResult) -> Result<serde_json
 }
 
 /// A fresh claim token: 128 random bits, as hex.
-pub(crate) fn claim_token() -> String {
+pub fn claim_token() -> String {
     format!("{:016x}{:016x}", random_u64(), random_u64())
 }
 

@@ -88,19 +88,29 @@ pub struct TaskFilter {
     pub due_before: Option<String>,
     /// Only this order's tasks.
     pub order_id: Option<String>,
+    /// These assignees' tasks come first (a person's `staff:<id>` and `role:<role>`s).
+    pub first_for: Vec<String>,
+    /// Only tasks of the `first_for` assignees.
+    pub only_first: bool,
 }
 
 const COLUMNS: &str = "id, order_id, kind, title, reason, assignee, status, due_at, created_at,
                        done_at, done_by";
 
 /// Lists tasks by due time, at most `limit`.
+/// Open tasks come before done ones, the `first_for` assignees' before the rest, and then
+/// the earliest due (the most overdue) first.
 pub fn list(db: &Db, filter: &TaskFilter, limit: i64) -> Result<Vec<Value>, DbError> {
+    let mine = serde_json::to_string(&filter.first_for).unwrap_or_else(|_| "[]".into());
     let result = db.execute(
         &format!(
             "SELECT {COLUMNS} FROM tasks
              WHERE (?1 IS NULL OR assignee = ?1) AND (?2 IS NULL OR status = ?2)
                AND (?3 IS NULL OR due_at < ?3) AND (?4 IS NULL OR order_id = ?4)
-             ORDER BY due_at, id LIMIT ?5"
+               AND (?7 = 0 OR assignee IN (SELECT value FROM json_each(?6)))
+             ORDER BY status = 'done', assignee NOT IN (SELECT value FROM json_each(?6)),
+                      due_at, id
+             LIMIT ?5"
         ),
         &[
             opt_text(filter.assignee.as_deref()),
@@ -108,6 +118,8 @@ pub fn list(db: &Db, filter: &TaskFilter, limit: i64) -> Result<Vec<Value>, DbEr
             opt_text(filter.due_before.as_deref()),
             opt_text(filter.order_id.as_deref()),
             int(limit),
+            text(mine),
+            int(i64::from(filter.only_first)),
         ],
     )?;
     result.rows.iter().map(to_json).collect()
@@ -131,6 +143,16 @@ pub fn complete(
         &[int(id)],
     )?;
     row.as_ref().map(to_json).transpose()
+}
+
+/// A task's assignee and order; `None` if there is no such task.
+pub fn assignee(db: &Db, id: i64) -> Result<Option<(String, Option<String>)>, DbError> {
+    let row = db.row(
+        "SELECT assignee, order_id FROM tasks WHERE id = ?",
+        &[int(id)],
+    )?;
+    row.map(|r| Ok((req_text(&r, 0)?, get_text(&r, 1)?)))
+        .transpose()
 }
 
 /// Marks the open task with this dedupe key done (nothing when there is none).

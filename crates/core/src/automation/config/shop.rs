@@ -73,6 +73,10 @@ pub struct StaffMember {
 pub struct Role {
     /// Display name.
     pub name: String,
+    /// Whoever has this role sees and acts on everything in the desk (everyone's tasks and
+    /// orders, the analytics).
+    #[serde(default)]
+    pub supervisor: bool,
 }
 
 /// Outside addresses (`[contacts]`).
@@ -112,6 +116,13 @@ impl Shop {
     /// A staff member by id.
     pub fn staff_member(&self, id: &str) -> Option<&StaffMember> {
         self.staff.iter().find(|s| s.id == id)
+    }
+
+    /// Whether any of these roles is a supervisor's.
+    pub fn supervises(&self, roles: &[String]) -> bool {
+        roles
+            .iter()
+            .any(|r| self.roles.get(r).is_some_and(|role| role.supervisor))
     }
 
     /// Everyone with a role.

@@ -57,7 +57,11 @@ fn apply(call: Call<'_>, id: &str, event: &OrderEvent) -> Result<Handled, ApiErr
             format!("{}:{key}", call.caller.id)
         }
         Some(_) => return Err(invalid("Idempotency-Key: 1-128 characters")),
-        None => format!("{}:{}", call.caller.id, orderpath_shell::outbound::outbox::claim_token()),
+        None => format!(
+            "{}:{}",
+            call.caller.id,
+            orderpath_shell::outbound::outbox::claim_token()
+        ),
     };
     let notification = Notification {
         source: "desk",
@@ -95,7 +99,9 @@ fn text_field(body: &Value, name: &str, max: usize) -> Result<Option<String>, Ap
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
         Some(Value::String(s)) if s.chars().count() <= max => Ok(Some(s.trim().to_owned())),
-        Some(_) => Err(invalid(&format!("{name}: text of at most {max} characters"))),
+        Some(_) => Err(invalid(&format!(
+            "{name}: text of at most {max} characters"
+        ))),
     }
 }
 

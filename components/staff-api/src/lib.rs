@@ -11,12 +11,12 @@ mod orders;
 mod work;
 
 use orderpath_shell::clock::Timestamp;
+use orderpath_shell::config;
 use orderpath_shell::db::Db;
 use orderpath_shell::http::{self, Answer, ApiError, Inbound};
 use orderpath_shell::inbound::{self, Handled};
 use orderpath_shell::plans::automation;
 use orderpath_shell::staff::{self, Caller};
-use orderpath_shell::config;
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use spin_sdk::http_component;
 
@@ -41,7 +41,10 @@ pub struct Call<'a> {
 
 fn route(request: IncomingRequest) -> Result<Handled, ApiError> {
     let inbound = http::read_request(request)?;
-    let path = inbound.path.trim_start_matches("/api/").trim_end_matches('/');
+    let path = inbound
+        .path
+        .trim_start_matches("/api/")
+        .trim_end_matches('/');
     let segments: Vec<&str> = path.split('/').collect();
     let db = Db::open(config::synchronous()?)?;
     let config = automation::load_config()?;

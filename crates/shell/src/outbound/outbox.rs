@@ -556,11 +556,7 @@ pub enum ResendError {
 /// [`enqueue`]): the caller hands it to the sender after the commit, so it goes out at once;
 /// otherwise the tick sends it after the older ones. Returns it as listed, and whether it is
 /// the caller's to hand over.
-pub fn resend(
-    db: &Db,
-    id: i64,
-    now: Timestamp,
-) -> Result<(serde_json::Value, bool), ResendError> {
+pub fn resend(db: &Db, id: i64, now: Timestamp) -> Result<(serde_json::Value, bool), ResendError> {
     let updated = db.row(
         "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?1,
                 lease_until = NULL, claim_token = NULL, resends = resends + 1

@@ -146,7 +146,12 @@ pub fn authenticate(
 }
 
 /// Signs a person in: `{"staff": "<id>", "password": "…"}`. The answer sets the cookie.
-pub fn sign_in(db: &Db, inbound: &Inbound, shop: &Shop, now: Timestamp) -> Result<Answer, ApiError> {
+pub fn sign_in(
+    db: &Db,
+    inbound: &Inbound,
+    shop: &Shop,
+    now: Timestamp,
+) -> Result<Answer, ApiError> {
     let body: Value = serde_json::from_slice(&inbound.body)
         .map_err(|e| ApiError::new(400, "malformed_json", e.to_string()))?;
     let field = |name: &str| body.get(name).and_then(Value::as_str).unwrap_or_default();
@@ -175,7 +180,9 @@ pub fn sign_in(db: &Db, inbound: &Inbound, shop: &Shop, now: Timestamp) -> Resul
             return Err(error);
         }
     }
-    let stored = credential.as_ref().map_or(password::DECOY, |c| c.hash.as_str());
+    let stored = credential
+        .as_ref()
+        .map_or(password::DECOY, |c| c.hash.as_str());
     let matches = password::verify(given, stored) && credential.is_some();
     let (Some(member), true) = (member, matches) else {
         if credential.is_some() {
@@ -209,10 +216,7 @@ pub fn sign_out(db: &Db, inbound: &Inbound) -> Result<Answer, ApiError> {
     Ok(Answer {
         status: 204,
         body: String::new(),
-        headers: vec![(
-            "set-cookie".into(),
-            cookie_header("", 0, https(inbound)),
-        )],
+        headers: vec![("set-cookie".into(), cookie_header("", 0, https(inbound)))],
     })
 }
 
@@ -238,7 +242,10 @@ pub fn change_password(
     }
     let body: Value = serde_json::from_slice(&inbound.body)
         .map_err(|e| ApiError::new(400, "malformed_json", e.to_string()))?;
-    let new = body.get("password").and_then(Value::as_str).unwrap_or_default();
+    let new = body
+        .get("password")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     password::acceptable(new)
         .map_err(|e| ApiError::new(422, "invalid_request", format!("password: {e}")))?;
     if !caller.admin {
@@ -248,11 +255,7 @@ pub fn change_password(
             .unwrap_or_default();
         let stored = sessions::credential(db, staff_id)?;
         if !stored.is_some_and(|c| password::verify(current, &c.hash)) {
-            return Err(ApiError::new(
-                403,
-                "forbidden",
-                "current_password is wrong",
-            ));
+            return Err(ApiError::new(403, "forbidden", "current_password is wrong"));
         }
     }
     let hash = password::hash(new, &random_bytes::<16>());

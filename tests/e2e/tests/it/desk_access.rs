@@ -475,14 +475,14 @@ async fn an_operator_moves_and_flags_an_order_as_themself_and_the_triggers_react
                 json!("staff:m.ivanova"),
                 json!("Мария Иванова"),
                 json!("status"),
-                json!("confirmed"),
+                json!("\"confirmed\""),
                 json!("applied")
             ],
             vec![
                 json!("staff:m.ivanova"),
                 json!("Мария Иванова"),
                 json!("status"),
-                json!("completed"),
+                json!("\"completed\""),
                 json!("refused")
             ],
         ]

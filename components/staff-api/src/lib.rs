@@ -1,9 +1,11 @@
 //! `/api/...`: the JSON API for shop staff, the desk and the shop's tools (docs/staff-api.md).
 //!
+//! An operator's status moves and flags are `order-actions`' routes (`/api/orders/:id/status`,
+//! `/flags`): they run the shop's triggers, and the engine stays out of this component.
+//!
 //! Every route but signing in needs a caller: a staff session (cookie) or the admin token
 //! (`orderpath_shell::staff`). Changes are recorded with that person as the actor.
 
-mod actions;
 mod analytics;
 mod calls;
 mod customers;
@@ -82,8 +84,6 @@ fn route(request: IncomingRequest) -> Result<Handled, ApiError> {
         }
         ("GET", ["orders"]) => orders::list(&inbound),
         ("GET", ["orders", id]) => orders::card(&inbound, id),
-        ("POST", ["orders", id, "status"]) => return actions::move_status(call, id),
-        ("POST", ["orders", id, "flags"]) => return actions::flag(call, id),
         ("GET", ["customers"]) => customers::search(&inbound),
         ("GET", ["customers", id]) => customers::card(&inbound, id),
         ("GET", ["analytics", name]) => {
@@ -105,7 +105,6 @@ fn allowed_methods(route: &[&str]) -> Option<&'static str> {
         ["reports", "calls"] | ["orders", _] | ["customers", _] | ["analytics", _] => "GET",
         ["staff", _, "password"] => "PUT",
         ["tasks", _, "done"] | ["messages", _, "resend"] => "POST",
-        ["orders", _, "status" | "flags"] => "POST",
         _ => return None,
     })
 }

@@ -241,8 +241,41 @@ impl Variables {
         if let Some(v) = self.provided.get(name) {
             return Some(v.clone());
         }
-        std::env::var(format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase())).ok()
+        let key = format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase());
+        std::env::var(&key)
+            .ok()
+            .or_else(|| dotenv().get(&key).cloned())
     }
+}
+
+/// The `.env` file in the working directory, read once: Spin's env provider reads it too, and
+/// the real environment beats it.
+fn dotenv() -> &'static HashMap<String, String> {
+    static DOTENV: std::sync::OnceLock<HashMap<String, String>> = std::sync::OnceLock::new();
+    DOTENV.get_or_init(|| {
+        std::fs::read_to_string(".env")
+            .map(|text| parse_dotenv(&text))
+            .unwrap_or_default()
+    })
+}
+
+/// `KEY=VALUE` lines; blank lines and `#` comments skipped, an `export ` prefix and one pair
+/// of surrounding quotes removed.
+fn parse_dotenv(text: &str) -> HashMap<String, String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .filter_map(|line| {
+            let line = line.strip_prefix("export ").unwrap_or(line);
+            let (key, value) = line.split_once('=')?;
+            let value = value.trim();
+            let unquoted = ['"', '\'']
+                .iter()
+                .find_map(|q| value.strip_prefix(*q)?.strip_suffix(*q))
+                .unwrap_or(value);
+            Some((key.trim().to_owned(), unquoted.to_owned()))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -304,6 +337,22 @@ mod tests {
         assert!(matches!(v.get("web", "Bad"), Err(VarError::InvalidName(_))));
         assert!(matches!(v.get("web", "secret"), Err(VarError::Provider(_))));
         assert!(v.ensure_required_resolvable().is_err());
+    }
+
+    #[test]
+    fn a_dotenv_file_is_read_like_spins() {
+        let parsed = parse_dotenv(
+            "# secrets\nSPIN_VARIABLE_A=whsec_abc=\nexport SPIN_VARIABLE_B=\"two words\"\n\nbad line\n",
+        );
+        assert_eq!(
+            parsed.get("SPIN_VARIABLE_A").map(String::as_str),
+            Some("whsec_abc=")
+        );
+        assert_eq!(
+            parsed.get("SPIN_VARIABLE_B").map(String::as_str),
+            Some("two words")
+        );
+        assert_eq!(parsed.len(), 2);
     }
 
     #[test]

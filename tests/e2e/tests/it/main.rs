@@ -2,6 +2,7 @@
 //! Spin runs them, against mock provider APIs on 127.0.0.1.
 
 mod bad_input;
+mod desk_browser;
 mod idempotency;
 mod manifest_variables;
 mod messaging;

@@ -37,8 +37,11 @@ export function table(headers, rows, { id, empty } = {}) {
     h('table', { id },
       h('thead', {}, h('tr', {}, headers.map((x) => h('th', {}, x)))),
       h('tbody', {}, rows.map((r) => h('tr', { 'data-row': true, ...(r.attrs || {}) },
-        r.cells.map((c) => h('td', c && c.label ? { 'data-label': c.label } : {}, c && c.label ? c.value : c)))))));
+        r.cells.map((c) => (isCell(c) ? h('td', { 'data-label': c.label }, c.value) : h('td', {}, c))))))));
 }
+
+/** A cell with a label for the phone layout: `{label, value}`. */
+const isCell = (c) => c !== null && typeof c === 'object' && !(c instanceof Node) && !Array.isArray(c) && 'value' in c;
 
 /** "Done" for a task: the row goes when the API agrees. */
 export function doneButton(task, after) {

@@ -44,7 +44,7 @@ function render(ctx, card) {
         fact(t('channel'), order.channel),
         fact(t('manager'), order.manager))),
       section(t('customerCard'), h('dl', { class: 'facts', id: 'order-customer' },
-        fact(t('name'), customer.name),
+        fact(t('person'), customer.name),
         fact(t('phone'), customer.phone ? h('a', { href: `tel:${customer.phone}` }, customer.phone) : null),
         fact('Email', customer.email ? h('a', { href: `mailto:${customer.email}` }, customer.email) : null),
         fact(t('segment'), customer.segment),

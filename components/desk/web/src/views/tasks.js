@@ -9,7 +9,9 @@ import { due, doneButton, orderLink, table } from './common.js';
 export async function tasksView(ctx) {
   const { tasks } = await get(`/tasks${query({ status: 'open', mine: 'true' })}`);
   const me = ctx.me.staff ?? {};
-  const own = (task) => task.assignee === me.id || (me.roles ?? []).includes(task.assignee);
+  // A task is assigned to a person (`m.ivanova`) or a role (`role:manager`).
+  const own = (task) => task.assignee === me.id
+    || (me.roles ?? []).some((r) => task.assignee === `role:${r}` || task.assignee === r);
   const byDue = (a, b) => String(a.due_at ?? '9').localeCompare(String(b.due_at ?? '9'));
   const open = tasks.filter((task) => task.status !== 'done');
   const mine = open.filter(own).sort(byDue);

@@ -294,7 +294,7 @@ async fn app_with_an_order() -> TestApp {
     let created = app
         .post_event("evt-1", &fixture("orders/created.json"))
         .await;
-    assert_eq!(created.status, 200, "{}", created.text());
+    assert_eq!(created.status, 201, "{}", created.text());
     assert_eq!(
         app.count("SELECT COUNT(*) FROM outbox WHERE status = 'failed'"),
         1
@@ -442,7 +442,7 @@ async fn supervisor_sees_the_charts_with_the_right_numbers() {
         let mut order = fixture("orders/created.json");
         order["data"]["order_id"] = json!(format!("A-100{n}"));
         let response = app.post_event(&format!("evt-{n}"), &order).await;
-        assert_eq!(response.status, 200, "{}", response.text());
+        assert_eq!(response.status, 201, "{}", response.text());
     }
     let orders = app.count("SELECT COUNT(*) FROM orders");
     let desk = Desk::open(&app, 1280).await;

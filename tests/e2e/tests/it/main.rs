@@ -4,6 +4,7 @@
 mod bad_input;
 mod demo;
 mod desk_access;
+mod desk_browser;
 mod idempotency;
 mod manifest_variables;
 mod messaging;

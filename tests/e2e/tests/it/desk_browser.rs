@@ -1,0 +1,486 @@
+//! The desk in a real browser: the app served over HTTP on a local port, headless Chromium
+//! (Debian's `chromium` and `chromium-driver`) driven over WebDriver. Screenshots of every
+//! screen land in `target/desk-screenshots/`.
+//!
+//! chromedriver must be installed (`.ci/run` installs it); without it these tests fail and
+//! say so rather than skip.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use bytes::Bytes;
+use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
+use orderpath_harness::{Responder, Server};
+use serde_json::{json, Value};
+
+use crate::support::{fixture, workspace_root, TestApp};
+
+const PASSWORD: &str = "correct horse battery staple";
+/// How long the page may take to show something after an action.
+const PATIENCE: Duration = Duration::from_secs(15);
+
+// ---------------------------------------------------------------------------------------
+// Serving: what the desk component answers, without a browser.
+
+fn get(path: &str, cookie: Option<&str>, gzip: bool) -> http::Request<Bytes> {
+    let mut builder = http::Request::builder()
+        .method("GET")
+        .uri(format!("http://orders.shop.example{path}"));
+    if let Some(cookie) = cookie {
+        builder = builder.header("cookie", cookie);
+    }
+    if gzip {
+        builder = builder.header("accept-encoding", "gzip, br");
+    }
+    builder.body(Bytes::new()).expect("request")
+}
+
+fn header<'a>(response: &'a orderpath_harness::HarnessResponse, name: &str) -> &'a str {
+    response
+        .headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_sign_in_page_is_public_and_the_desk_is_not() {
+    let app = TestApp::start().await;
+
+    let login = app.send(get("/desk/login", None, false)).await;
+    let desk = app.send(get("/desk/", None, false)).await;
+    let bare = app.send(get("/desk", None, false)).await;
+
+    assert_eq!(login.status, 200);
+    assert_eq!(header(&login, "content-type"), "text/html; charset=utf-8");
+    assert_eq!(header(&login, "cache-control"), "no-cache");
+    assert_eq!(header(&login, "x-content-type-options"), "nosniff");
+    let csp = header(&login, "content-security-policy");
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert!(login.text().contains("type=\"module\""));
+    assert!(!login.text().contains("<script>"), "no inline script");
+    assert_eq!(desk.status, 303, "no session: to the sign-in page");
+    assert_eq!(header(&desk, "location"), "/desk/login");
+    assert_eq!(bare.status, 303);
+    assert_eq!(header(&bare, "location"), "/desk/");
+}
+
+#[tokio::test]
+async fn assets_are_cached_for_good_and_sent_compressed() {
+    let app = TestApp::start().await;
+    let login = app.send(get("/desk/login", None, false)).await.text();
+    let script = login
+        .split("src=\"/desk/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the page loads a script")
+        .to_owned();
+    let private = std::fs::read_dir(workspace_root().join("components/desk/assets"))
+        .expect("assets")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .find(|name| name.starts_with("app-") && name.ends_with(".js"))
+        .expect("the desk's script");
+
+    let plain = app.send(get(&format!("/desk/{script}"), None, false)).await;
+    let zipped = app.send(get(&format!("/desk/{script}"), None, true)).await;
+    let locked = app
+        .send(get(&format!("/desk/{private}"), None, false))
+        .await;
+    let unlocked = app
+        .send(get(
+            &format!("/desk/{private}"),
+            Some("op_session=x"),
+            false,
+        ))
+        .await;
+    let missing = app.send(get("/desk/nothing.js", None, false)).await;
+
+    assert_eq!(plain.status, 200);
+    assert_eq!(
+        header(&plain, "content-type"),
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(
+        header(&plain, "cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(header(&plain, "content-encoding"), "");
+    assert_eq!(zipped.status, 200);
+    assert_eq!(header(&zipped, "content-encoding"), "gzip");
+    assert!(zipped.body.len() < plain.body.len());
+    assert_eq!(&zipped.body[..2], &[0x1f, 0x8b], "gzip magic");
+    assert_eq!(locked.status, 303, "the desk's own code needs a session");
+    assert_eq!(unlocked.status, 200);
+    assert_eq!(missing.status, 404);
+}
+
+// ---------------------------------------------------------------------------------------
+// In the browser.
+
+/// The app on a local port, chromedriver, and one browser session.
+struct Desk {
+    client: Client,
+    base: String,
+    driver: Child,
+    _server: Server,
+}
+
+impl Drop for Desk {
+    fn drop(&mut self) {
+        // chromedriver leads its own process group, with the browsers it started.
+        let _ = Command::new("kill")
+            .args(["-KILL", &format!("-{}", self.driver.id())])
+            .status();
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+fn screenshots() -> PathBuf {
+    let dir = workspace_root().join("target/desk-screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    dir
+}
+
+impl Desk {
+    /// Serves the app and opens a browser `width` pixels wide at the sign-in page.
+    async fn open(app: &TestApp, width: u32) -> Desk {
+        let server = app.app.serve("127.0.0.1:0").await.expect("serve");
+        let port = free_port();
+        let driver = {
+            use std::os::unix::process::CommandExt;
+            Command::new("chromedriver")
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .process_group(0)
+                .spawn()
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "chromedriver could not start ({e}): the desk's browser tests need \
+                         Debian's chromium and chromium-driver (apt-get install chromium \
+                         chromium-driver; .ci/run installs them)"
+                    )
+                })
+        };
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({ "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--hide-scrollbars", "--lang=ru-RU", format!("--window-size={width},900"),
+            ]}),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let mut client = None;
+        // chromedriver takes a moment to listen; a session is the readiness check.
+        for _ in 0..100 {
+            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(c) => {
+                    client = Some(c);
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+        let client = client.expect("a WebDriver session with chromedriver");
+        client
+            .set_window_size(width, 900)
+            .await
+            .expect("window size");
+        let desk = Desk {
+            client,
+            base: server.url(),
+            driver,
+            _server: server,
+        };
+        desk.goto("/desk/login").await;
+        desk
+    }
+
+    async fn goto(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .expect("goto");
+    }
+
+    async fn find(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+    }
+
+    /// Waits until the element's text contains `needle`, and returns the text.
+    async fn text_of(&self, css: &str, needle: &str) -> String {
+        let deadline = std::time::Instant::now() + PATIENCE;
+        loop {
+            let text = match self.client.find(Locator::Css(css)).await {
+                Ok(el) => el.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{css} never showed {needle:?}; it shows {text:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn gone(&self, css: &str) {
+        let deadline = std::time::Instant::now() + PATIENCE;
+        while self.client.find(Locator::Css(css)).await.is_ok() {
+            assert!(std::time::Instant::now() < deadline, "{css} is still there");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn sign_in(&self, staff: &str, password: &str) {
+        self.goto("/desk/login").await;
+        let field = self.find("#staff").await;
+        field.clear().await.expect("clear");
+        field.send_keys(staff).await.expect("type");
+        let secret = self.find("#password").await;
+        secret.clear().await.expect("clear");
+        secret.send_keys(password).await.expect("type");
+        self.find("#sign-in").await.click().await.expect("click");
+    }
+
+    async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.expect("screenshot");
+        std::fs::write(screenshots().join(format!("{name}.png")), png).expect("save");
+    }
+
+    async fn script(&self, code: &str) -> Value {
+        self.client.execute(code, vec![]).await.expect("script")
+    }
+
+    async fn close(mut self) {
+        let client = self.client.clone();
+        let _ = client.close().await;
+        let _ = self.driver.kill();
+    }
+}
+
+/// An order from the shop's signed webhook whose confirmation email the provider refused for
+/// good: a failed message and an operator task for managers. The staff have passwords.
+async fn app_with_an_order() -> TestApp {
+    let app = TestApp::start().await;
+    app.email_api.respond(Responder::status(422).json(json!({
+        "ErrorCode": 300, "Message": "Invalid 'To' address"
+    })));
+    let created = app
+        .post_event("evt-1", &fixture("orders/created.json"))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'failed'"),
+        1
+    );
+    for staff in ["m.ivanova", "p.sidorov"] {
+        let set = app
+            .api(
+                "PUT",
+                &format!("/api/staff/{staff}/password"),
+                Some(json!({ "password": PASSWORD })),
+            )
+            .await;
+        assert_eq!(set.status, 204, "password for {staff}: {}", set.text());
+    }
+    app
+}
+
+#[tokio::test]
+async fn operator_signs_in_and_lands_on_their_tasks() {
+    let app = app_with_an_order().await;
+    let desk = Desk::open(&app, 1280).await;
+    desk.find("#login").await;
+    desk.screenshot("01-sign-in").await;
+
+    desk.sign_in("m.ivanova", "not the password").await;
+    // Before signing in the page speaks the browser's language (the shop's is not known yet).
+    let refused = desk.text_of("#login-error", " ").await;
+    assert!(
+        ["Неверный логин или пароль", "Wrong staff id or password"].contains(&refused.as_str()),
+        "{refused:?}"
+    );
+    assert_eq!(
+        desk.client.current_url().await.expect("url").path(),
+        "/desk/login",
+        "stays on the sign-in page"
+    );
+    desk.screenshot("01-sign-in-refused").await;
+
+    desk.sign_in("m.ivanova", PASSWORD).await;
+    desk.find("#my-tasks").await;
+    let tasks = desk.text_of("#my-tasks", "A-1001").await;
+    assert!(
+        desk.client.current_url().await.expect("url").path() == "/desk/",
+        "lands on the desk"
+    );
+    assert!(tasks.contains("A-1001"), "{tasks}");
+    desk.text_of("header", "Мария Иванова").await;
+    desk.screenshot("02-tasks").await;
+    desk.close().await;
+}
+
+#[tokio::test]
+async fn operator_finds_the_webhook_order_and_follows_its_timeline() {
+    let app = app_with_an_order().await;
+    let desk = Desk::open(&app, 1280).await;
+    desk.sign_in("m.ivanova", PASSWORD).await;
+    desk.find("#my-tasks").await;
+
+    desk.goto("/desk/#/orders").await;
+    desk.text_of("#orders", "A-1001").await;
+    desk.screenshot("03-orders").await;
+    desk.find("tr[data-order='A-1001'] a")
+        .await
+        .click()
+        .await
+        .expect("open");
+
+    desk.text_of("#order-title", "A-1001").await;
+    let timeline = desk.text_of("#timeline", "status").await;
+    let entries = desk
+        .client
+        .find_all(Locator::Css("#timeline li"))
+        .await
+        .expect("entries");
+    let stored = app.count("SELECT COUNT(*) FROM order_history WHERE order_id = 'A-1001'");
+    assert_eq!(
+        entries.len() as i64,
+        stored,
+        "every history row: {timeline}"
+    );
+    desk.text_of("#order-messages", "failed").await;
+    desk.screenshot("04-order").await;
+    desk.close().await;
+
+    // The same card on a phone.
+    let phone = Desk::open(&app, 390).await;
+    phone.sign_in("m.ivanova", PASSWORD).await;
+    phone.find("#my-tasks").await;
+    phone.screenshot("02-tasks-phone").await;
+    phone.goto("/desk/#/order/A-1001").await;
+    phone.text_of("#timeline", "status").await;
+    phone.screenshot("04-order-phone").await;
+    phone.close().await;
+}
+
+#[tokio::test]
+async fn operator_marks_a_task_done() {
+    let app = app_with_an_order().await;
+    let id = app.count("SELECT id FROM tasks WHERE status = 'open'");
+    let desk = Desk::open(&app, 1280).await;
+    desk.sign_in("m.ivanova", PASSWORD).await;
+    let row = format!("#my-tasks tr[data-task-row='{id}']");
+    desk.find(&row).await;
+
+    desk.find(&format!("{row} button[data-task='{id}']"))
+        .await
+        .click()
+        .await
+        .expect("done");
+
+    desk.gone(&row).await;
+    assert_eq!(
+        app.query(&format!(
+            "SELECT status, done_by FROM tasks WHERE id = {id}"
+        )),
+        vec![vec![json!("done"), json!("m.ivanova")]],
+        "done, by the person signed in"
+    );
+    desk.close().await;
+}
+
+#[tokio::test]
+async fn operator_resends_a_failed_message() {
+    let app = app_with_an_order().await;
+    let id = app.count("SELECT id FROM outbox WHERE status = 'failed'");
+    let desk = Desk::open(&app, 1280).await;
+    desk.sign_in("m.ivanova", PASSWORD).await;
+    desk.find("#my-tasks").await;
+
+    desk.goto("/desk/#/outbox?status=failed").await;
+    let button = desk.find(&format!("button[data-resend='{id}']")).await;
+    desk.screenshot("05-outbox").await;
+    button.click().await.expect("resend");
+
+    desk.gone(&format!("button[data-resend='{id}']")).await;
+    assert_eq!(
+        app.query(&format!(
+            "SELECT status, resends FROM outbox WHERE id = {id}"
+        )),
+        vec![vec![json!("pending"), json!(1)]]
+    );
+    desk.close().await;
+}
+
+#[tokio::test]
+async fn supervisor_sees_the_charts_with_the_right_numbers() {
+    let app = app_with_an_order().await;
+    for n in 2..=3 {
+        let mut order = fixture("orders/created.json");
+        order["data"]["order_id"] = json!(format!("A-100{n}"));
+        let response = app.post_event(&format!("evt-{n}"), &order).await;
+        assert_eq!(response.status, 201, "{}", response.text());
+    }
+    let orders = app.count("SELECT COUNT(*) FROM orders");
+    let desk = Desk::open(&app, 1280).await;
+    desk.sign_in("p.sidorov", PASSWORD).await;
+    desk.find("#my-tasks").await;
+
+    desk.goto("/desk/#/analytics?from=2026-11-24&to=2026-11-24")
+        .await;
+    desk.find("#chart-conversion canvas").await;
+    let drawn = desk
+        .script("return window.deskCharts.conversion.data.datasets[0].data[0];")
+        .await;
+    let shown = desk
+        .text_of(
+            "table[data-numbers='conversion'] tbody",
+            &orders.to_string(),
+        )
+        .await;
+
+    assert_eq!(drawn, json!(orders), "the chart draws every created order");
+    assert!(shown.starts_with(&orders.to_string()), "{shown}");
+    desk.screenshot("06-analytics").await;
+    desk.close().await;
+}
+
+#[tokio::test]
+async fn operator_reads_the_call_log() {
+    let app = app_with_an_order().await;
+    let desk = Desk::open(&app, 1280).await;
+    desk.sign_in("m.ivanova", PASSWORD).await;
+    desk.find("#my-tasks").await;
+
+    desk.goto("/desk/#/calls").await;
+    desk.find("main[data-screen='calls'] form").await;
+    desk.screenshot("07-calls").await;
+    desk.close().await;
+}

@@ -5,6 +5,11 @@
 //! `/desk/login` and what it loads are public; everything else needs a staff session and
 //! otherwise answers `303 See Other` to the sign-in page.
 
+use orderpath_shell::clock::Timestamp;
+use orderpath_shell::config;
+use orderpath_shell::db::Db;
+use orderpath_shell::plans::automation;
+use orderpath_shell::staff;
 use spin_sdk::http::{IncomingRequest, Method, OutgoingResponse, ResponseOutparam};
 use spin_sdk::http_component;
 
@@ -42,17 +47,40 @@ fn handle_desk(request: IncomingRequest, out: ResponseOutparam) {
         Method::Head => serve::Verb::Head,
         _ => serve::Verb::Other,
     };
-    let signed_in = has_session(header("cookie").as_deref());
+    let cookie = header("cookie");
+    // Public files and requests without a cookie need no database.
+    let signed_in = match cookie.as_deref() {
+        Some(cookie) if !serve::is_public(ASSETS, &path) => has_session(cookie),
+        _ => false,
+    };
     let accepts_gzip = header("accept-encoding").is_some_and(|v| serve::accepts_gzip(&v));
     let reply = serve::reply(ASSETS, method, &path, signed_in, accepts_gzip);
     send(out, reply);
 }
 
-/// Whether the request carries a staff session.
-// TODO(lead): real session check — today only the cookie's presence is tested; the API
-// behind it refuses a stale or forged session with 401, and the page then goes to sign-in.
-fn has_session(cookie: Option<&str>) -> bool {
-    serve::cookie(cookie.unwrap_or_default(), "op_session").is_some_and(|v| !v.is_empty())
+/// Whether the cookie carries a live session of someone in `shop.toml`. A failure to look
+/// counts as signed out: the page goes to sign-in, and nothing is shown.
+fn has_session(cookie: &str) -> bool {
+    if serve::cookie(cookie, "op_session").is_none_or(str::is_empty) {
+        return false;
+    }
+    let inbound = orderpath_shell::http::Inbound {
+        method: "GET".into(),
+        path: String::new(),
+        query: Vec::new(),
+        raw_query: String::new(),
+        headers: vec![("cookie".into(), cookie.to_owned())],
+        body: Vec::new(),
+    };
+    let check = || -> Result<bool, orderpath_shell::http::ApiError> {
+        let db = Db::open(config::synchronous()?)?;
+        let shop = automation::load_config()?.shop;
+        Ok(staff::signed_in(&db, &inbound, &shop, Timestamp::now())?.is_some())
+    };
+    check().unwrap_or_else(|error| {
+        eprintln!("desk: the session could not be checked: {}", error.message);
+        false
+    })
 }
 
 fn send(out: ResponseOutparam, reply: serve::Reply) {

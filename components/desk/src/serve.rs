@@ -20,6 +20,27 @@ pub struct Reply {
     pub body: &'static [u8],
 }
 
+/// The file a path names; `None` for `/desk` itself.
+fn asset_name(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix("/desk").unwrap_or(path);
+    Some(match rest {
+        "" => return None,
+        "/" | "/index.html" => "index.html",
+        "/login" | "/login/" => "login.html",
+        other => other.trim_start_matches('/'),
+    })
+}
+
+/// Whether answering this path needs no session: public files, and what is not a file.
+pub fn is_public(assets: &[Asset], path: &str) -> bool {
+    asset_name(path).is_none_or(|name| {
+        assets
+            .iter()
+            .find(|a| a.name == name)
+            .is_none_or(|a| a.public)
+    })
+}
+
 pub fn reply(
     assets: &'static [Asset],
     verb: Verb,
@@ -34,13 +55,9 @@ pub fn reply(
             return plain(405, "method not allowed\n").with("allow", "GET, HEAD".into());
         }
     };
-    let rest = path.strip_prefix("/desk").unwrap_or(path);
-    let name = match rest {
-        // `/desk` itself: the same page, at the address its relative links expect.
-        "" => return redirect("/desk/"),
-        "/" | "/index.html" => "index.html",
-        "/login" | "/login/" => "login.html",
-        other => other.trim_start_matches('/'),
+    // `/desk` itself: the same page, at the address its relative links expect.
+    let Some(name) = asset_name(path) else {
+        return redirect("/desk/");
     };
     let Some(asset) = assets.iter().find(|a| a.name == name) else {
         return plain(404, "not found\n");

@@ -133,16 +133,26 @@ pub fn authenticate(
         )?;
         return Ok(Caller::admin());
     }
-    let Some(cookie) = cookie(inbound, COOKIE) else {
-        return Err(unauthorized());
-    };
-    let caller = sessions::find(db, cookie, now)?
-        .and_then(|(id, _)| shop.staff_member(&id).map(|m| Caller::staff(m, shop)))
-        .ok_or_else(unauthorized)?;
+    let caller = signed_in(db, inbound, shop, now)?.ok_or_else(unauthorized)?;
     if !matches!(inbound.method.as_str(), "GET" | "HEAD") && !same_origin(inbound) {
         return Err(forbidden("a change must come from the desk's own origin"));
     }
     Ok(caller)
+}
+
+/// The staff member whose live session the request's cookie carries, if any (and if they are
+/// still in `shop.toml`).
+pub fn signed_in(
+    db: &Db,
+    inbound: &Inbound,
+    shop: &Shop,
+    now: Timestamp,
+) -> Result<Option<Caller>, crate::db::DbError> {
+    let Some(cookie) = cookie(inbound, COOKIE) else {
+        return Ok(None);
+    };
+    Ok(sessions::find(db, cookie, now)?
+        .and_then(|(id, _)| shop.staff_member(&id).map(|m| Caller::staff(m, shop))))
 }
 
 /// Signs a person in: `{"staff": "<id>", "password": "…"}`. The answer sets the cookie.

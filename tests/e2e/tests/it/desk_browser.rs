@@ -70,6 +70,31 @@ async fn the_sign_in_page_is_public_and_the_desk_is_not() {
     assert_eq!(header(&bare, "location"), "/desk/");
 }
 
+/// A live session's cookie (`op_session=…`) for m.ivanova.
+async fn signed_in_cookie(app: &TestApp) -> String {
+    let set = app
+        .api(
+            "PUT",
+            "/api/staff/m.ivanova/password",
+            Some(json!({ "password": PASSWORD })),
+        )
+        .await;
+    assert_eq!(set.status, 204, "{}", set.text());
+    let request = http::Request::post("http://orders.shop.example/api/session")
+        .header("content-type", "application/json")
+        .body(Bytes::from(
+            json!({ "staff": "m.ivanova", "password": PASSWORD }).to_string(),
+        ))
+        .expect("request");
+    let response = app.send(request).await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    header(&response, "set-cookie")
+        .split(';')
+        .next()
+        .expect("cookie")
+        .to_owned()
+}
+
 #[tokio::test]
 async fn assets_are_cached_for_good_and_sent_compressed() {
     let app = TestApp::start().await;
@@ -91,12 +116,16 @@ async fn assets_are_cached_for_good_and_sent_compressed() {
     let locked = app
         .send(get(&format!("/desk/{private}"), None, false))
         .await;
-    let unlocked = app
+    let forged = app
         .send(get(
             &format!("/desk/{private}"),
             Some("op_session=x"),
             false,
         ))
+        .await;
+    let session = signed_in_cookie(&app).await;
+    let unlocked = app
+        .send(get(&format!("/desk/{private}"), Some(&session), false))
         .await;
     let missing = app.send(get("/desk/nothing.js", None, false)).await;
 
@@ -115,6 +144,7 @@ async fn assets_are_cached_for_good_and_sent_compressed() {
     assert!(zipped.body.len() < plain.body.len());
     assert_eq!(&zipped.body[..2], &[0x1f, 0x8b], "gzip magic");
     assert_eq!(locked.status, 303, "the desk's own code needs a session");
+    assert_eq!(forged.status, 303, "a made-up session is no session");
     assert_eq!(unlocked.status, 200);
     assert_eq!(missing.status, 404);
 }

@@ -311,9 +311,17 @@ fn same_origin(inbound: &Inbound) -> bool {
     let Some(origin) = inbound.header("origin") else {
         return true;
     };
-    let host = inbound.header("host").unwrap_or_default();
     let origin_host = origin.split_once("://").map_or(origin, |(_, h)| h);
-    bool::from(origin_host.as_bytes().ct_eq(host.as_bytes()))
+    // The `Host` the browser sent, or the authority of the URL Spin reports (an HTTP/2 or
+    // wasi-http request carries it outside the headers).
+    let full_url_host = inbound
+        .header("spin-full-url")
+        .and_then(|url| url.split_once("://"))
+        .map(|(_, rest)| rest.split('/').next().unwrap_or_default());
+    [inbound.header("host"), full_url_host]
+        .into_iter()
+        .flatten()
+        .any(|host| bool::from(origin_host.as_bytes().ct_eq(host.as_bytes())))
 }
 
 fn unauthorized() -> ApiError {

@@ -521,3 +521,21 @@ async fn a_change_from_another_origin_is_refused() {
     assert_eq!(response.status, 403, "{}", response.text());
     assert_eq!(state(&app), before);
 }
+
+#[tokio::test]
+async fn a_change_from_the_desks_own_origin_is_accepted() {
+    let app = with_staff().await;
+    app.post_event("evt-1", &fixture("orders/created.json"))
+        .await;
+    let maria = session(&app, "m.ivanova").await;
+    let request = http::Request::post("http://127.0.0.1:3000/api/orders/A-1001/status")
+        .header("cookie", &maria)
+        .header("origin", "http://127.0.0.1:3000")
+        .header("content-type", "application/json")
+        .body(Bytes::from(json!({ "to": "confirmed" }).to_string()))
+        .expect("request");
+
+    let response = app.send(request).await;
+
+    assert_eq!(response.status, 200, "{}", response.text());
+}

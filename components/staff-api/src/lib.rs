@@ -14,7 +14,6 @@ mod analytics;
 mod customers;
 mod orders;
 
-use orderpath_core::call_report;
 use orderpath_shell::clock::Timestamp;
 use orderpath_shell::db::Db;
 use orderpath_shell::http::{self, Answer, ApiError, Inbound};
@@ -73,7 +72,7 @@ fn route(request: IncomingRequest) -> Result<Answer, ApiError> {
         }
         ["reports", "calls"] => {
             inbound.require_method("GET")?;
-            calls_report(&inbound)
+            analytics::calls_report(&inbound, 1)
         }
         ["orders"] => {
             inbound.require_method("GET")?;
@@ -218,36 +217,6 @@ fn normalise_instant(value: &str) -> Option<String> {
         .into_iter()
         .all(|r| bytes[r].iter().all(u8::is_ascii_digit));
     (shape && digits).then(|| value.to_owned())
-}
-
-/// V9 for the local days `from..=to` (both default to today in the shop's time zone).
-fn calls_report(inbound: &Inbound) -> Result<Answer, ApiError> {
-    let tz = orderpath_shell::plans::automation::load_config()?
-        .shop
-        .time_zone;
-    let (y, m, d) = {
-        let day = tz.local_day(Timestamp::now().unix());
-        orderpath_core::automation::time::civil_from_days(day)
-    };
-    let today = format!("{y:04}-{m:02}-{d:02}");
-    let from = inbound.param("from").unwrap_or(&today).to_owned();
-    let to = inbound.param("to").unwrap_or(&from).to_owned();
-    let (start, end) = call_report::day_range(&from, &to, &tz).ok_or_else(|| {
-        bad_param(
-            "from",
-            "from and to must be dates YYYY-MM-DD with from <= to",
-        )
-    })?;
-    if end - start > 366 * 86_400 {
-        return Err(bad_param("to", "a report covers at most 366 days"));
-    }
-    let db = Db::open(config::synchronous()?)?;
-    let calls = calls::for_report(&db, (start, end))?;
-    let mut report = call_report::summarize(&calls, (start, end), &tz);
-    report["from"] = json!(from);
-    report["to"] = json!(to);
-    report["time_zone"] = json!(tz.name());
-    Ok(Answer::json(200, &report))
 }
 
 /// V8: calls, newest first, with the caller's customer record and orders in progress.

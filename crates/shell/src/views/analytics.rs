@@ -7,7 +7,10 @@
 //! Status lists (which statuses are `cancel`, `done`) come from the configuration as JSON
 //! arrays read with `json_each`, so a shop's own statuses and groups count too.
 //! Status moves are the history rows `created` (the first status) and `status` with outcome
-//! `applied`; their values are JSON strings (`"new"`).
+//! `applied`; their values are JSON strings (`"new"`). They are joined with `CROSS JOIN`,
+//! which keeps SQLite's join order: the period's orders first, then their history by
+//! `order_history(order_id, id)` (left to itself the planner may walk the whole history in
+//! that index's order to save the window function a sort).
 
 use spin_sdk::sqlite::Value;
 
@@ -44,7 +47,7 @@ pub fn status_stays(db: &Db, placed: (i64, i64)) -> Result<Vec<StatusStays>, DbE
         "WITH moves AS (
             SELECT json_extract(h.new_value, '$') AS status, unixepoch(h.at) AS entered,
                    LEAD(unixepoch(h.at)) OVER (PARTITION BY h.order_id ORDER BY h.id) AS left_at
-            FROM orders AS o JOIN order_history AS h ON h.order_id = o.id
+            FROM orders AS o CROSS JOIN order_history AS h ON h.order_id = o.id
             WHERE {PLACED} AND h.field IN ('created', 'status') AND h.outcome = 'applied')
          SELECT status, group_concat(left_at - entered) FROM moves
          WHERE left_at IS NOT NULL AND status IS NOT NULL GROUP BY status"
@@ -92,13 +95,13 @@ pub fn funnel(
         "WITH g(status, grp) AS (SELECT key, value FROM json_each(?3)),
               c(status) AS (SELECT value FROM json_each(?4))
          SELECT 'reached', g.grp, COUNT(DISTINCT o.id)
-         FROM orders AS o JOIN order_history AS h ON h.order_id = o.id
+         FROM orders AS o CROSS JOIN order_history AS h ON h.order_id = o.id
               JOIN g ON g.status = json_extract(h.new_value, '$')
          WHERE {PLACED} AND h.field IN ('created', 'status') AND h.outcome = 'applied'
          GROUP BY g.grp
          UNION ALL
          SELECT 'dropped', g.grp, COUNT(DISTINCT o.id)
-         FROM orders AS o JOIN order_history AS h ON h.order_id = o.id
+         FROM orders AS o CROSS JOIN order_history AS h ON h.order_id = o.id
               JOIN g ON g.status = json_extract(h.old_value, '$')
          WHERE {PLACED} AND o.status IN c AND h.field = 'status' AND h.outcome = 'applied'
            AND json_extract(h.new_value, '$') IN c AND g.status NOT IN c
@@ -150,7 +153,7 @@ pub fn outcomes(
         format!(
             "UNION ALL
              SELECT 'reason', h.reason, COUNT(DISTINCT o.id), NULL, NULL
-             FROM orders AS o JOIN order_history AS h ON h.order_id = o.id
+             FROM orders AS o CROSS JOIN order_history AS h ON h.order_id = o.id
              WHERE {PLACED} AND o.status IN c AND h.field = 'status' AND h.outcome = 'applied'
                AND json_extract(h.new_value, '$') = o.status
              GROUP BY h.reason"

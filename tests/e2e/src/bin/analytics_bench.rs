@@ -348,7 +348,10 @@ async fn time(state: &std::path::Path, runs: usize, manifest: &str) -> Result<()
         .state_dir(state)
         .clock(clock)
         .variable("admin_token", ADMIN_TOKEN)
-        .variable("orders_webhook_secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+        .variable(
+            "orders_webhook_secret",
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        )
         .variable("cron_token", "analytics-bench-cron")
         .build()
         .await?;

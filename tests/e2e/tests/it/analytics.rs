@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::support::{json_of, TestApp};
+use crate::support::{json_of, signature_with, TestApp, CALLS_SECRET};
 
 const ANNA: (&str, &str) = ("+79123456789", "anna@example.com");
 const BORIS: (&str, &str) = ("+79160001122", "boris@example.com");
@@ -55,7 +55,13 @@ async fn shop_day() -> TestApp {
         { "sku": "CUP-010", "name": "Чашка", "qty": 1, "price": 120000 }
     ]);
     let a1 = created("A-1", "site", ANNA, tea_and_cup.clone(), 210_000);
-    post(&app, "evt-A-1", with_utm(a1, "yandex", Some("tea-autumn")), 201).await;
+    post(
+        &app,
+        "evt-A-1",
+        with_utm(a1, "yandex", Some("tea-autumn")),
+        201,
+    )
+    .await;
     let a2 = created(
         "A-2",
         "phone",
@@ -65,7 +71,13 @@ async fn shop_day() -> TestApp {
     );
     post(&app, "evt-A-2", a2, 201).await;
     let a3 = created("A-3", "site", ANNA, tea_and_cup, 210_000);
-    post(&app, "evt-A-3", with_utm(a3, "yandex", Some("tea-autumn")), 201).await;
+    post(
+        &app,
+        "evt-A-3",
+        with_utm(a3, "yandex", Some("tea-autumn")),
+        201,
+    )
+    .await;
 
     advance_to(&app, 600);
     move_to(&app, "A-1", "confirmed", None).await;
@@ -105,6 +117,27 @@ async fn shop_day() -> TestApp {
     app
 }
 
+/// A finished inbound call at 2026-11-25 00:20 Moscow, posted as the generic PBX format.
+async fn post_call(app: &TestApp, call_id: &str, operator: &str, phone: &str, outcome: &str) {
+    let data = json!({ "call_id": call_id, "direction": "inbound", "customer_number": phone,
+        "operator": operator, "started_at": "2026-11-25T00:20:00+03:00",
+        "ended_at": "2026-11-25T00:21:00+03:00", "outcome": outcome });
+    let body = serde_json::to_vec(&json!({ "type": "call.ended", "data": data })).expect("json");
+    let ts = app.clock.unix_seconds() as i64;
+    let request = http::Request::post("http://orders.shop.example/webhooks/calls/generic")
+        .header("content-type", "application/json")
+        .header("webhook-id", call_id)
+        .header("webhook-timestamp", ts.to_string())
+        .header(
+            "webhook-signature",
+            signature_with(CALLS_SECRET, call_id, ts, &body),
+        )
+        .body(bytes::Bytes::from(body))
+        .expect("request");
+    let response = app.send(request).await;
+    assert_eq!(response.status, 200, "{call_id}: {}", response.text());
+}
+
 async fn report(app: &TestApp, name: &str, query: &str) -> Value {
     let response = app
         .api("GET", &format!("/api/analytics/{name}?{query}"), None)
@@ -141,9 +174,7 @@ async fn every_report_counts_the_known_orders_exactly() {
     );
 
     let funnel = report(&app, "funnel", DAY_24).await;
-    let step = |group: &str, label: &str, reached: u64, dropped: u64| {
-        json!({ "group": group, "label": label, "reached": reached, "dropped": dropped })
-    };
+    let step = |group: &str, label: &str, reached: u64, dropped: u64| json!({ "group": group, "label": label, "reached": reached, "dropped": dropped });
     assert_eq!(
         funnel["groups"],
         json!([
@@ -252,13 +283,9 @@ async fn an_order_at_half_past_eleven_moscow_time_counts_on_that_local_day() {
 #[tokio::test]
 async fn messages_and_calls_are_counted_per_channel_and_operator() {
     let app = shop_day().await;
-    // A missed call from Anna (no order in progress: a lead), then an answered one from Boris.
-    let call = |phone: &str, outcome: &str| {
-        json!({ "type": "call.ended", "data": { "phone": phone, "direction": "inbound",
-                "outcome": outcome, "started_at": "2026-11-25T00:20:00+03:00" } })
-    };
-    post(&app, "call-1", call(ANNA.0, "missed"), 200).await;
-    post(&app, "call-2", call(BORIS.0, "answered"), 200).await;
+    // Through the PBX webhook: a missed call of operator 101's line, an answered one of 102.
+    post_call(&app, "pbx-1", "101", ANNA.0, "missed").await;
+    post_call(&app, "pbx-2", "102", BORIS.0, "answered").await;
 
     let messages = report(&app, "messages", DAYS_24_25).await;
     let stored = app.query(
@@ -300,8 +327,12 @@ async fn messages_and_calls_are_counted_per_channel_and_operator() {
     let calls = report(&app, "calls", DAYS_24_25).await;
     assert_eq!(
         calls["operators"],
-        json!([{ "operator": "none", "answered": 1, "missed": 1, "outbound_answered": 0,
-                 "outbound_unanswered": 0 }])
+        json!([
+            { "operator": "101", "answered": 0, "missed": 1, "outbound_answered": 0,
+              "outbound_unanswered": 0 },
+            { "operator": "102", "answered": 1, "missed": 0, "outbound_answered": 0,
+              "outbound_unanswered": 0 },
+        ])
     );
     assert_eq!(calls["callbacks"]["missed"], 1);
     let v9 = json_of(
@@ -326,7 +357,10 @@ async fn the_default_period_is_the_last_thirty_shop_local_days() {
     assert_eq!(answer["to"], "2026-11-25");
     assert_eq!(answer["created"], 5);
     let calls = json_of(&app.api("GET", "/api/reports/calls", None).await);
-    assert_eq!((&calls["from"], &calls["to"]), (&json!("2026-11-25"), &json!("2026-11-25")));
+    assert_eq!(
+        (&calls["from"], &calls["to"]),
+        (&json!("2026-11-25"), &json!("2026-11-25"))
+    );
 }
 
 #[tokio::test]
@@ -358,9 +392,13 @@ async fn bad_periods_are_refused_and_unknown_reports_are_not_found() {
     let response = app.api("GET", "/api/analytics/profit", None).await;
     assert_eq!(response.status, 404);
     assert_eq!(
-        app.api("GET", "/api/analytics/funnel?from=2025-11-24&to=2026-11-24", None)
-            .await
-            .status,
+        app.api(
+            "GET",
+            "/api/analytics/funnel?from=2025-11-24&to=2026-11-24",
+            None
+        )
+        .await
+        .status,
         200,
         "366 days are allowed"
     );

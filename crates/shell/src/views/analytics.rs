@@ -92,17 +92,17 @@ pub fn funnel(
         .map(|(s, g)| ((*s).to_owned(), serde_json::Value::from(*g)))
         .collect();
     let sql = format!(
-        "WITH g(status, grp) AS (SELECT key, value FROM json_each(?3)),
+        "WITH g(status, grp) AS MATERIALIZED (SELECT key, value FROM json_each(?3)),
               c(status) AS (SELECT value FROM json_each(?4))
          SELECT 'reached', g.grp, COUNT(DISTINCT o.id)
          FROM orders AS o CROSS JOIN order_history AS h ON h.order_id = o.id
-              JOIN g ON g.status = json_extract(h.new_value, '$')
+              CROSS JOIN g ON g.status = json_extract(h.new_value, '$')
          WHERE {PLACED} AND h.field IN ('created', 'status') AND h.outcome = 'applied'
          GROUP BY g.grp
          UNION ALL
          SELECT 'dropped', g.grp, COUNT(DISTINCT o.id)
          FROM orders AS o CROSS JOIN order_history AS h ON h.order_id = o.id
-              JOIN g ON g.status = json_extract(h.old_value, '$')
+              CROSS JOIN g ON g.status = json_extract(h.old_value, '$')
          WHERE {PLACED} AND o.status IN c AND h.field = 'status' AND h.outcome = 'applied'
            AND json_extract(h.new_value, '$') IN c AND g.status NOT IN c
          GROUP BY g.grp"

@@ -80,7 +80,7 @@ fn route(request: IncomingRequest) -> Result<Handled, ApiError> {
         ("GET", ["calls"]) => calls::list(&call),
         ("GET", ["reports", "calls"]) => {
             caller.require_supervisor()?;
-            calls::report(&inbound)
+            analytics::calls_report(&inbound, 1)
         }
         ("GET", ["orders"]) => orders::list(&inbound),
         ("GET", ["orders", id]) => orders::card(&inbound, id),

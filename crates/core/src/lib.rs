@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod analytics;
 pub mod automation;
 pub mod call;
 pub mod call_report;

@@ -27,3 +27,4 @@ pub mod outbound;
 pub mod plans;
 pub mod repo;
 pub mod staff;
+pub mod views;

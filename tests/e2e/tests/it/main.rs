@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `.wasm` components from `spin.toml`, run by the harness the way
 //! Spin runs them, against mock provider APIs on 127.0.0.1.
 
+mod analytics;
 mod bad_input;
 mod demo;
 mod desk_access;

@@ -26,3 +26,4 @@ pub mod inbound;
 pub mod outbound;
 pub mod plans;
 pub mod repo;
+pub mod views;

@@ -32,7 +32,8 @@ pub const ORDER_SECTIONS: &str = concat!(
        FROM timers WHERE order_id = ?1),
     (SELECT json_group_array(json_object('id', id, 'source', source, 'payment_id', payment_id,
             'operation_id', operation_id, 'status', status, 'amount', amount,
-            'currency', currency, 'reason', reason, 'state', state, 'test', test != 0,
+            'currency', currency, 'reason', reason, 'state', state,
+            'test', json(CASE WHEN test != 0 THEN 'true' ELSE 'false' END),
             'what', what, 'event_id', event_id, 'received_at', received_at))
        FROM payments WHERE order_id = ?1),
     (SELECT json_group_array(json_object('id', id, 'carrier', carrier,
@@ -43,7 +44,8 @@ pub const ORDER_SECTIONS: &str = concat!(
     (SELECT json_group_array(json_object('id', id, 'source', source, 'call_id', call_id,
             'direction', direction, 'phone', phone, 'line', line, 'operator', operator,
             'started_at', started_at, 'answered_at', answered_at, 'ended_at', ended_at,
-            'duration', duration, 'outcome', outcome, 'answered', answered != 0,
+            'duration', duration, 'outcome', outcome,
+            'answered', json(CASE WHEN answered != 0 THEN 'true' ELSE 'false' END),
             'order_id', order_id, 'customer_id', customer_id))
        FROM (SELECT * FROM calls WHERE order_id = ?1
              UNION SELECT * FROM calls WHERE customer_id = ?2

@@ -82,7 +82,8 @@ pub fn card(db: &Db, config: &Config, id: i64, now: Timestamp) -> Result<Option<
                 (SELECT json_group_array(json_object('id', id, 'source', source,
                         'direction', direction, 'phone', phone, 'operator', operator,
                         'started_at', started_at, 'ended_at', ended_at, 'duration', duration,
-                        'outcome', outcome, 'answered', answered != 0, 'order_id', order_id))
+                        'outcome', outcome,
+                        'answered', json(CASE WHEN answered != 0 THEN 'true' ELSE 'false' END), 'order_id', order_id))
                    FROM (SELECT * FROM calls WHERE customer_id = ?1
                          UNION SELECT * FROM calls WHERE phone = c.phone
                          ORDER BY id DESC LIMIT ?2))

@@ -14,7 +14,8 @@ macro_rules! message_json {
     'sent_at', m.sent_at, 'resends', m.resends,
     'attempts', json(COALESCE((SELECT json_group_array(json_object(
         'id', a.id, 'at', a.at, 'provider', a.provider, 'outcome', a.outcome,
-        'http_status', a.http_status, 'error', a.error, 'late', a.late != 0))
+        'http_status', a.http_status, 'error', a.error,
+        'late', json(CASE WHEN a.late != 0 THEN 'true' ELSE 'false' END)))
         FROM outbox_attempts AS a WHERE a.message_id = m.id), '[]')))"
     };
 }

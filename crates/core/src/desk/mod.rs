@@ -135,7 +135,7 @@ pub fn encode_cursor(created_at: &str, id: &str) -> String {
 
 /// Reads back what [`encode_cursor`] made; `None` for anything else.
 pub fn decode_cursor(cursor: &str) -> Option<(String, String)> {
-    if cursor.len() % 2 != 0 || cursor.len() > 600 {
+    if !cursor.len().is_multiple_of(2) || cursor.len() > 600 {
         return None;
     }
     let bytes: Option<Vec<u8>> = (0..cursor.len())

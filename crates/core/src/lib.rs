@@ -16,6 +16,7 @@ pub mod contact;
 pub mod crm;
 pub mod decide;
 pub mod delivery;
+pub mod desk;
 pub mod event;
 pub mod message;
 pub mod money;

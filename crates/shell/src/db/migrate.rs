@@ -524,6 +524,26 @@ const MIGRATIONS: &[Migration] = &[
             "CREATE INDEX IF NOT EXISTS outbox_created ON outbox(created_at)",
         ],
     },
+    Migration {
+        version: 19,
+        name: "indexes for the staff desk's order and customer lists",
+        statements: &[
+            // The default list, newest first, and its cursor.
+            "CREATE INDEX IF NOT EXISTS orders_created ON orders(created_at, id)",
+            "CREATE INDEX IF NOT EXISTS orders_updated ON orders(updated_at)",
+            // status / group filters in list order; overdue = per status, entered before.
+            "CREATE INDEX IF NOT EXISTS orders_status_created ON orders(status, created_at, id)",
+            "CREATE INDEX IF NOT EXISTS orders_status_entered
+                ON orders(status, status_entered_at)",
+            "CREATE INDEX IF NOT EXISTS orders_manager ON orders(manager, created_at, id)",
+            "CREATE INDEX IF NOT EXISTS orders_customer_phone ON orders(customer_phone)",
+            "CREATE INDEX IF NOT EXISTS orders_customer_email ON orders(customer_email)",
+            // The order card's timers and calls; the customer card's calls.
+            "CREATE INDEX IF NOT EXISTS timers_order ON timers(order_id)",
+            "CREATE INDEX IF NOT EXISTS calls_order ON calls(order_id)",
+            "CREATE INDEX IF NOT EXISTS calls_customer ON calls(customer_id)",
+        ],
+    },
 ];
 
 /// The newest schema version this build knows.

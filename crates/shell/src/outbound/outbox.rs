@@ -494,42 +494,16 @@ fn operator_task(
     Ok(())
 }
 
-/// Which messages to list.
-#[derive(Debug, Clone, Default)]
-pub struct MessageFilter {
-    /// `pending`, `sending`, `sent` or `failed`.
-    pub status: Option<String>,
-    /// The order's id.
-    pub order_id: Option<String>,
-    /// `email`, `sms` or `telegram`.
-    pub channel: Option<String>,
-}
+pub use crate::views::messages::MessageFilter;
 
-const LIST_COLUMNS: &str = "id, order_id, channel, template, recipient, subject, status, \
-    attempts, next_attempt_at, last_error, provider, provider_message_id, created_at, sent_at, \
-    resends";
-
-/// Messages, newest first, at most `limit`; each with its attempts.
+/// Messages, newest first, at most `limit`; each with its attempts and why it waits (see
+/// [`crate::views::messages`]).
 pub fn list(
     db: &Db,
     filter: &MessageFilter,
     limit: i64,
 ) -> Result<Vec<serde_json::Value>, DbError> {
-    let rows = db.execute(
-        &format!(
-            "SELECT {LIST_COLUMNS} FROM outbox
-             WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR order_id = ?2)
-               AND (?3 IS NULL OR channel = ?3)
-             ORDER BY id DESC LIMIT ?4"
-        ),
-        &[
-            opt_text(filter.status.as_deref()),
-            opt_text(filter.order_id.as_deref()),
-            opt_text(filter.channel.as_deref()),
-            int(limit),
-        ],
-    )?;
-    rows.rows.iter().map(|row| message_json(db, row)).collect()
+    crate::views::messages::list(db, filter, limit, Timestamp::now())
 }
 
 /// Why a message cannot be sent again.
@@ -582,60 +556,14 @@ pub fn resend(db: &Db, id: i64, now: Timestamp) -> Result<(serde_json::Value, bo
         }
         _ => false,
     };
-    let row = db
-        .row(
-            &format!("SELECT {LIST_COLUMNS} FROM outbox WHERE id = ?"),
-            &[int(id)],
-        )?
-        .ok_or(ResendError::NotFound(id))?;
+    let message = crate::views::messages::one(db, id, now)?.ok_or(ResendError::NotFound(id))?;
     if updated.is_none() {
         return Err(ResendError::NotFailed {
             id,
-            status: req_text(&row, 6)?,
+            status: message["status"].as_str().unwrap_or_default().to_owned(),
         });
     }
-    Ok((message_json(db, &row)?, claimed))
-}
-
-fn message_json(db: &Db, row: &spin_sdk::sqlite::RowResult) -> Result<serde_json::Value, DbError> {
-    let id = req_int(row, 0)?;
-    let attempts: Vec<serde_json::Value> = db
-        .execute(
-            "SELECT at, provider, outcome, http_status, error, late FROM outbox_attempts
-             WHERE message_id = ? ORDER BY id",
-            &[int(id)],
-        )?
-        .rows
-        .iter()
-        .map(|a| {
-            Ok(serde_json::json!({
-                "at": req_text(a, 0)?,
-                "provider": req_text(a, 1)?,
-                "outcome": req_text(a, 2)?,
-                "http_status": crate::db::get_int(a, 3)?,
-                "error": get_text(a, 4)?,
-                "late": req_int(a, 5)? != 0,
-            }))
-        })
-        .collect::<Result<_, DbError>>()?;
-    Ok(serde_json::json!({
-        "id": id,
-        "order_id": get_text(row, 1)?,
-        "channel": req_text(row, 2)?,
-        "template": req_text(row, 3)?,
-        "recipient": req_text(row, 4)?,
-        "subject": get_text(row, 5)?,
-        "status": req_text(row, 6)?,
-        "attempts": req_int(row, 7)?,
-        "next_attempt_at": req_text(row, 8)?,
-        "last_error": get_text(row, 9)?,
-        "provider": get_text(row, 10)?,
-        "provider_message_id": get_text(row, 11)?,
-        "created_at": req_text(row, 12)?,
-        "sent_at": get_text(row, 13)?,
-        "resends": req_int(row, 14)?,
-        "history": attempts,
-    }))
+    Ok((message, claimed))
 }
 
 /// A fresh claim token: 128 random bits, as hex.

@@ -11,6 +11,7 @@ mod manifest_variables;
 mod messaging;
 mod migrations;
 mod orders;
+mod orders_api;
 mod outbox_claims;
 mod outbox_retries;
 mod scenarios;

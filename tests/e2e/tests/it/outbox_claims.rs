@@ -130,7 +130,7 @@ async fn a_sender_that_outlived_its_lease_does_not_overwrite_the_message() {
     );
     let history = app.api("GET", "/api/messages", None).await;
     assert_eq!(
-        json_of(&history)["messages"][0]["history"][2]["late"],
+        json_of(&history)["messages"][0]["attempts"][2]["late"],
         true,
         "{}",
         history.text()

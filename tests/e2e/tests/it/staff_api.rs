@@ -189,8 +189,8 @@ async fn messages_are_listed_with_their_attempts_and_filtered() {
     assert_eq!(failed[0]["channel"], "email");
     assert_eq!(failed[0]["order_id"], "A-1001");
     assert_eq!(failed[0]["provider"], "postmark");
-    assert_eq!(failed[0]["history"][0]["outcome"], "permanent");
-    assert_eq!(failed[0]["history"][0]["http_status"], 422);
+    assert_eq!(failed[0]["attempts"][0]["outcome"], "permanent");
+    assert_eq!(failed[0]["attempts"][0]["http_status"], 422);
     assert!(failed[0]["last_error"]
         .as_str()
         .is_some_and(|e| e.contains("Invalid 'To' address")));

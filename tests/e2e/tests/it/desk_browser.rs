@@ -393,7 +393,27 @@ async fn operator_finds_the_webhook_order_and_follows_its_timeline() {
         .expect("open");
 
     desk.text_of("#order-title", "A-1001").await;
-    let timeline = desk.text_of("#timeline", "status").await;
+    desk.text_of("#timeline", "created").await;
+    // Move it along the path from the card: the timeline gains the move, by this person.
+    desk.script(
+        "const s = document.querySelector('#move-to'); s.value = 'confirmed'; \
+         s.dispatchEvent(new Event('change')); return s.value;",
+    )
+    .await;
+    desk.find("#move button[type='submit']")
+        .await
+        .click()
+        .await
+        .expect("move");
+    let timeline = desk.text_of("#timeline", "confirmed").await;
+    assert!(
+        timeline.contains("Мария Иванова") || timeline.contains("m.ivanova"),
+        "{timeline}"
+    );
+    assert_eq!(
+        app.query("SELECT status FROM orders WHERE id = 'A-1001'"),
+        vec![vec![json!("confirmed")]]
+    );
     let entries = desk
         .client
         .find_all(Locator::Css("#timeline li"))
@@ -405,7 +425,7 @@ async fn operator_finds_the_webhook_order_and_follows_its_timeline() {
         stored,
         "every history row: {timeline}"
     );
-    desk.text_of("#order-messages", "failed").await;
+    desk.text_of("#order-messages", "Invalid 'To' address").await;
     desk.screenshot("04-order").await;
     desk.close().await;
 
@@ -415,7 +435,7 @@ async fn operator_finds_the_webhook_order_and_follows_its_timeline() {
     phone.find("#my-tasks").await;
     phone.screenshot("02-tasks-phone").await;
     phone.goto("/desk/#/order/A-1001").await;
-    phone.text_of("#timeline", "status").await;
+    phone.text_of("#timeline", "confirmed").await;
     phone.screenshot("04-order-phone").await;
     phone.close().await;
 }
@@ -457,14 +477,23 @@ async fn operator_resends_a_failed_message() {
     desk.goto("/desk/#/outbox?status=failed").await;
     let button = desk.find(&format!("button[data-resend='{id}']")).await;
     desk.screenshot("05-outbox").await;
+    // The address is fixed now: the provider takes it.
+    app.email_api
+        .respond(crate::support::postmark_ok("pm-resent"));
     button.click().await.expect("resend");
 
     desk.gone(&format!("button[data-resend='{id}']")).await;
     assert_eq!(
         app.query(&format!(
-            "SELECT status, resends FROM outbox WHERE id = {id}"
+            "SELECT status, resends, provider_message_id FROM outbox WHERE id = {id}"
         )),
-        vec![vec![json!("pending"), json!(1)]]
+        vec![vec![json!("sent"), json!(1), json!("pm-resent")]],
+        "sent at once, not left for the tick"
+    );
+    assert_eq!(
+        app.email_requests().len(),
+        2,
+        "the refused attempt and the resend"
     );
     desk.close().await;
 }

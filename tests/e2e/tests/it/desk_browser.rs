@@ -162,10 +162,15 @@ struct Desk {
 
 impl Drop for Desk {
     fn drop(&mut self) {
-        // chromedriver leads its own process group, with the browsers it started.
-        let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{}", self.driver.id())])
-            .status();
+        // chromedriver leads its own process group, with the browsers it started: end that
+        // group, and only it (never a group id of 0 or 1, which would mean others).
+        let group = self.driver.id() as libc::pid_t;
+        if group > 1 {
+            // SAFETY: killpg only sends a signal; the group is the one spawn() created.
+            unsafe {
+                libc::killpg(group, libc::SIGKILL);
+            }
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -193,6 +198,7 @@ impl Desk {
             use std::os::unix::process::CommandExt;
             Command::new("chromedriver")
                 .arg(format!("--port={port}"))
+                .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .process_group(0)
@@ -425,7 +431,8 @@ async fn operator_finds_the_webhook_order_and_follows_its_timeline() {
         stored,
         "every history row: {timeline}"
     );
-    desk.text_of("#order-messages", "Invalid 'To' address").await;
+    desk.text_of("#order-messages", "Invalid 'To' address")
+        .await;
     desk.screenshot("04-order").await;
     desk.close().await;
 
@@ -541,5 +548,108 @@ async fn operator_reads_the_call_log() {
     desk.goto("/desk/#/calls").await;
     desk.find("main[data-screen='calls'] form").await;
     desk.screenshot("07-calls").await;
+    desk.close().await;
+}
+
+/// The demo shop (the same plan `./scripts/dev.sh --seed` posts) seen through the desk by a
+/// supervisor: every screen photographed for `docs/desk/`, and the analytics drawn with the
+/// numbers the database holds.
+#[tokio::test]
+async fn desk_tour_of_the_demo_shop() {
+    let app = TestApp::start().await;
+    crate::demo::seed(&app, 80).await;
+    for staff in ["p.sidorov", "m.ivanova"] {
+        let set = app
+            .api(
+                "PUT",
+                &format!("/api/staff/{staff}/password"),
+                Some(json!({ "password": PASSWORD })),
+            )
+            .await;
+        assert_eq!(set.status, 204, "{}", set.text());
+    }
+    let desk = Desk::open(&app, 1280).await;
+    desk.sign_in("p.sidorov", PASSWORD).await;
+    desk.find("#my-tasks").await;
+    desk.screenshot("tour-1-tasks").await;
+
+    desk.goto("/desk/#/orders").await;
+    desk.text_of("#orders", "D-100").await;
+    desk.screenshot("tour-2-orders").await;
+
+    let completed = app.query(
+        "SELECT o.id FROM orders o
+         WHERE o.status = 'completed'
+           AND EXISTS (SELECT 1 FROM calls c WHERE c.order_id = o.id)
+         ORDER BY o.id LIMIT 1",
+    );
+    let id = completed
+        .first()
+        .map(|row| row[0].as_str().expect("id").to_owned())
+        .unwrap_or_else(|| {
+            app.query("SELECT id FROM orders WHERE status = 'completed' ORDER BY id LIMIT 1")[0][0]
+                .as_str()
+                .expect("a completed order")
+                .to_owned()
+        });
+    desk.goto(&format!("/desk/#/order/{id}")).await;
+    let timeline = desk.text_of("#timeline", "completed").await;
+    let moves = app.count(&format!(
+        "SELECT COUNT(*) FROM order_history WHERE order_id = '{id}'"
+    ));
+    let entries = desk
+        .client
+        .find_all(Locator::Css("#timeline li"))
+        .await
+        .expect("entries");
+    assert_eq!(
+        entries.len() as i64,
+        moves,
+        "every step of {id}: {timeline}"
+    );
+    desk.client
+        .set_window_size(1280, 1600)
+        .await
+        .expect("window size");
+    desk.screenshot("tour-3-order").await;
+
+    desk.goto("/desk/#/outbox").await;
+    desk.find("#outbox").await;
+    desk.screenshot("tour-4-outbox").await;
+    desk.goto("/desk/#/calls").await;
+    desk.find("#calls tr").await;
+    desk.screenshot("tour-5-calls").await;
+
+    desk.goto("/desk/#/analytics?from=2026-11-24&to=2026-12-24")
+        .await;
+    desk.find("#chart-revenue canvas").await;
+    desk.find("#chart-conversion canvas").await;
+    let drawn_orders = desk
+        .script(
+            "return window.deskCharts.revenue.data.datasets[1].data.reduce((a, b) => a + b, 0);",
+        )
+        .await;
+    let drawn_created = desk
+        .script("return window.deskCharts.conversion.data.datasets[0].data[0];")
+        .await;
+    let not_cancelled = app.count(
+        "SELECT COUNT(*) FROM orders
+         WHERE status NOT IN ('cancelled', 'not-bought-out', 'returned')",
+    );
+    assert_eq!(
+        drawn_orders,
+        json!(not_cancelled),
+        "revenue's orders per day add up"
+    );
+    assert_eq!(
+        drawn_created,
+        json!(app.count("SELECT COUNT(*) FROM orders"))
+    );
+    desk.client
+        .set_window_size(1280, 2200)
+        .await
+        .expect("window size");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    desk.screenshot("tour-6-analytics").await;
     desk.close().await;
 }

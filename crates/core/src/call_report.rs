@@ -88,22 +88,31 @@ pub fn summarize(calls: &[LoggedCall], (start, end): (i64, i64), tz: &TimeZone) 
             .or_default()
             .add(call);
     }
-    let mut outbound: Vec<&LoggedCall> =
-        calls.iter().filter(|c| c.direction == "outbound").collect();
-    outbound.sort_by_key(|c| c.started_at);
+    // Our calls to each number, earliest first: a missed call's callback is the first one
+    // after it (a binary search, so a year of calls stays fast).
+    let mut outbound: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    for call in calls.iter().filter(|c| c.direction == "outbound") {
+        if let Some(phone) = &call.phone {
+            outbound.entry(phone).or_default().push(call.started_at);
+        }
+    }
+    for times in outbound.values_mut() {
+        times.sort_unstable();
+    }
     let mut waits = Vec::new();
     let mut waiting = Vec::new();
     let missed = in_range
         .iter()
         .filter(|c| c.direction == "inbound" && !c.answered);
     for call in missed {
-        let back = call.phone.as_ref().and_then(|phone| {
-            outbound
-                .iter()
-                .find(|o| o.phone.as_ref() == Some(phone) && o.started_at > call.started_at)
+        let back = call.phone.as_deref().and_then(|phone| {
+            let times = outbound.get(phone)?;
+            times
+                .get(times.partition_point(|&t| t <= call.started_at))
+                .copied()
         });
         match back {
-            Some(back) => waits.push(back.started_at - call.started_at),
+            Some(back) => waits.push(back - call.started_at),
             None => waiting.push(json!({ "phone": call.phone, "started_at":
                 crate::automation::time::rfc3339::format_utc(call.started_at) })),
         }

@@ -258,12 +258,21 @@ impl Desk {
     }
 
     async fn find(&self, css: &str) -> Element {
-        self.client
+        match self
+            .client
             .wait()
             .at_most(PATIENCE)
             .for_element(Locator::Css(css))
             .await
-            .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+        {
+            Ok(element) => element,
+            Err(e) => {
+                // What the page showed instead, for whoever reads the failure.
+                self.screenshot("failure").await;
+                let url = self.client.current_url().await.map(|u| u.to_string());
+                panic!("{css} did not appear at {url:?} (see target/desk-screenshots/failure.png): {e}")
+            }
+        }
     }
 
     /// Waits until the element's text contains `needle`, and returns the text.
@@ -557,7 +566,16 @@ async fn operator_reads_the_call_log() {
 #[tokio::test]
 async fn desk_tour_of_the_demo_shop() {
     let app = TestApp::start().await;
+    // The demo's month ends now, so the browser's clock (times in status, overdue marks)
+    // agrees with the app's.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let start = now - crate::demo::DAYS as u64 * 86_400;
+    app.clock.set(start);
     crate::demo::seed(&app, 80).await;
+    app.clock.set(now.max(app.clock.unix_seconds()));
     for staff in ["p.sidorov", "m.ivanova"] {
         let set = app
             .api(
@@ -620,8 +638,16 @@ async fn desk_tour_of_the_demo_shop() {
     desk.find("#calls tr").await;
     desk.screenshot("tour-5-calls").await;
 
-    desk.goto("/desk/#/analytics?from=2026-11-24&to=2026-12-24")
-        .await;
+    let day = |unix: u64| {
+        let (y, m, d) = orderpath_core::automation::time::civil_from_days(unix as i64 / 86_400);
+        format!("{y:04}-{m:02}-{d:02}")
+    };
+    desk.goto(&format!(
+        "/desk/#/analytics?from={}&to={}",
+        day(start),
+        day(now + 86_400)
+    ))
+    .await;
     desk.find("#chart-revenue canvas").await;
     desk.find("#chart-conversion canvas").await;
     let drawn_orders = desk

@@ -32,7 +32,8 @@ export function statusBadge(status) {
 
 /** A table; `rows` are arrays of cells, `attrs(row)` gives the <tr> attributes. */
 export function table(headers, rows, { id, empty } = {}) {
-  if (!rows.length) return h('p', { class: 'muted empty' }, empty ?? t('none'));
+  // An empty list keeps its id: the page (and whoever waits for it) knows it is drawn.
+  if (!rows.length) return h('p', { class: 'muted empty', id }, empty ?? t('none'));
   return h('div', { class: 'scroll' },
     h('table', { id },
       h('thead', {}, h('tr', {}, headers.map((x) => h('th', {}, x)))),

@@ -7,11 +7,12 @@ import { t } from '../i18n.js';
 import { due, doneButton, orderLink, table } from './common.js';
 
 export async function tasksView(ctx) {
-  const { tasks } = await get(`/tasks${query({ status: 'open', mine: 'true' })}`);
+  // Every open task; the API puts the caller's own first.
+  const { tasks } = await get(`/tasks${query({ status: 'open' })}`);
   const me = ctx.me.staff ?? {};
-  // A task is assigned to a person (`m.ivanova`) or a role (`role:manager`).
-  const own = (task) => task.assignee === me.id
-    || (me.roles ?? []).some((r) => task.assignee === `role:${r}` || task.assignee === r);
+  // A task is assigned to a person (`staff:m.ivanova`) or a role (`role:manager`).
+  const own = (task) => task.assignee === `staff:${me.id}`
+    || (me.roles ?? []).some((r) => task.assignee === `role:${r}`);
   const byDue = (a, b) => String(a.due_at ?? '9').localeCompare(String(b.due_at ?? '9'));
   const open = tasks.filter((task) => task.status !== 'done');
   const mine = open.filter(own).sort(byDue);

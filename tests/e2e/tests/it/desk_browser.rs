@@ -636,6 +636,8 @@ async fn desk_tour_of_the_demo_shop() {
     desk.screenshot("tour-4-outbox").await;
     desk.goto("/desk/#/calls").await;
     desk.find("#calls tr").await;
+    let calls = desk.text_of("#calls", "D-100").await;
+    assert!(!calls.contains("[object"), "orders show as links: {calls}");
     desk.screenshot("tour-5-calls").await;
 
     let day = |unix: u64| {

@@ -25,7 +25,7 @@ export async function callsView(ctx) {
           { label: t('operator'), value: c.operator ?? t('none') },
           { label: t('duration'), value: c.duration ? span(c.duration) : t('none') },
           { label: t('order'), value: h('span', {}, orderLink(c.order_id), c.lead ? [' ', badge(t('lead'), 'amber')] : null,
-            (c.customer?.orders_in_progress ?? []).filter((o) => (o.id ?? o) !== c.order_id).map((o) => [' ', orderLink(o.id ?? o)])) },
+            (c.customer?.orders_in_progress ?? []).map((o) => o.order_id).filter((id) => id && id !== c.order_id).map((id) => [' ', orderLink(id)])) },
         ],
       })), { id: 'calls', empty: t('noCalls') }),
   );

@@ -58,6 +58,11 @@ pub fn me(call: &Call<'_>) -> Answer {
         .iter()
         .map(|s| json!({ "id": s.id, "name": s.name, "roles": s.roles }))
         .collect();
+    let roles: Vec<Value> = shop
+        .roles
+        .iter()
+        .map(|(id, role)| json!({ "id": id, "name": role.name }))
+        .collect();
     Answer::json(
         200,
         &json!({
@@ -71,6 +76,7 @@ pub fn me(call: &Call<'_>) -> Answer {
             "groups": groups,
             "flags": flags,
             "team": staff,
+            "roles": roles,
         }),
     )
     .with_header("cache-control", "no-store")

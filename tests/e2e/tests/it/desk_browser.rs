@@ -464,6 +464,9 @@ async fn operator_marks_a_task_done() {
     desk.sign_in("m.ivanova", PASSWORD).await;
     let row = format!("#my-tasks tr[data-task-row='{id}']");
     desk.find(&row).await;
+    // For the order's managers (role:manager), shown by the role's name.
+    let text = desk.text_of(&row, "Менеджер").await;
+    assert!(!text.contains("role:"), "{text}");
 
     desk.find(&format!("{row} button[data-task='{id}']"))
         .await

@@ -103,3 +103,17 @@ export function objectTable(list, { id } = {}) {
     cells: shown.map((k) => (/_at$/.test(k) && o[k] ? when(o[k]) : o[k] ?? '')),
   })), { id });
 }
+
+/** Who a task is for, as people read it: `staff:m.ivanova` → her name, `role:picker` → the
+ * role's name (the ids come from the shop's staff and roles in `GET /api/me`). */
+export function assigneeName(assignee, me) {
+  const [kind, id] = String(assignee ?? '').split(/:(.*)/s);
+  if (kind === 'staff') return (me?.team ?? []).find((s) => s.id === id)?.name ?? id;
+  if (kind === 'role') return (me?.roles ?? []).find((r) => r.id === id)?.name ?? id;
+  return assignee ?? '';
+}
+
+/** A staff id as a name (an order's manager). */
+export function staffName(id, me) {
+  return id ? (me?.team ?? []).find((s) => s.id === id)?.name ?? id : '';
+}

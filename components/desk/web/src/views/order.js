@@ -5,7 +5,7 @@ import { ApiError, get, post } from '../api.js';
 import { h, toast } from '../dom.js';
 import { t } from '../i18n.js';
 import { fullDate, money, span, when } from '../format.js';
-import { attemptsOf, badge, doneButton, due, objectTable, resendButton, statusBadge, table, waitingText } from './common.js';
+import { assigneeName, attemptsOf, badge, doneButton, due, objectTable, resendButton, staffName, statusBadge, table, waitingText } from './common.js';
 
 export async function orderView(ctx) {
   let card;
@@ -42,7 +42,7 @@ function render(ctx, card) {
         fact(t('payment'), order.payment_status),
         fact(t('delivery'), order.delivery_status),
         fact(t('channel'), order.channel),
-        fact(t('manager'), order.manager))),
+        fact(t('manager'), staffName(order.manager, ctx.me)))),
       section(t('customerCard'), h('dl', { class: 'facts', id: 'order-customer' },
         fact(t('person'), customer.name),
         fact(t('phone'), customer.phone ? h('a', { href: `tel:${customer.phone}` }, customer.phone) : null),
@@ -123,7 +123,7 @@ function display(value) {
 function tasks(list, ctx) {
   return table([t('due'), t('task'), t('assignee'), t('status'), ''], list.map((task) => ({
     attrs: { 'data-task-row': task.id },
-    cells: [due(task.status === 'done' ? null : task.due_at), task.title, task.assignee, statusBadge(task.status),
+    cells: [due(task.status === 'done' ? null : task.due_at), task.title, assigneeName(task.assignee, ctx.me), statusBadge(task.status),
       task.status === 'done' ? '' : doneButton(task, () => ctx.refresh())],
   })), { id: 'order-tasks' });
 }

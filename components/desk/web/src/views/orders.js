@@ -5,7 +5,7 @@ import { get, query } from '../api.js';
 import { h, mount } from '../dom.js';
 import { t } from '../i18n.js';
 import { money, span, when } from '../format.js';
-import { badge, orderLink, table } from './common.js';
+import { badge, orderLink, staffName, table } from './common.js';
 
 const PAYMENT = ['not-paid', 'invoice-sent', 'paid', 'partially-paid', 'failed', 'refunded'];
 const DELIVERY = ['created', 'accepted', 'in-transit', 'at-pickup-point', 'out-for-delivery',
@@ -63,7 +63,7 @@ export async function ordersView(ctx) {
           { label: t('payment'), value: o.payment_status ?? '' },
           { label: t('delivery'), value: o.delivery_status ?? '' },
           { label: t('total'), value: h('span', { class: 'num' }, money(o.total, o.currency)) },
-          { label: t('manager'), value: o.manager ?? '' },
+          { label: t('manager'), value: staffName(o.manager, ctx.me) },
         ],
       });
     }

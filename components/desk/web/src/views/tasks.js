@@ -4,7 +4,7 @@
 import { get, query } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
-import { due, doneButton, orderLink, table } from './common.js';
+import { assigneeName, due, doneButton, orderLink, table } from './common.js';
 
 export async function tasksView(ctx) {
   // Every open task; the API puts the caller's own first.
@@ -23,7 +23,7 @@ export async function tasksView(ctx) {
       { label: t('due'), value: due(task.due_at) },
       { label: t('task'), value: h('span', {}, h('b', {}, task.title), task.reason ? h('span', { class: 'muted' }, ` · ${task.reason}`) : null) },
       { label: t('order'), value: orderLink(task.order_id) },
-      { label: t('assignee'), value: task.assignee },
+      { label: t('assignee'), value: h('span', { title: task.assignee }, assigneeName(task.assignee, ctx.me)) },
       { label: '', value: doneButton(task, () => ctx.refresh()) },
     ],
   }));

@@ -61,21 +61,13 @@ fn handle_desk(request: IncomingRequest, out: ResponseOutparam) {
 /// Whether the cookie carries a live session of someone in `shop.toml`. A failure to look
 /// counts as signed out: the page goes to sign-in, and nothing is shown.
 fn has_session(cookie: &str) -> bool {
-    if serve::cookie(cookie, "op_session").is_none_or(str::is_empty) {
+    let Some(value) = staff::cookie_value(cookie, staff::COOKIE).filter(|v| !v.is_empty()) else {
         return false;
-    }
-    let inbound = orderpath_shell::http::Inbound {
-        method: "GET".into(),
-        path: String::new(),
-        query: Vec::new(),
-        raw_query: String::new(),
-        headers: vec![("cookie".into(), cookie.to_owned())],
-        body: Vec::new(),
     };
     let check = || -> Result<bool, orderpath_shell::http::ApiError> {
         let db = Db::open(config::synchronous()?)?;
         let shop = automation::load_config()?.shop;
-        Ok(staff::signed_in(&db, &inbound, &shop, Timestamp::now())?.is_some())
+        Ok(staff::session_caller(&db, value, &shop, Timestamp::now())?.is_some())
     };
     check().unwrap_or_else(|error| {
         eprintln!("desk: the session could not be checked: {}", error.message);

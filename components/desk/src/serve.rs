@@ -134,11 +134,3 @@ pub fn accepts_gzip(header: &str) -> bool {
         (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
     })
 }
-
-/// A cookie's value from a `Cookie` header.
-pub fn cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
-    header.split(';').find_map(|pair| {
-        let (k, v) = pair.trim().split_once('=')?;
-        (k == name).then_some(v)
-    })
-}

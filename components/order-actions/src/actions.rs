@@ -10,7 +10,7 @@ use orderpath_shell::repo::orders;
 use orderpath_shell::staff::forbidden;
 use serde_json::Value;
 
-use crate::Call;
+use orderpath_shell::staff::Call;
 
 /// `POST /api/orders/{id}/status` `{"to": "<status>", "reason"?, "comment"?}`.
 pub fn move_status(call: Call<'_>, id: &str) -> Result<Handled, ApiError> {

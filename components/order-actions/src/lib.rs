@@ -10,27 +10,13 @@ use orderpath_shell::db::Db;
 use orderpath_shell::http::{self, ApiError, Inbound};
 use orderpath_shell::inbound::{self, Handled};
 use orderpath_shell::plans::automation;
-use orderpath_shell::staff::{self, Caller};
+use orderpath_shell::staff::{self, Call};
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 use spin_sdk::http_component;
 
 #[http_component]
 fn handle_order_action(request: IncomingRequest, out: ResponseOutparam) {
     inbound::finish(out, route(request));
-}
-
-/// What an action has: the request, its caller, the database, the configuration, now.
-pub struct Call<'a> {
-    /// The request.
-    pub inbound: &'a Inbound,
-    /// Who is asking.
-    pub caller: &'a Caller,
-    /// The database.
-    pub db: Db,
-    /// The shop's configuration.
-    pub config: &'a orderpath_core::automation::config::Config,
-    /// Now.
-    pub now: Timestamp,
 }
 
 fn route(request: IncomingRequest) -> Result<Handled, ApiError> {

@@ -19,11 +19,14 @@ const DEFAULT_DAYS: i64 = 30;
 const TOP_PRODUCTS: i64 = 20;
 
 pub fn report(inbound: &Inbound, name: &str) -> Result<Answer, ApiError> {
-    if !NAMES.contains(&name) {
+    if !orderpath_core::analytics::REPORTS.contains(&name) {
         return Err(ApiError::new(
             404,
             "not_found",
-            format!("no report {name:?}; reports: {}", NAMES.join(", ")),
+            format!(
+                "no report {name:?}; reports: {}",
+                orderpath_core::analytics::REPORTS.join(", ")
+            ),
         ));
     }
     if name == "calls" {
@@ -83,19 +86,6 @@ pub fn report(inbound: &Inbound, name: &str) -> Result<Answer, ApiError> {
     stamp(&mut data, period, tz.name());
     Ok(Answer::json(200, &data))
 }
-
-const NAMES: [&str; 10] = [
-    "status-times",
-    "funnel",
-    "cancellations",
-    "conversion",
-    "revenue",
-    "repeat-purchases",
-    "products",
-    "channels",
-    "calls",
-    "messages",
-];
 
 fn invalid(error: QueryError) -> ApiError {
     ApiError::new(400, "invalid_query", error.to_string())

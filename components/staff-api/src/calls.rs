@@ -4,7 +4,8 @@ use orderpath_shell::http::{Answer, ApiError};
 use orderpath_shell::inbound::calls;
 use serde_json::json;
 
-use crate::{bad_param, Call};
+use crate::bad_param;
+use orderpath_shell::staff::Call;
 
 /// V8: calls, newest first, with the caller's customer record and orders in progress.
 pub fn list(call: &Call<'_>) -> Result<Answer, ApiError> {

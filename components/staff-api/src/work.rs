@@ -1,6 +1,6 @@
 //! The caller, their tasks, and the outbox.
 
-use orderpath_core::message::Language;
+use orderpath_core::analytics;
 use orderpath_shell::http::{Answer, ApiError};
 use orderpath_shell::inbound::Handled;
 use orderpath_shell::outbound::outbox::{self, MessageFilter, ResendError};
@@ -8,29 +8,18 @@ use orderpath_shell::repo::tasks::{self, TaskFilter};
 use orderpath_shell::staff::forbidden;
 use serde_json::{json, Value};
 
-use crate::{bad_param, Call};
+use crate::bad_param;
+use orderpath_shell::staff::Call;
 
 /// The most tasks one listing returns.
 const MAX_TASKS: i64 = 500;
 /// The most messages one listing returns.
 const MAX_MESSAGES: i64 = 500;
 
-/// The status groups in path order, with their names.
-const GROUPS: [(&str, &str, &str); 7] = [
-    ("new", "Новые", "New"),
-    ("approval", "Согласование", "Approval"),
-    ("payment", "Оплата", "Payment"),
-    ("assembly", "Комплектация", "Assembly"),
-    ("delivery", "Доставка", "Delivery"),
-    ("done", "Выполнены", "Completed"),
-    ("cancel", "Отменены", "Cancelled"),
-];
-
 /// `GET /api/me`: who is signed in, and what the desk needs to draw the shop's words.
 pub fn me(call: &Call<'_>) -> Answer {
     let shop = &call.config.shop;
     let lang = shop.language;
-    let label = |ru: &str, en: &str| if lang == Language::Ru { ru } else { en }.to_owned();
     let statuses: Vec<Value> = call
         .config
         .statuses
@@ -39,9 +28,12 @@ pub fn me(call: &Call<'_>) -> Answer {
         .iter()
         .map(|s| json!({ "code": s.code, "group": s.group, "label": s.label(lang) }))
         .collect();
-    let groups: Vec<Value> = GROUPS
-        .iter()
-        .map(|(code, ru, en)| json!({ "code": code, "label": label(ru, en) }))
+    // The path's groups in order, then the cancelled ones.
+    let path = &call.config.statuses.path;
+    let groups: Vec<Value> = analytics::funnel_groups(path)
+        .into_iter()
+        .chain(std::iter::once(analytics::CANCEL_GROUP))
+        .map(|code| json!({ "code": code, "label": analytics::group_label(code, lang) }))
         .collect();
     let mut flags: Vec<&str> = call
         .config

@@ -175,6 +175,20 @@ pub fn average(sum: i64, count: i64) -> i64 {
     }
 }
 
+/// The reports `GET /api/analytics/{name}` answers, in the desk's order.
+pub const REPORTS: [&str; 10] = [
+    "status-times",
+    "funnel",
+    "cancellations",
+    "conversion",
+    "revenue",
+    "repeat-purchases",
+    "products",
+    "channels",
+    "calls",
+    "messages",
+];
+
 /// The group of a finished-but-failed order.
 pub const CANCEL_GROUP: &str = "cancel";
 /// The group of a completed order.

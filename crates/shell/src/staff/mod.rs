@@ -111,6 +111,21 @@ impl Caller {
     }
 }
 
+/// What a staff request's handler has: the request, its caller, the database, the shop's
+/// configuration, now.
+pub struct Call<'a> {
+    /// The request.
+    pub inbound: &'a Inbound,
+    /// Who is asking.
+    pub caller: &'a Caller,
+    /// The database.
+    pub db: Db,
+    /// The shop's configuration.
+    pub config: &'a orderpath_core::automation::config::Config,
+    /// Now.
+    pub now: Timestamp,
+}
+
 /// 403 with a reason.
 pub fn forbidden(message: &str) -> ApiError {
     ApiError::new(403, "forbidden", message)
@@ -148,10 +163,21 @@ pub fn signed_in(
     shop: &Shop,
     now: Timestamp,
 ) -> Result<Option<Caller>, crate::db::DbError> {
-    let Some(cookie) = cookie(inbound, COOKIE) else {
-        return Ok(None);
-    };
-    Ok(sessions::find(db, cookie, now)?
+    match cookie(inbound, COOKIE) {
+        Some(value) => session_caller(db, value, shop, now),
+        None => Ok(None),
+    }
+}
+
+/// The staff member behind a session cookie's value, if the session is live and they are
+/// still in `shop.toml`.
+pub fn session_caller(
+    db: &Db,
+    value: &str,
+    shop: &Shop,
+    now: Timestamp,
+) -> Result<Option<Caller>, crate::db::DbError> {
+    Ok(sessions::find(db, value, now)?
         .and_then(|(id, _)| shop.staff_member(&id).map(|m| Caller::staff(m, shop))))
 }
 
@@ -277,13 +303,19 @@ pub fn change_password(
     })
 }
 
-/// A cookie's value from the `Cookie` header.
+/// A cookie's value from the request's `Cookie` headers.
 pub fn cookie<'a>(inbound: &'a Inbound, name: &str) -> Option<&'a str> {
     inbound
         .headers
         .iter()
         .filter(|(k, _)| k == "cookie")
-        .flat_map(|(_, v)| v.split(';'))
+        .find_map(|(_, v)| cookie_value(v, name))
+}
+
+/// A cookie's value from one `Cookie` header's text (`a=1; op_session=…`).
+pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+    header
+        .split(';')
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.trim())

@@ -327,19 +327,6 @@ fn seed_rows(tx: &rusqlite::Transaction<'_>, count: u64) -> Result<()> {
     Ok(())
 }
 
-const REPORTS: [&str; 10] = [
-    "status-times",
-    "funnel",
-    "cancellations",
-    "conversion",
-    "revenue",
-    "repeat-purchases",
-    "products",
-    "channels",
-    "calls",
-    "messages",
-];
-
 async fn time(state: &std::path::Path, runs: usize, manifest: &str) -> Result<()> {
     if !state.join("sqlite_db.db").exists() {
         bail!("no database in {}; run seed first", state.display());
@@ -364,7 +351,7 @@ async fn time(state: &std::path::Path, runs: usize, manifest: &str) -> Result<()
     ];
     println!("| endpoint | period | p50 ms | max ms |");
     println!("|---|---|---:|---:|");
-    for name in REPORTS {
+    for name in orderpath_core::analytics::REPORTS {
         for (label, query) in periods {
             let extra = if name == "revenue" { "&by=day" } else { "" };
             let mut times = Vec::with_capacity(runs);

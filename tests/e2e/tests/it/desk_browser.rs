@@ -70,16 +70,23 @@ async fn the_sign_in_page_is_public_and_the_desk_is_not() {
     assert_eq!(header(&bare, "location"), "/desk/");
 }
 
+/// Gives these staff members the test password (as the admin would).
+async fn give_passwords(app: &TestApp, staff: &[&str]) {
+    for id in staff {
+        let set = app
+            .api(
+                "PUT",
+                &format!("/api/staff/{id}/password"),
+                Some(json!({ "password": PASSWORD })),
+            )
+            .await;
+        assert_eq!(set.status, 204, "password for {id}: {}", set.text());
+    }
+}
+
 /// A live session's cookie (`op_session=…`) for m.ivanova.
 async fn signed_in_cookie(app: &TestApp) -> String {
-    let set = app
-        .api(
-            "PUT",
-            "/api/staff/m.ivanova/password",
-            Some(json!({ "password": PASSWORD })),
-        )
-        .await;
-    assert_eq!(set.status, 204, "{}", set.text());
+    give_passwords(app, &["m.ivanova"]).await;
     let request = http::Request::post("http://orders.shop.example/api/session")
         .header("content-type", "application/json")
         .body(Bytes::from(
@@ -250,6 +257,14 @@ impl Desk {
         desk
     }
 
+    /// Opens the desk `width` pixels wide signed in as `staff`, on their tasks.
+    async fn signed_in(app: &TestApp, width: u32, staff: &str) -> Desk {
+        let desk = Desk::open(app, width).await;
+        desk.sign_in(staff, PASSWORD).await;
+        desk.find("#my-tasks").await;
+        desk
+    }
+
     async fn goto(&self, path: &str) {
         self.client
             .goto(&format!("{}{path}", self.base))
@@ -344,16 +359,7 @@ async fn app_with_an_order() -> TestApp {
         app.count("SELECT COUNT(*) FROM outbox WHERE status = 'failed'"),
         1
     );
-    for staff in ["m.ivanova", "p.sidorov"] {
-        let set = app
-            .api(
-                "PUT",
-                &format!("/api/staff/{staff}/password"),
-                Some(json!({ "password": PASSWORD })),
-            )
-            .await;
-        assert_eq!(set.status, 204, "password for {staff}: {}", set.text());
-    }
+    give_passwords(&app, &["m.ivanova", "p.sidorov"]).await;
     app
 }
 
@@ -394,9 +400,7 @@ async fn operator_signs_in_and_lands_on_their_tasks() {
 #[tokio::test]
 async fn operator_finds_the_webhook_order_and_follows_its_timeline() {
     let app = app_with_an_order().await;
-    let desk = Desk::open(&app, 1280).await;
-    desk.sign_in("m.ivanova", PASSWORD).await;
-    desk.find("#my-tasks").await;
+    let desk = Desk::signed_in(&app, 1280, "m.ivanova").await;
 
     desk.goto("/desk/#/orders").await;
     desk.text_of("#orders", "A-1001").await;
@@ -446,9 +450,7 @@ async fn operator_finds_the_webhook_order_and_follows_its_timeline() {
     desk.close().await;
 
     // The same card on a phone.
-    let phone = Desk::open(&app, 390).await;
-    phone.sign_in("m.ivanova", PASSWORD).await;
-    phone.find("#my-tasks").await;
+    let phone = Desk::signed_in(&app, 390, "m.ivanova").await;
     phone.screenshot("02-tasks-phone").await;
     phone.goto("/desk/#/order/A-1001").await;
     phone.text_of("#timeline", "confirmed").await;
@@ -489,9 +491,7 @@ async fn operator_marks_a_task_done() {
 async fn operator_resends_a_failed_message() {
     let app = app_with_an_order().await;
     let id = app.count("SELECT id FROM outbox WHERE status = 'failed'");
-    let desk = Desk::open(&app, 1280).await;
-    desk.sign_in("m.ivanova", PASSWORD).await;
-    desk.find("#my-tasks").await;
+    let desk = Desk::signed_in(&app, 1280, "m.ivanova").await;
 
     desk.goto("/desk/#/outbox?status=failed").await;
     let button = desk.find(&format!("button[data-resend='{id}']")).await;
@@ -527,9 +527,7 @@ async fn supervisor_sees_the_charts_with_the_right_numbers() {
         assert_eq!(response.status, 201, "{}", response.text());
     }
     let orders = app.count("SELECT COUNT(*) FROM orders");
-    let desk = Desk::open(&app, 1280).await;
-    desk.sign_in("p.sidorov", PASSWORD).await;
-    desk.find("#my-tasks").await;
+    let desk = Desk::signed_in(&app, 1280, "p.sidorov").await;
 
     desk.goto("/desk/#/analytics?from=2026-11-24&to=2026-11-24")
         .await;
@@ -553,9 +551,7 @@ async fn supervisor_sees_the_charts_with_the_right_numbers() {
 #[tokio::test]
 async fn operator_reads_the_call_log() {
     let app = app_with_an_order().await;
-    let desk = Desk::open(&app, 1280).await;
-    desk.sign_in("m.ivanova", PASSWORD).await;
-    desk.find("#my-tasks").await;
+    let desk = Desk::signed_in(&app, 1280, "m.ivanova").await;
 
     desk.goto("/desk/#/calls").await;
     desk.find("main[data-screen='calls'] form").await;
@@ -579,19 +575,8 @@ async fn desk_tour_of_the_demo_shop() {
     app.clock.set(start);
     crate::demo::seed(&app, 80).await;
     app.clock.set(now.max(app.clock.unix_seconds()));
-    for staff in ["p.sidorov", "m.ivanova"] {
-        let set = app
-            .api(
-                "PUT",
-                &format!("/api/staff/{staff}/password"),
-                Some(json!({ "password": PASSWORD })),
-            )
-            .await;
-        assert_eq!(set.status, 204, "{}", set.text());
-    }
-    let desk = Desk::open(&app, 1280).await;
-    desk.sign_in("p.sidorov", PASSWORD).await;
-    desk.find("#my-tasks").await;
+    give_passwords(&app, &["p.sidorov", "m.ivanova"]).await;
+    let desk = Desk::signed_in(&app, 1280, "p.sidorov").await;
     desk.screenshot("tour-1-tasks").await;
 
     desk.goto("/desk/#/orders").await;

@@ -22,6 +22,7 @@ pub mod message;
 pub mod money;
 pub mod order;
 pub mod payment;
+pub mod platform;
 pub mod retention;
 pub mod status;
 pub mod task;

@@ -12,3 +12,4 @@ pub mod acquirer;
 pub mod carrier;
 pub mod pbx;
 pub mod providers;
+pub mod shop;

@@ -31,6 +31,8 @@ struct ShopFile {
     roles: BTreeMap<String, Role>,
     #[serde(default)]
     contacts: ShopContacts,
+    #[serde(default)]
+    platforms: BTreeMap<String, PlatformSettings>,
 }
 
 fn ru() -> String {
@@ -79,6 +81,20 @@ pub struct Role {
     pub supervisor: bool,
 }
 
+/// A shop platform's settings (`[platforms.<name>]`: `shopify`, `woocommerce`, `tilda`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformSettings {
+    /// The platform's order state (Shopify: `cancelled`, `fulfilled`, …; WooCommerce: its
+    /// `status`; `deleted`) → the shop's status code it moves the order to. A state without a
+    /// row moves nothing.
+    #[serde(default)]
+    pub statuses: BTreeMap<String, String>,
+}
+
+/// The platform names `[platforms.<name>]` may use.
+pub const PLATFORM_NAMES: [&str; 3] = ["shopify", "woocommerce", "tilda"];
+
 /// Outside addresses (`[contacts]`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -110,6 +126,9 @@ pub struct Shop {
     pub roles: BTreeMap<String, Role>,
     /// Supplier and carrier addresses.
     pub contacts: ShopContacts,
+    /// Shop platforms' settings by platform name.
+    #[serde(default)]
+    pub platforms: BTreeMap<String, PlatformSettings>,
 }
 
 impl Shop {
@@ -123,6 +142,14 @@ impl Shop {
         roles
             .iter()
             .any(|r| self.roles.get(r).is_some_and(|role| role.supervisor))
+    }
+
+    /// The platform's state → status map (empty when `shop.toml` has none).
+    pub fn platform_statuses(&self, platform: &str) -> BTreeMap<String, String> {
+        self.platforms
+            .get(platform)
+            .map(|p| p.statuses.clone())
+            .unwrap_or_default()
     }
 
     /// Everyone with a role.
@@ -212,6 +239,14 @@ pub(super) fn load(files: &ConfigFiles, findings: &mut Findings) -> Option<Shop>
             }
         }
     }
+    for name in raw.platforms.keys() {
+        if !PLATFORM_NAMES.contains(&name.as_str()) {
+            problem(
+                &format!("platforms.{name}"),
+                format!("unknown platform (one of: {})", PLATFORM_NAMES.join(", ")),
+            );
+        }
+    }
     let hours = raw
         .hours
         .clone()
@@ -232,6 +267,7 @@ pub(super) fn load(files: &ConfigFiles, findings: &mut Findings) -> Option<Shop>
         staff: raw.staff,
         roles: raw.roles,
         contacts: raw.contacts,
+        platforms: raw.platforms,
     };
     (findings.problems.len() == before).then_some(shop)
 }

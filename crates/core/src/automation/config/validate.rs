@@ -43,6 +43,9 @@ pub(super) fn load_triggers(
         );
         findings.problem(&files.display("statuses.toml"), None, "", message);
     }
+    if let (Some(shop), Some(statuses)) = (shop, statuses) {
+        platform_statuses(files, shop, statuses, findings);
+    }
     let parsed: TriggersFile = parse_toml(files, "triggers.toml", findings)?;
     let mut c = Checker {
         files,
@@ -71,6 +74,24 @@ pub(super) fn load_triggers(
         }
     }
     Some(parsed.trigger)
+}
+
+/// `[platforms.<name>.statuses]` may only name enabled statuses.
+fn platform_statuses(
+    files: &ConfigFiles,
+    shop: &Shop,
+    statuses: &StatusConfig,
+    findings: &mut Findings,
+) {
+    let file = files.display("shop.toml");
+    for (platform, settings) in &shop.platforms {
+        for (state, status) in &settings.statuses {
+            if let Err(refusal) = crate::crm::named_status(statuses, status) {
+                let field = format!("platforms.{platform}.statuses.{state}");
+                findings.problem(&file, None, &field, refusal.message);
+            }
+        }
+    }
 }
 
 impl Checker<'_> {

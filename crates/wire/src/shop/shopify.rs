@@ -1,0 +1,1 @@
+//! shopify: see the parent module.

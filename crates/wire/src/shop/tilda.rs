@@ -1,0 +1,1 @@
+//! tilda: see the parent module.

@@ -1,0 +1,1 @@
+//! woocommerce: see the parent module.

@@ -75,6 +75,7 @@ fn apply(call: Call<'_>, id: &str, event: &OrderEvent) -> Result<Handled, ApiErr
         now: call.now,
         config: call.config,
         cause: format!("desk:{key}"),
+        actor: crm::WEBHOOK_ACTOR,
     };
     inbound::once(call.db, &notification, None, |db| {
         let applied = crm::apply(db, event, &context)?;

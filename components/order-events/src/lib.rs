@@ -61,6 +61,7 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
         now,
         config: &automation,
         cause: format!("{SOURCE}:{event_id}"),
+        actor: crm::WEBHOOK_ACTOR,
     };
     // An error rolls the whole transaction back, the claim included, so the retry is new.
     inbound::once(db, &notification, None, |db| {

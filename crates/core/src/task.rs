@@ -124,6 +124,19 @@ pub fn parcel_without_order(
     }
 }
 
+/// A shop platform's order (or form) that came signed but could not be taken: a person enters
+/// it by hand. `key` is the platform's delivery id; `what` its topic.
+pub fn platform_delivery_refused(platform: &str, key: &str, what: &str, why: &str) -> TaskPlan {
+    TaskPlan {
+        dedupe_key: format!("platform-refused:{platform}:{key}"),
+        kind: "order_check",
+        title: format!(
+            "{platform} sent {what} that Orderpath could not take ({why}): enter the order by hand"
+        ),
+        reason: "platforms:refused".to_owned(),
+    }
+}
+
 /// A message to a customer (outbox row `row`, over `channel`) that will never arrive: a person
 /// contacts them another way.
 pub fn message_failed(row: i64, channel: &str, recipient: &str, error: &str) -> TaskPlan {

@@ -544,6 +544,48 @@ const MIGRATIONS: &[Migration] = &[
             "CREATE INDEX IF NOT EXISTS calls_customer ON calls(customer_id)",
         ],
     },
+    Migration {
+        version: 20,
+        name: "shop platforms: what each platform last said about an order, leads, the poll",
+        statements: &[
+            // One row per platform order: the snapshot last applied, so a late or repeated
+            // snapshot changes nothing and a state is acted on once.
+            "CREATE TABLE IF NOT EXISTS platform_orders (
+                platform TEXT NOT NULL,
+                platform_id TEXT NOT NULL,
+                order_id TEXT NOT NULL,
+                state TEXT,
+                updated_at TEXT,
+                payment TEXT,
+                seen_at TEXT NOT NULL,
+                PRIMARY KEY (platform, platform_id)
+            )",
+            "CREATE INDEX IF NOT EXISTS platform_orders_order ON platform_orders(order_id)",
+            // Forms sent without a cart (Tilda): a contact for the customer base.
+            "CREATE TABLE IF NOT EXISTS leads (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                platform TEXT NOT NULL,
+                form TEXT NOT NULL,
+                customer_id INTEGER REFERENCES customers(id),
+                name TEXT,
+                phone TEXT,
+                email TEXT,
+                fields TEXT NOT NULL,
+                utm TEXT NOT NULL,
+                event_key TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            )",
+            "CREATE INDEX IF NOT EXISTS leads_customer ON leads(customer_id)",
+            // The reconciliation poll's position per platform (WooCommerce).
+            "CREATE TABLE IF NOT EXISTS platform_polls (
+                platform TEXT PRIMARY KEY,
+                modified_after TEXT NOT NULL,
+                due_at TEXT NOT NULL,
+                lease_until TEXT,
+                last_error TEXT
+            )",
+        ],
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -20,8 +20,8 @@ use crate::repo::facts;
 use crate::repo::orders::{self, HistoryEntry, Outcome};
 use crate::{inbound::payments, repo::reservations};
 
-/// Who is acting when the event names nobody.
-pub(crate) const WEBHOOK_ACTOR: &str = "webhook:orders";
+/// Who is acting when an event from the order webhook names nobody.
+pub const WEBHOOK_ACTOR: &str = "webhook:orders";
 
 /// What the handler knows besides the event.
 pub struct Context<'a> {
@@ -33,6 +33,9 @@ pub struct Context<'a> {
     pub config: &'a Config,
     /// `orders:<webhook-id>`: what the triggers' effects are keyed by.
     pub cause: String,
+    /// Who is acting when the event names nobody: [`WEBHOOK_ACTOR`], or the platform
+    /// (`integration:shopify`).
+    pub actor: &'a str,
 }
 
 impl Context<'_> {
@@ -114,7 +117,7 @@ fn created(db: &Db, order: &NewOrder, cx: &Context<'_>) -> Result<Applied, ApiEr
         db,
         &HistoryEntry {
             order_id: id,
-            actor: WEBHOOK_ACTOR,
+            actor: cx.actor,
             actor_name: None,
             field: "created",
             old_value: None,
@@ -161,7 +164,7 @@ fn updated(db: &Db, update: &OrderUpdate, cx: &Context<'_>) -> Result<Applied, A
         orders::save(db, &next, customer_id, items_changed, cx.now)?;
     }
     changes.extend(set_fields(db, id, &update.fields)?);
-    let (actor, actor_name) = actor_of(update.actor.as_ref());
+    let (actor, actor_name) = actor_of(update.actor.as_ref(), cx);
     record_changes(db, id, &changes, (&actor, actor_name), cx)?;
     let changed: Vec<String> = changes.iter().map(|c| c.field.clone()).collect();
     let answer = json!({ "order_id": id, "status": next.status, "changed": changed });
@@ -237,7 +240,7 @@ fn flagged(db: &Db, flag: &OrderFlag, cx: &Context<'_>) -> Result<Applied, ApiEr
     for (name, value) in &fields {
         facts::set_field(db, id, name, value)?;
     }
-    let (actor, actor_name) = actor_of(flag.actor.as_ref());
+    let (actor, actor_name) = actor_of(flag.actor.as_ref(), cx);
     let change = order::FieldChange {
         field: "flags".into(),
         from: Value::Null,
@@ -265,7 +268,7 @@ fn status_changed(db: &Db, change: &StatusChange, cx: &Context<'_>) -> Result<Ap
     let current = orders::load(db, id)?.ok_or_else(|| unknown_order(id))?;
     crm::named_status(&cx.config.statuses, &change.status).map_err(invalid)?;
     let path = &cx.config.statuses.path;
-    let (actor, actor_name) = actor_of(change.actor.as_ref());
+    let (actor, actor_name) = actor_of(change.actor.as_ref(), cx);
     let mut entry = HistoryEntry {
         order_id: id,
         actor: &actor,
@@ -345,10 +348,10 @@ fn status_changed(db: &Db, change: &StatusChange, cx: &Context<'_>) -> Result<Ap
     }
 }
 
-fn actor_of(actor: Option<&Actor>) -> (String, Option<&str>) {
+fn actor_of<'a>(actor: Option<&'a Actor>, cx: &Context<'_>) -> (String, Option<&'a str>) {
     match actor {
         Some(actor) => (actor.label(), actor.name.as_deref()),
-        None => (WEBHOOK_ACTOR.to_owned(), None),
+        None => (cx.actor.to_owned(), None),
     }
 }
 

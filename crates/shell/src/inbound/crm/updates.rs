@@ -8,7 +8,7 @@ use orderpath_core::event::{CallEnded, DeliveryUpdate, PaymentUpdate, StockUpdat
 use orderpath_core::payment::TestPayments;
 use serde_json::{json, Value};
 
-use super::{invalid, unknown_order, Applied, Context, WEBHOOK_ACTOR};
+use super::{invalid, unknown_order, Applied, Context};
 use crate::clock::Timestamp;
 use crate::db::Db;
 use crate::http::{Answer, ApiError};
@@ -82,7 +82,7 @@ pub(super) fn delivery(
         &cx.run(db),
         id,
         &StatusUpdate {
-            actor: WEBHOOK_ACTOR,
+            actor: cx.actor,
             event_id: cx.event_id,
             status: &update.status,
             status_at: None,
@@ -153,13 +153,7 @@ pub(super) fn call_ended(db: &Db, call: &CallEnded, cx: &Context<'_>) -> Result<
         Some(id) => return Err(unknown_order(id.as_str())),
         None => None,
     };
-    let reaction = calls::react(
-        &cx.run(db),
-        call,
-        started,
-        named,
-        (WEBHOOK_ACTOR, cx.event_id),
-    )?;
+    let reaction = calls::react(&cx.run(db), call, started, named, (cx.actor, cx.event_id))?;
     Ok(Applied {
         answer: Answer::json(
             200,
@@ -195,7 +189,7 @@ fn history(
         db,
         &HistoryEntry {
             order_id,
-            actor: WEBHOOK_ACTOR,
+            actor: cx.actor,
             actor_name: None,
             field,
             old_value: old.map(|v| v.to_string()),

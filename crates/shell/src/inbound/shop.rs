@@ -1,0 +1,294 @@
+//! Shop platforms' deliveries (`shop-events`, and the WooCommerce poll): executes what the core
+//! plans for a platform's order snapshot (`orderpath_core::platform::plan`) through exactly the
+//! code that runs `POST /webhooks/orders` ([`crm::apply`]), inside the request's transaction,
+//! and remembers what the platform said (`platform_orders`), so a repeated or late snapshot
+//! changes nothing.
+//!
+//! A platform cannot be told "fix this and send again": WooCommerce never retries and switches
+//! a hook off after a few failures, Shopify and Tilda retry a few times and give up. So an
+//! authentic delivery that cannot be used (a status move the path forbids, an order without a
+//! phone or email) is recorded and answered 200; only a failure a retry can fix (the database
+//! busy) gets a 5xx.
+
+use orderpath_core::event::{CustomerContact, OrderEvent};
+use orderpath_core::platform::{self, Lead, PlatformOrder, Seen};
+use orderpath_wire::shop::{ShopNotice, ShopNoticeKind};
+use serde_json::{json, Value};
+
+use crate::clock::Timestamp;
+use crate::db::{get_text, req_text, text, Db, DbError};
+use crate::http::{Answer, ApiError};
+use crate::inbound::crm::{self, Applied, Context};
+use crate::repo::{facts, orders};
+
+/// Applies one authentic delivery from `platform` (`shopify`, `woocommerce`, `tilda`).
+/// An `Err` rolls the whole transaction back, the delivery's claim included.
+pub fn apply(
+    db: &Db,
+    platform: &str,
+    notice: &ShopNotice,
+    cx: &Context<'_>,
+) -> Result<Applied, ApiError> {
+    let statuses = cx.config.shop.platform_statuses(platform);
+    match &notice.kind {
+        ShopNoticeKind::Ping => Ok(received(json!({ "ping": true }), Vec::new())),
+        ShopNoticeKind::Ignored => Ok(received(json!({ "ignored": notice.what }), Vec::new())),
+        ShopNoticeKind::Order(snapshot) => order(db, platform, snapshot, &statuses, cx),
+        ShopNoticeKind::Deleted {
+            order_id,
+            platform_id,
+        } => {
+            let Some((known_id, seen)) = seen(db, platform, platform_id, order_id.as_str())? else {
+                return Ok(received(
+                    json!({ "order_id": order_id, "state": "unknown_order" }),
+                    Vec::new(),
+                ));
+            };
+            let mut outcome = Outcome::default();
+            if let Some(event) = platform::deleted(platform, order_id, &seen, &statuses) {
+                outcome.run(db, &event, cx)?;
+            }
+            remember_state(db, platform, platform_id, "deleted", cx.now)?;
+            let status = current_status(db, &known_id)?;
+            Ok(received(
+                json!({ "order_id": known_id, "status": status, "refused": outcome.refused }),
+                outcome.messages,
+            ))
+        }
+        ShopNoticeKind::Lead(lead) => {
+            let id = lead_received(db, platform, lead, &notice.key, cx.now)?;
+            Ok(received(json!({ "lead_id": id }), Vec::new()))
+        }
+    }
+}
+
+/// What running the planned events did.
+#[derive(Default)]
+struct Outcome {
+    messages: Vec<i64>,
+    /// Answers other than 2xx, e.g. a status move the path forbids: recorded in the order's
+    /// history by [`crm::apply`], reported to the platform, not retried.
+    refused: Vec<Value>,
+}
+
+impl Outcome {
+    fn run(&mut self, db: &Db, event: &OrderEvent, cx: &Context<'_>) -> Result<(), ApiError> {
+        let applied = crm::apply(db, event, cx)?;
+        if !(200..300).contains(&applied.answer.status) {
+            let body: Value = serde_json::from_str(&applied.answer.body).unwrap_or(Value::Null);
+            self.refused
+                .push(json!({ "event": event.type_name(), "answer": body }));
+        }
+        self.messages.extend(applied.messages);
+        Ok(())
+    }
+}
+
+fn order(
+    db: &Db,
+    platform: &str,
+    snapshot: &PlatformOrder,
+    statuses: &std::collections::BTreeMap<String, String>,
+    cx: &Context<'_>,
+) -> Result<Applied, ApiError> {
+    let order_id = snapshot.order.order_id.as_str();
+    let known = seen(db, platform, &snapshot.platform_id, order_id)?;
+    let plan = platform::plan(platform, snapshot, known.as_ref().map(|(_, s)| s), statuses);
+    let target = known.as_ref().map_or(order_id, |(id, _)| id.as_str());
+    if plan.stale {
+        return Ok(received(
+            json!({ "order_id": target, "stale": true,
+                    "status": current_status(db, target)? }),
+            Vec::new(),
+        ));
+    }
+    let mut outcome = Outcome::default();
+    for event in &plan.events {
+        outcome.run(db, &retarget(event, target), cx)?;
+    }
+    if known.is_none() {
+        for tag in &snapshot.tags {
+            facts::add_flag(db, target, tag)?;
+        }
+    }
+    for tag in &snapshot.customer_tags {
+        facts::tag_customer(db, target, tag, true, cx.now)?;
+    }
+    store_seen(
+        db,
+        platform,
+        &snapshot.platform_id,
+        target,
+        &plan.remember,
+        cx.now,
+    )?;
+    let events: Vec<&str> = plan.events.iter().map(OrderEvent::type_name).collect();
+    Ok(received(
+        json!({ "order_id": target, "status": current_status(db, target)?,
+                "events": events, "refused": outcome.refused }),
+        outcome.messages,
+    ))
+}
+
+/// The event about the order Orderpath knows the platform's order as (the id may have been
+/// renumbered on the platform since it was created here).
+fn retarget(event: &OrderEvent, target: &str) -> OrderEvent {
+    if event.order_id().is_some_and(|id| id.as_str() == target) {
+        return event.clone();
+    }
+    let Ok(id) = orderpath_core::event::OrderId::parse(target) else {
+        return event.clone();
+    };
+    let mut event = event.clone();
+    match &mut event {
+        OrderEvent::Updated(u) => u.order_id = id,
+        OrderEvent::StatusChanged(s) => s.order_id = id,
+        OrderEvent::Payment(p) => p.order_id = id,
+        _ => {}
+    }
+    event
+}
+
+fn received(mut detail: Value, messages: Vec<i64>) -> Applied {
+    if let Value::Object(fields) = &mut detail {
+        fields.insert("received".into(), json!(true));
+        if fields
+            .get("refused")
+            .is_some_and(|r| r.as_array().is_some_and(Vec::is_empty))
+        {
+            fields.remove("refused");
+        }
+    }
+    Applied {
+        answer: Answer::json(200, &detail),
+        messages,
+    }
+}
+
+/// What Orderpath has seen of the platform's order, and our id of it: from
+/// `platform_orders`, or an order with the same id that came another way (then nothing is
+/// known of its platform state).
+fn seen(
+    db: &Db,
+    platform: &str,
+    platform_id: &str,
+    order_id: &str,
+) -> Result<Option<(String, Seen)>, DbError> {
+    let row = db.row(
+        "SELECT p.order_id, o.status, p.state, p.updated_at, p.payment
+         FROM platform_orders AS p JOIN orders AS o ON o.id = p.order_id
+         WHERE p.platform = ? AND p.platform_id = ?",
+        &[text(platform), text(platform_id)],
+    )?;
+    if let Some(row) = row {
+        return Ok(Some((
+            req_text(&row, 0)?,
+            Seen {
+                status: req_text(&row, 1)?,
+                state: get_text(&row, 2)?,
+                updated_at: get_text(&row, 3)?,
+                payment: get_text(&row, 4)?,
+            },
+        )));
+    }
+    Ok(current_status(db, order_id)?.map(|status| {
+        (
+            order_id.to_owned(),
+            Seen {
+                status,
+                ..Seen::default()
+            },
+        )
+    }))
+}
+
+fn current_status(db: &Db, order_id: &str) -> Result<Option<String>, DbError> {
+    db.row("SELECT status FROM orders WHERE id = ?", &[text(order_id)])?
+        .map(|row| req_text(&row, 0))
+        .transpose()
+}
+
+fn store_seen(
+    db: &Db,
+    platform: &str,
+    platform_id: &str,
+    order_id: &str,
+    seen: &Seen,
+    now: Timestamp,
+) -> Result<(), DbError> {
+    use crate::db::opt_text;
+    db.execute(
+        "INSERT INTO platform_orders (platform, platform_id, order_id, state, updated_at,
+                                      payment, seen_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (platform, platform_id) DO UPDATE SET
+             order_id = excluded.order_id, state = excluded.state,
+             updated_at = excluded.updated_at,
+             payment = COALESCE(excluded.payment, platform_orders.payment),
+             seen_at = excluded.seen_at",
+        &[
+            text(platform),
+            text(platform_id),
+            text(order_id),
+            opt_text(seen.state.as_deref()),
+            opt_text(seen.updated_at.as_deref()),
+            opt_text(seen.payment.as_deref()),
+            text(now.to_rfc3339()),
+        ],
+    )?;
+    Ok(())
+}
+
+fn remember_state(
+    db: &Db,
+    platform: &str,
+    platform_id: &str,
+    state: &str,
+    now: Timestamp,
+) -> Result<(), DbError> {
+    db.execute(
+        "UPDATE platform_orders SET state = ?, seen_at = ? WHERE platform = ? AND platform_id = ?",
+        &[
+            text(state),
+            text(now.to_rfc3339()),
+            text(platform),
+            text(platform_id),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Keeps a lead: the customer found or created from its contact, and the form's fields.
+fn lead_received(
+    db: &Db,
+    platform: &str,
+    lead: &Lead,
+    key: &str,
+    now: Timestamp,
+) -> Result<i64, DbError> {
+    let CustomerContact { name, phone, email } = &lead.contact;
+    let customer = orders::find_or_create_customer(db, &lead.contact, (None, None), now)?;
+    let fields: serde_json::Map<String, Value> = lead
+        .fields
+        .iter()
+        .map(|(k, v)| (k.clone(), json!(v)))
+        .collect();
+    let row = db.row(
+        "INSERT INTO leads (platform, form, customer_id, name, phone, email, fields, utm,
+                            event_key, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        &[
+            text(platform),
+            text(lead.form.clone()),
+            customer.map_or(spin_sdk::sqlite::Value::Null, crate::db::int),
+            crate::db::opt_text(name.as_deref()),
+            crate::db::opt_text(phone.as_ref().map(|p| p.as_str())),
+            crate::db::opt_text(email.as_ref().map(|e| e.as_str())),
+            text(Value::Object(fields).to_string()),
+            text(serde_json::to_string(&lead.utm).unwrap_or_else(|_| "{}".into())),
+            text(key),
+            text(now.to_rfc3339()),
+        ],
+    )?;
+    row.map_or(Ok(0), |r| crate::db::req_int(&r, 0))
+}

@@ -29,9 +29,11 @@
 //!   rather than refusing a real order; codes (`source_name`, the shipping code) are made
 //!   into lower-case codes;
 //! - `state` is `cancelled` (`cancelled_at`), `fulfilled`, `partially_fulfilled`, `closed`
-//!   (`closed_at`) or `open`; the payment follows `financial_status`: `paid` → succeeded for the total,
-//!   `authorized` → authorised, `refunded`/`partially_refunded` → refunded for the successful
-//!   refund transactions (the total when there are none); its id is `shopify:<id>`.
+//!   (`closed_at`) or `open`;
+//! - the payment follows `financial_status`: `paid` → succeeded for the total, `authorized` →
+//!   authorised, `refunded`/`partially_refunded` → refunded for the successful refund
+//!   transactions in the shop's currency (the total when there are none), others → none; its
+//!   id is `shopify:<id>`.
 
 use base64::Engine as _;
 use serde_json::{json, Map, Value};

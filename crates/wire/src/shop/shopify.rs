@@ -184,13 +184,20 @@ fn order(root: &Node) -> Result<PlatformOrder, NoticeError> {
         .and_then(Language::parse)
         .map(Language::as_str);
 
+    let contact_data = contact(
+        root,
+        customer.as_ref(),
+        shipping_address.as_ref(),
+        billing_address.as_ref(),
+        language,
+    )?;
     let data = json!({
         "order_id": order_id(root)?,
         "created_at": root.text("created_at")?,
         "currency": currency.as_str(),
         "channel": channel,
         "order_method": order_method,
-        "customer": contact(root, customer.as_ref(), shipping_address.as_ref(), billing_address.as_ref(), language)?,
+        "customer": contact_data,
         "items": items,
         "delivery": {
             "type": delivery_kind,
@@ -367,7 +374,13 @@ fn utm(landing_site: Option<&str>) -> Value {
         }
     }
     let [source, medium, campaign, content, term] = tags;
-    json!({ "source": source, "medium": medium, "campaign": campaign, "content": content, "term": term })
+    json!({
+        "source": source,
+        "medium": medium,
+        "campaign": campaign,
+        "content": content,
+        "term": term,
+    })
 }
 
 /// The platform state: `cancelled`, `fulfilled`, `partially_fulfilled`, `closed` or `open`.

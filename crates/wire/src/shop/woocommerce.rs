@@ -7,7 +7,9 @@
 //! - A delivery is a `POST` of the REST v3 order as JSON. `X-WC-Webhook-Signature` is
 //!   base64(HMAC-SHA256(secret, body)) over the exact bytes sent; `X-WC-Webhook-Topic`,
 //!   `-Resource`, `-Event`, `-ID` (the webhook's id), `-Delivery-ID` and `-Source` come with
-//!   it. Any 2xx, 301 or 302 counts as delivered.
+//!   it. Any 2xx, 301 or 302 counts as delivered. WooCommerce HTML-decodes the stored secret
+//!   before signing (`wp_specialchars_decode`), so the secret to configure here is the one
+//!   typed into WooCommerce, `&` and quotes as they are.
 //! - The activation ping (`deliver_ping`) is a plain form `POST` of `webhook_id=<id>` with
 //!   none of those headers, so no signature: it is recognised by its body before the
 //!   signature is checked, answered 200 (it must be exactly 200) and nothing is stored.
@@ -406,7 +408,7 @@ fn payment(
         .str("date_paid_gmt")?
         .is_some_and(|d| !d.trim().is_empty());
     let paid_status = matches!(state, Some("processing" | "completed"));
-    Ok((paid_date || paid_status).then(|| PlatformPayment {
+    Ok((paid_date || paid_status).then_some(PlatformPayment {
         outcome: PaymentOutcome::Succeeded,
         amount: total,
         payment_id,

@@ -13,8 +13,10 @@
 //! - The activation ping (`deliver_ping`) is a plain form `POST` of `webhook_id=<id>` with
 //!   none of those headers, so no signature: it is recognised by its body before the
 //!   signature is checked, answered 200 (it must be exactly 200) and nothing is stored.
-//! - `order.deleted` fires when an order goes to the trash (and on deletion); its body is
-//!   only `{"id": <id>}`, the order's own id, not its number. `order.restored` brings it back
+//! - `order.deleted` fires when an order is moved to the trash (its hooks are `wp_trash_post`
+//!   and `woocommerce_trash_order`; deleting for good sends nothing); its body is only
+//!   `{"id": <id>}`, the order's own id, not its number, so a renumbered order is found by
+//!   its platform id. `order.restored` brings it back
 //!   from the trash with the whole order.
 //! - The delivery id is a hash of the webhook's id and the current second: new for every
 //!   delivery. WooCommerce does not retry a failed delivery by itself; what arrives again is

@@ -2,6 +2,7 @@
 //! platform's way. A platform without a configured secret is refused with 503 (the log names
 //! the variable) — never accepted unsigned.
 
+use orderpath_core::money::Currency;
 use orderpath_shell::config;
 use orderpath_shell::http::{ApiError, Inbound};
 use orderpath_shell::inbound;
@@ -27,8 +28,9 @@ pub fn read(
         Platform::Shopify => shopify::read(&request, secret.expose()),
         Platform::WooCommerce => woocommerce::read(&request, secret.expose()),
         Platform::Tilda => {
-            let currency = config::var("tilda_currency").unwrap_or_else(|_| "RUB".into());
-            tilda::read(&request, secret.expose(), currency.trim())
+            let currency = config::var("tilda_currency").unwrap_or_default();
+            let currency = Currency::parse(currency.trim()).unwrap_or_else(|_| Currency::rub());
+            tilda::read(&request, secret.expose(), &currency)
         }
     }
 }

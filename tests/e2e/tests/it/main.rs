@@ -17,6 +17,7 @@ mod outbox_retries;
 mod scenarios;
 mod scheduler_work;
 mod sending;
+mod shop_platforms;
 mod staff_api;
 mod status_path;
 mod support;

@@ -37,6 +37,10 @@ pub const MANGO_KEY: &str = "mango-test-key";
 pub const MANGO_SALT: &str = "mango-test-salt";
 pub const ZADARMA_SECRET: &str = "zadarma-test-secret";
 pub const CALLS_SECRET: &str = "whsec_Y2FsbHMtZ2VuZXJpYy1zZWNyZXQtZTJlLXRlc3Q=";
+/// The shop platforms' secrets.
+pub const SHOPIFY_SECRET: &str = "shpss_e2e_test_client_secret";
+pub const WOOCOMMERCE_SECRET: &str = "wc-e2e-webhook-secret";
+pub const TILDA_TOKEN: &str = "tilda-e2e-token-3c9a";
 
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -119,7 +123,10 @@ impl TestApp {
             .variable("mango_api_key", MANGO_KEY)
             .variable("mango_api_salt", MANGO_SALT)
             .variable("zadarma_api_secret", ZADARMA_SECRET)
-            .variable("calls_webhook_secret", CALLS_SECRET);
+            .variable("calls_webhook_secret", CALLS_SECRET)
+            .variable("shopify_webhook_secret", SHOPIFY_SECRET)
+            .variable("woocommerce_webhook_secret", WOOCOMMERCE_SECRET)
+            .variable("tilda_webhook_token", TILDA_TOKEN);
         let app = configure(builder)
             .build()
             .await

@@ -580,6 +580,8 @@ const MIGRATIONS: &[Migration] = &[
             "CREATE TABLE IF NOT EXISTS platform_polls (
                 platform TEXT PRIMARY KEY,
                 modified_after TEXT NOT NULL,
+                scan_started_at TEXT,
+                next_page INTEGER NOT NULL DEFAULT 1,
                 due_at TEXT NOT NULL,
                 lease_until TEXT,
                 last_error TEXT

@@ -8,6 +8,7 @@ pub mod carrier_polls;
 pub mod crm;
 pub mod deliveries;
 pub mod payments;
+pub mod platform_polls;
 pub mod shop;
 pub mod signature;
 pub mod stock;

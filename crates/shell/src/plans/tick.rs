@@ -3,7 +3,8 @@
 //!
 //! Due timers (delayed triggers, named timers) fire first, then status time limits (P3), and
 //! the messages they queued are sent, then message retries; then CDEK parcels that went quiet
-//! are polled (see `carrier_polls`) and what they queued is sent. Sending is the `sender`
+//! are polled (see `carrier_polls`), then WooCommerce orders (see `platform_polls`), and what
+//! they queued is sent. Sending is the `sender`
 //! component's for the HTTP scheduler ([`ThroughSender`]); the cron plugin's component sends
 //! itself ([`SendsItself`]). All
 //! work is claimed with conditional updates in SQLite, so ticks that overlap — two schedulers,
@@ -17,11 +18,12 @@ use serde_json::{json, Value};
 use crate::clock::Timestamp;
 use crate::db::Db;
 use crate::http::ApiError;
+use crate::inbound::{carrier_polls, platform_polls};
 use crate::outbound::channels::Channels;
 use crate::outbound::outbox::{self, Delivery};
 use crate::outbound::sender;
 use crate::plans::automation::{self, Effects};
-use crate::{config, db::retention, inbound::carrier_polls, repo::timers};
+use crate::{config, db::retention, repo::timers};
 
 /// At most this many messages per tick, so one tick stays well inside hosts' time limits.
 const MESSAGES_PER_TICK: i64 = 50;
@@ -91,6 +93,7 @@ pub fn run(now: Timestamp, sending: &impl Sending) -> Result<Value, ApiError> {
     let mut fresh = sending.queued(&db, &std::mem::take(&mut queued.messages));
     let messages = sending.due(&db, now)?;
     let parcels = carrier_polls::poll_cdek(&db, &automation, now, &mut queued)?;
+    let woocommerce = platform_polls::poll_woocommerce(&db, &automation, now, &mut queued)?;
     fresh += sending.queued(&db, &queued.messages);
     let retention = enforce_retention(&db, now)?;
     Ok(json!({
@@ -98,6 +101,7 @@ pub fn run(now: Timestamp, sending: &impl Sending) -> Result<Value, ApiError> {
         "timers_fired": fired,
         "overdue_reminders": overdue,
         "cdek_parcels_polled": parcels,
+        "woocommerce_orders_polled": woocommerce,
         "messages_from_triggers": fresh,
         "messages": messages,
         "retention": retention,

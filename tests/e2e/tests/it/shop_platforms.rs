@@ -451,3 +451,138 @@ async fn an_unknown_platform_is_404() {
         .await;
     assert_eq!(response.status, 404);
 }
+
+/// WooCommerce never retries: the tick's poll of the REST orders list brings what the
+/// webhooks missed, once, and what they brought is not taken twice.
+#[tokio::test]
+async fn woocommerce_poll_brings_missed_orders_once() {
+    use orderpath_harness::{MockServer, Responder};
+    let store = MockServer::start().await;
+    store.respond(Responder::status(200).json(fixture("woocommerce/orders-list.json")));
+    let app = TestApp::start_with(|b| {
+        b.variable("woocommerce_url", store.url())
+            .variable("woocommerce_consumer_key", "ck_e2e")
+            .variable("woocommerce_consumer_secret", "cs_e2e")
+    })
+    .await;
+    // Order 4127 came by webhook (still unpaid); its "paid" delivery and order 4131 were lost.
+    ok(&app
+        .send(woocommerce(
+            "order.created",
+            "d-1",
+            &body_of("woocommerce/order-created.json"),
+            WOOCOMMERCE_SECRET,
+        ))
+        .await);
+    assert_eq!(app.sent_emails().len(), 1);
+
+    let tick = app.tick().await;
+    let polled = &tick["woocommerce_orders_polled"];
+    assert_eq!(polled["created"], 1, "{tick}");
+    assert_eq!(polled["checked"], 2, "{tick}");
+    let requests = store.requests();
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
+    assert!(
+        request
+            .path
+            .starts_with("/wp-json/wc/v3/orders?modified_after=2026-11-23T07:00:00"),
+        "{}",
+        request.path
+    );
+    assert!(request.path.contains("dates_are_gmt=true"));
+    assert_eq!(
+        request.header("authorization"),
+        Some(format!("Basic {}", BASE64.encode("ck_e2e:cs_e2e")).as_str())
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM orders"), 2);
+    assert_eq!(
+        status_of(&app, "4131"),
+        "awaiting-payment",
+        "on-hold by the mapping"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM payments WHERE order_id = '4127' AND status = 'succeeded'"),
+        1,
+        "the missed payment"
+    );
+
+    // Not due again for ten minutes.
+    app.tick_after(60).await;
+    assert_eq!(store.requests().len(), 1);
+    // Then the same list: nothing new, no second email or payment.
+    let again = app.tick_after(600).await;
+    assert_eq!(store.requests().len(), 2);
+    assert_eq!(
+        again["woocommerce_orders_polled"]["already_seen"], 2,
+        "{again}"
+    );
+    assert!(
+        store.requests()[1]
+            .path
+            .contains("modified_after=2026-11-24T06:50:00"),
+        "the next scan starts at the first one, less the overlap: {}",
+        store.requests()[1].path
+    );
+    // The lost delivery arrives after all: the same modification, nothing changes.
+    let late = ok(&app
+        .send(woocommerce(
+            "order.updated",
+            "d-2",
+            &body_of("woocommerce/order-paid.json"),
+            WOOCOMMERCE_SECRET,
+        ))
+        .await);
+    assert_eq!(
+        late["events"],
+        serde_json::json!(["order.updated"]),
+        "{late}"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM payments"), 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM orders"), 2);
+    let emails_for_4127 = app
+        .sent_emails()
+        .iter()
+        .filter(|e| e["Subject"].as_str().unwrap_or("").contains("4127"))
+        .count();
+    assert_eq!(
+        emails_for_4127,
+        app.sent_emails()
+            .iter()
+            .filter(|e| e["Subject"].as_str().unwrap_or("").contains("Спасибо"))
+            .count()
+            .min(1)
+    );
+}
+
+#[tokio::test]
+async fn woocommerce_poll_is_off_without_credentials_and_survives_a_store_outage() {
+    use orderpath_harness::{MockServer, Responder};
+    let app = TestApp::start().await;
+    assert_eq!(app.tick().await["woocommerce_orders_polled"], "off");
+
+    let store = MockServer::start().await;
+    store.respond(Responder::status(503));
+    let app = TestApp::start_with(|b| {
+        b.variable("woocommerce_url", store.url())
+            .variable("woocommerce_consumer_key", "ck_e2e")
+            .variable("woocommerce_consumer_secret", "cs_e2e")
+    })
+    .await;
+    let tick = app.tick().await;
+    assert!(
+        tick["woocommerce_orders_polled"]["error"].is_string(),
+        "{tick}"
+    );
+    // The store is back: the next poll (ten minutes on) asks from the same point.
+    store.respond(Responder::status(200).json(fixture("woocommerce/orders-list.json")));
+    app.tick_after(600).await;
+    let requests = store.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(
+        requests[0].path.split('&').next(),
+        requests[1].path.split('&').next(),
+        "same modified_after"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM orders"), 2);
+}

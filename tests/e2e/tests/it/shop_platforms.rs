@@ -540,19 +540,8 @@ async fn woocommerce_poll_brings_missed_orders_once() {
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM payments"), 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM orders"), 2);
-    let emails_for_4127 = app
-        .sent_emails()
-        .iter()
-        .filter(|e| e["Subject"].as_str().unwrap_or("").contains("4127"))
-        .count();
-    assert_eq!(
-        emails_for_4127,
-        app.sent_emails()
-            .iter()
-            .filter(|e| e["Subject"].as_str().unwrap_or("").contains("Спасибо"))
-            .count()
-            .min(1)
-    );
+    // C1 went once, to the customer of 4127 (4131 has no email address).
+    assert_eq!(app.sent_emails().len(), 1);
 }
 
 #[tokio::test]

@@ -544,6 +544,56 @@ const MIGRATIONS: &[Migration] = &[
             "CREATE INDEX IF NOT EXISTS calls_customer ON calls(customer_id)",
         ],
     },
+    Migration {
+        version: 21,
+        name: "outbox: events for the shop's CRM or ERP (channel webhook)",
+        statements: &[
+            // Rebuilt to allow the `webhook` channel (SQLite cannot change a CHECK); every
+            // row, id and index kept. outbox_attempts refers to outbox by name, so its rows
+            // stay attached. Safe to run again on a database rolled back past it.
+            "DROP TABLE IF EXISTS outbox_v21",
+            "CREATE TABLE outbox_v21 (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                dedupe_key TEXT NOT NULL UNIQUE,
+                order_id TEXT,
+                channel TEXT NOT NULL
+                    CHECK (channel IN ('email', 'sms', 'telegram', 'webhook')),
+                template TEXT NOT NULL,
+                recipient TEXT NOT NULL,
+                recipient_name TEXT,
+                subject TEXT,
+                body_text TEXT NOT NULL,
+                body_html TEXT,
+                status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at TEXT NOT NULL,
+                lease_until TEXT,
+                last_error TEXT,
+                provider TEXT,
+                provider_message_id TEXT,
+                created_at TEXT NOT NULL,
+                sent_at TEXT,
+                resends INTEGER NOT NULL DEFAULT 0,
+                claim_token TEXT
+            )",
+            "INSERT INTO outbox_v21 (id, dedupe_key, order_id, channel, template, recipient,
+                                     recipient_name, subject, body_text, body_html, status,
+                                     attempts, next_attempt_at, lease_until, last_error,
+                                     provider, provider_message_id, created_at, sent_at,
+                                     resends, claim_token)
+             SELECT id, dedupe_key, order_id, channel, template, recipient, recipient_name,
+                    subject, body_text, body_html, status, attempts, next_attempt_at,
+                    lease_until, last_error, provider, provider_message_id, created_at,
+                    sent_at, resends, claim_token
+             FROM outbox",
+            "DROP TABLE outbox",
+            "ALTER TABLE outbox_v21 RENAME TO outbox",
+            "CREATE INDEX IF NOT EXISTS outbox_due ON outbox(status, next_attempt_at)",
+            "CREATE INDEX IF NOT EXISTS outbox_order ON outbox(order_id)",
+            "CREATE INDEX IF NOT EXISTS outbox_recipient ON outbox(channel, recipient, status)",
+            "CREATE INDEX IF NOT EXISTS outbox_created ON outbox(created_at)",
+        ],
+    },
 ];
 
 /// The newest schema version this build knows.

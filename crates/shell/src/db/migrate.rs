@@ -549,8 +549,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "outbox: events for the shop's CRM or ERP (channel webhook)",
         statements: &[
             // Rebuilt to allow the `webhook` channel (SQLite cannot change a CHECK); every
-            // row, id and index kept. outbox_attempts refers to outbox by name, so its rows
-            // stay attached. Safe to run again on a database rolled back past it.
+            // row, id and index kept. outbox_attempts is rebuilt with it: its foreign key
+            // would refuse dropping the old outbox. The new attempts table refers to the new
+            // outbox, and renaming that to `outbox` renames the reference too. Safe to run
+            // again on a database rolled back past it.
+            "DROP TABLE IF EXISTS outbox_attempts_v21",
             "DROP TABLE IF EXISTS outbox_v21",
             "CREATE TABLE outbox_v21 (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -586,8 +589,25 @@ const MIGRATIONS: &[Migration] = &[
                     lease_until, last_error, provider, provider_message_id, created_at,
                     sent_at, resends, claim_token
              FROM outbox",
+            "CREATE TABLE outbox_attempts_v21 (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                message_id INTEGER NOT NULL REFERENCES outbox_v21(id),
+                at TEXT NOT NULL,
+                provider TEXT NOT NULL,
+                outcome TEXT NOT NULL CHECK (outcome IN ('sent', 'retryable', 'permanent')),
+                http_status INTEGER,
+                error TEXT,
+                late INTEGER NOT NULL DEFAULT 0
+            )",
+            "INSERT INTO outbox_attempts_v21 (id, message_id, at, provider, outcome, http_status,
+                                              error, late)
+             SELECT id, message_id, at, provider, outcome, http_status, error, late
+             FROM outbox_attempts",
+            "DROP TABLE outbox_attempts",
             "DROP TABLE outbox",
             "ALTER TABLE outbox_v21 RENAME TO outbox",
+            "ALTER TABLE outbox_attempts_v21 RENAME TO outbox_attempts",
+            "CREATE INDEX IF NOT EXISTS outbox_attempts_message ON outbox_attempts(message_id)",
             "CREATE INDEX IF NOT EXISTS outbox_due ON outbox(status, next_attempt_at)",
             "CREATE INDEX IF NOT EXISTS outbox_order ON outbox(order_id)",
             "CREATE INDEX IF NOT EXISTS outbox_recipient ON outbox(channel, recipient, status)",

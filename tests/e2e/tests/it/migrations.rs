@@ -168,7 +168,13 @@ async fn the_outbox_rebuilt_for_webhooks_keeps_its_messages() {
     let response = app
         .post_event("evt-1", &crate::support::fixture("orders/created.json"))
         .await;
-    assert_eq!(response.status, 201, "{}", response.text());
+    assert_eq!(
+        response.status,
+        201,
+        "{} {}",
+        response.text(),
+        app.app.guest_output("order-events")
+    );
 
     assert_eq!(
         app.query(
@@ -184,6 +190,13 @@ async fn the_outbox_rebuilt_for_webhooks_keeps_its_messages() {
          VALUES ('w', 'webhook', 't', 'crm', '{}', 'sent', 'x', 'x')",
     )
     .expect("webhook rows are allowed");
+    assert!(
+        app.query("SELECT sql FROM sqlite_master WHERE name = 'outbox_attempts'")[0][0]
+            .as_str()
+            .is_some_and(|sql| sql.contains("REFERENCES \"outbox\"(id)")
+                || sql.contains("REFERENCES outbox(id)")),
+        "the attempts still belong to the outbox"
+    );
     let indexes = app.query(
         "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox'
            AND name NOT LIKE 'sqlite_%' ORDER BY name",

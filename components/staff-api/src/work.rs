@@ -170,7 +170,7 @@ pub fn list_messages(call: &Call<'_>) -> Result<Answer, ApiError> {
     let filter = MessageFilter {
         status: one_of("status", &["pending", "sending", "sent", "failed"])?,
         order_id: inbound.param("order").map(str::to_owned),
-        channel: one_of("channel", &["email", "sms", "telegram"])?,
+        channel: one_of("channel", &["email", "sms", "telegram", "webhook"])?,
     };
     let list = outbox::list(&call.db, &filter, MAX_MESSAGES)?;
     Ok(Answer::json(200, &json!({ "messages": list })))

@@ -140,6 +140,17 @@ pub fn platform_delivery_refused(platform: &str, key: &str, what: &str, why: &st
 /// A message to a customer (outbox row `row`, over `channel`) that will never arrive: a person
 /// contacts them another way.
 pub fn message_failed(row: i64, channel: &str, recipient: &str, error: &str) -> TaskPlan {
+    if channel == "webhook" {
+        return TaskPlan {
+            dedupe_key: format!("outbox-failed:{row}"),
+            kind: "message_failed",
+            title: format!(
+                "The event for the shop's {recipient} endpoint was not delivered ({error}); \
+                 check the endpoint, then send it again from the outbox"
+            ),
+            reason: "outbox:failed".to_owned(),
+        };
+    }
     let what = match channel {
         "sms" => "SMS",
         "telegram" => "Telegram note",

@@ -112,6 +112,23 @@ pub enum DomainEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
     },
+    /// A trigger's `task` action created a task (not raised for the system's own tasks, such
+    /// as the one for a message that could not be delivered).
+    #[serde(rename = "task.created")]
+    TaskCreated {
+        /// The order.
+        order_id: OrderId,
+        /// The task's id.
+        task_id: i64,
+        /// Its title.
+        title: String,
+        /// `staff:<id>` or `role:<id>`.
+        assignee: String,
+        /// When it is due (unix seconds).
+        due_at: i64,
+        /// The trigger that created it.
+        trigger: String,
+    },
 }
 
 /// The body of a payment event.
@@ -156,6 +173,7 @@ pub const EVENTS: &[(&str, bool)] = &[
     ("order.time_limit_exceeded", true),
     ("timer.fired", true),
     ("order.operator_flag", true),
+    ("task.created", true),
 ];
 
 /// The normalised delivery statuses.
@@ -201,6 +219,7 @@ impl DomainEvent {
             DomainEvent::TimeLimitExceeded { .. } => "order.time_limit_exceeded",
             DomainEvent::TimerFired { .. } => "timer.fired",
             DomainEvent::OperatorFlag { .. } => "order.operator_flag",
+            DomainEvent::TaskCreated { .. } => "task.created",
         }
     }
 
@@ -214,7 +233,8 @@ impl DomainEvent {
             | DomainEvent::StockChanged { order_id, .. }
             | DomainEvent::TimeLimitExceeded { order_id, .. }
             | DomainEvent::TimerFired { order_id, .. }
-            | DomainEvent::OperatorFlag { order_id, .. } => Some(order_id),
+            | DomainEvent::OperatorFlag { order_id, .. }
+            | DomainEvent::TaskCreated { order_id, .. } => Some(order_id),
             DomainEvent::PaymentSucceeded(p)
             | DomainEvent::PaymentFailed(p)
             | DomainEvent::PaymentRefunded(p)

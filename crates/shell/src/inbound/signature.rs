@@ -55,6 +55,11 @@ impl WebhookSecret {
         Ok(WebhookSecret(key))
     }
 
+    /// The key's bytes, for signing what we send (`http_request`); never log them.
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+
     /// `v1,<base64>` signature of a message, as a sender would compute it.
     pub fn sign(&self, msg_id: &str, timestamp: i64, body: &[u8]) -> String {
         format!("v1,{}", BASE64.encode(self.mac(msg_id, timestamp, body)))

@@ -1,5 +1,6 @@
-//! The providers that carry each channel — email, SMS and Telegram — chosen and configured
-//! by Spin variables, and one call to send a stored message through them.
+//! The providers that carry each channel — email, SMS, Telegram, and `webhook` for the
+//! shop's own CRM or ERP — chosen and configured by Spin variables, and one call to send a
+//! stored message through them.
 //!
 //! The protocols live in `orderpath_wire::providers`; here the variables become provider
 //! settings (credentials stay [`Secret`]s until the request is built) and the HTTP call is
@@ -12,6 +13,7 @@ use std::time::Duration;
 use orderpath_wire::providers::email::{Email, EmailProvider};
 use orderpath_wire::providers::sms::{Sms, SmsProvider};
 use orderpath_wire::providers::telegram::TelegramBot;
+use orderpath_wire::providers::webhook::{webhook_id, WebhookEndpoint};
 use orderpath_wire::providers::{Mailbox, Outcome, Request, Response};
 
 use crate::config::{self, ConfigError, Secret};
@@ -22,9 +24,11 @@ use crate::outbound::{self, HttpError, HttpRequest};
 pub struct StoredMessage {
     /// The outbox row id (SMSC takes it as the client's message id).
     pub id: i64,
-    /// `email`, `sms` or `telegram`.
+    /// `email`, `sms`, `telegram` or `webhook`.
     pub channel: String,
-    /// Address, E.164 phone or chat id.
+    /// The outbox row's dedupe key (a webhook's `webhook-id` is made from it).
+    pub dedupe_key: String,
+    /// Address, E.164 phone, chat id, or endpoint name (`crm`, `erp`).
     pub recipient: String,
     /// The recipient's name (email).
     pub recipient_name: Option<String>,
@@ -43,6 +47,8 @@ pub struct Channels {
     email: OnceCell<Result<EmailSettings, ConfigError>>,
     sms: OnceCell<Result<SmsSettings, ConfigError>>,
     telegram: OnceCell<Result<TelegramSettings, ConfigError>>,
+    crm: OnceCell<Result<WebhookEndpoint, ConfigError>>,
+    erp: OnceCell<Result<WebhookEndpoint, ConfigError>>,
     timeout: OnceCell<Result<Duration, ConfigError>>,
 }
 
@@ -131,6 +137,22 @@ impl Channels {
                     let request = bot.request(&message.recipient, &message.text);
                     ("telegram", request, Classifier::Telegram(bot))
                 }),
+            "webhook" => {
+                let endpoint = match message.recipient.as_str() {
+                    "crm" => self.crm.get_or_init(|| webhook_settings(CRM)),
+                    "erp" => self.erp.get_or_init(|| webhook_settings(ERP)),
+                    other => {
+                        let error = format!("unknown endpoint {other:?}");
+                        return ("webhook", Outcome::permanent(None, error));
+                    }
+                };
+                endpoint.as_ref().map(|endpoint| {
+                    let id = webhook_id(&message.dedupe_key);
+                    let now = crate::clock::Timestamp::now().unix();
+                    let request = endpoint.request(&id, now, &message.text);
+                    ("webhook", request, Classifier::Webhook(id))
+                })
+            }
             other => {
                 return (
                     "none",
@@ -153,6 +175,7 @@ impl Channels {
                     &response,
                 ),
                 Classifier::Telegram(bot) => bot.outcome(&response),
+                Classifier::Webhook(id) => WebhookEndpoint::outcome(id, &response),
             },
             Err(HttpError::Denied) => {
                 Outcome::permanent(None, "the provider's host is not in allowed_outbound_hosts")
@@ -172,6 +195,8 @@ enum Classifier {
     Email(EmailProvider),
     Sms(SmsProvider),
     Telegram(TelegramBot),
+    /// The delivery's `webhook-id`.
+    Webhook(String),
 }
 
 impl EmailSettings {
@@ -336,6 +361,53 @@ fn telegram_settings() -> Result<TelegramSettings, ConfigError> {
     Ok(TelegramSettings {
         url: config::base_url("telegram_url")?,
         token: config::non_empty_secret("telegram_bot_token")?,
+    })
+}
+
+/// The variables of one `http_request` endpoint.
+struct EndpointVariables {
+    url: &'static str,
+    path: &'static str,
+    secret: &'static str,
+}
+
+const CRM: EndpointVariables = EndpointVariables {
+    url: "crm_webhook_url",
+    path: "crm_webhook_path",
+    secret: "crm_webhook_secret",
+};
+
+const ERP: EndpointVariables = EndpointVariables {
+    url: "erp_webhook_url",
+    path: "erp_webhook_path",
+    secret: "erp_webhook_secret",
+};
+
+/// An endpoint without its URL or secret is not configured: its events wait in the outbox
+/// with an error naming the variable.
+fn webhook_settings(vars: EndpointVariables) -> Result<WebhookEndpoint, ConfigError> {
+    if config::var(vars.url)?.trim().is_empty() {
+        return Err(ConfigError::Invalid {
+            name: vars.url,
+            reason: "is empty: the endpoint is not configured".into(),
+        });
+    }
+    let base = config::base_url(vars.url)?;
+    let path = config::var(vars.path)?;
+    let path = match path.trim() {
+        "" => "/",
+        path if path.starts_with('/') => path,
+        _ => {
+            return Err(ConfigError::Invalid {
+                name: vars.path,
+                reason: "must start with /".into(),
+            })
+        }
+    };
+    let secret = config::webhook_secret(vars.secret)?;
+    Ok(WebhookEndpoint {
+        url: format!("{base}{path}"),
+        key: secret.expose().to_vec(),
     })
 }
 

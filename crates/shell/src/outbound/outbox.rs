@@ -33,9 +33,12 @@ const MAX_PROVIDER_WAIT_SECS: i64 = 6 * 3600;
 
 /// Messages to the same recipient on the same channel go out in the order they were queued:
 /// a message waits while an older one to that recipient is still pending or being sent.
+/// Events for the shop's CRM or ERP (`webhook`) keep their order per order: one order whose
+/// event the endpoint refuses holds back that order's later events, not every other order's.
 const NO_OLDER_UNSENT: &str = "NOT EXISTS (
     SELECT 1 FROM outbox AS earlier
     WHERE earlier.channel = outbox.channel AND earlier.recipient = outbox.recipient
+      AND (outbox.channel <> 'webhook' OR earlier.order_id IS outbox.order_id)
       AND earlier.id < outbox.id AND earlier.status IN ('pending', 'sending'))";
 
 /// A message to queue.
@@ -45,7 +48,7 @@ pub struct NewMessage<'a> {
     pub dedupe_key: String,
     /// The order it belongs to.
     pub order_id: Option<&'a str>,
-    /// `email`, `sms` or `telegram`.
+    /// `email`, `sms`, `telegram` or `webhook` (an `http_request` to the shop's CRM or ERP).
     pub channel: &'a str,
     /// Template name, e.g. `order-created`.
     pub template: &'a str,
@@ -73,9 +76,15 @@ pub fn enqueue(db: &Db, message: &NewMessage<'_>, now: Timestamp) -> Result<Opti
     // those this request queued itself it sends in order.
     let waiting = db
         .row(
-            "SELECT 1 FROM outbox WHERE channel = ? AND recipient = ?
-               AND (status = 'pending' OR (status = 'sending' AND claim_token IS NOT ?))",
-            &[text(message.channel), text(message.to), text(db.holder())],
+            "SELECT 1 FROM outbox WHERE channel = ?1 AND recipient = ?2
+               AND (?1 <> 'webhook' OR order_id IS ?4)
+               AND (status = 'pending' OR (status = 'sending' AND claim_token IS NOT ?3))",
+            &[
+                text(message.channel),
+                text(message.to),
+                text(db.holder()),
+                opt_text(message.order_id),
+            ],
         )?
         .is_some();
     let claim = due.is_none() && !waiting;
@@ -315,7 +324,7 @@ pub fn send_claimed(
 const BORN_CLAIM_MARGIN_SECS: i64 = 30;
 
 const MESSAGE_COLUMNS: &str = "recipient, recipient_name, subject, body_text, body_html, \
-                               attempts, order_id, channel, template";
+                               attempts, order_id, channel, template, dedupe_key";
 
 fn send_row(
     db: &Db,
@@ -333,6 +342,7 @@ fn send_row(
         text: req_text(row, 3)?,
         html: get_text(row, 4)?,
         channel: req_text(row, 7)?,
+        dedupe_key: req_text(row, 9)?,
     };
     let attempts = req_int(row, 5)?;
     let order_id = get_text(row, 6)?;
@@ -537,6 +547,7 @@ pub fn resend(db: &Db, id: i64, now: Timestamp) -> Result<(serde_json::Value, bo
          WHERE id = ?2 AND status = 'failed'
          RETURNING (SELECT COUNT(*) FROM outbox o
                     WHERE o.channel = outbox.channel AND o.recipient = outbox.recipient
+                      AND (outbox.channel <> 'webhook' OR o.order_id IS outbox.order_id)
                       AND o.id <> outbox.id AND o.status IN ('pending', 'sending'))",
         &[text(now.to_rfc3339()), int(id)],
     )?;

@@ -6,9 +6,9 @@
 //! configuration never silently does nothing.
 //!
 //! Execution happens inside the request's transaction. `set_status` and `cancel` produce
-//! `order.status_changed` events that are fed back to the engine, at most
-//! [`MAX_CASCADE_DEPTH`] rounds, so "paid → payment-received → prepare-for-delivery" runs in
-//! one request without a trigger loop being able to run for ever.
+//! `order.status_changed` events, and a `task` that creates a task `task.created`; they are
+//! fed back to the engine, at most [`MAX_CASCADE_DEPTH`] rounds, so "paid → payment-received →
+//! prepare-for-delivery" runs in one request without a trigger loop being able to run for ever.
 
 use std::collections::VecDeque;
 
@@ -199,7 +199,7 @@ impl Run<'_> {
                     Assignee::Staff(id) => format!("staff:{id}"),
                     Assignee::Role(id) => format!("role:{id}"),
                 };
-                tasks::create(
+                let created = tasks::create(
                     self.db,
                     &tasks::NewTask {
                         dedupe_key: Some(step.key(self.cause)),
@@ -212,6 +212,37 @@ impl Run<'_> {
                     },
                     self.now,
                 )?;
+                // Only a task a trigger created is an event: the system's own tasks (a message
+                // that was not delivered) are not, so a broken CRM feed cannot feed itself.
+                if let Some(task_id) = created {
+                    return Ok(Some(DomainEvent::TaskCreated {
+                        order_id: parse_order_id(order_id)?,
+                        task_id,
+                        title,
+                        assignee,
+                        due_at,
+                        trigger: step.trigger_id.to_owned(),
+                    }));
+                }
+            }
+            PlannedAction::HttpRequest(webhook) => {
+                let queued = outbox::enqueue(
+                    self.db,
+                    &NewMessage {
+                        dedupe_key: step.key(self.cause),
+                        order_id: Some(order_id),
+                        channel: "webhook",
+                        template: &webhook.event_type,
+                        to: &webhook.endpoint,
+                        to_name: None,
+                        subject: None,
+                        text: &webhook.payload,
+                        html: None,
+                        not_before: None,
+                    },
+                    self.now,
+                )?;
+                effects.messages.extend(queued);
             }
             PlannedAction::SetStatus { from, to } => {
                 let items = facts.order.as_ref().map_or(&[][..], |o| &o.items[..]);
@@ -471,14 +502,17 @@ impl Step<'_> {
     }
 }
 
+fn parse_order_id(order_id: &str) -> Result<orderpath_core::event::OrderId, DbError> {
+    orderpath_core::event::OrderId::parse(order_id).map_err(|_| DbError::Shape("stored order id"))
+}
+
 fn status_changed(
     order_id: &str,
     from: String,
     to: String,
     reason: Option<String>,
 ) -> Result<DomainEvent, DbError> {
-    let order_id = orderpath_core::event::OrderId::parse(order_id)
-        .map_err(|_| DbError::Shape("stored order id"))?;
+    let order_id = parse_order_id(order_id)?;
     Ok(DomainEvent::StatusChanged {
         order_id,
         from,

@@ -5,13 +5,15 @@
 //! protocol detail is unit-tested natively.
 //!
 //! SMS: [`sms`] (SMS.ru, SMSC, Twilio). Email: [`email`] (Postmark, SendGrid, Mailgun,
-//! Unisender). Staff notes: [`telegram`] (Bot API `sendMessage`).
+//! Unisender). Staff notes: [`telegram`] (Bot API `sendMessage`). The shop's own CRM or ERP:
+//! [`webhook`] (Standard Webhooks).
 //! Facts: /work/shared/reference/providers.md §4.
 
 pub mod email;
 pub mod form;
 pub mod sms;
 pub mod telegram;
+pub mod webhook;
 
 /// An HTTP request to a provider. It carries credentials (in headers, the body, or the URL's
 /// path for Telegram), so its `Debug` shows only the method, the URL's origin, the header

@@ -6,6 +6,7 @@ mod bad_input;
 mod demo;
 mod desk_access;
 mod desk_browser;
+mod http_action;
 mod idempotency;
 mod manifest_variables;
 mod messaging;

@@ -5,7 +5,7 @@ use serde_json::json;
 use crate::support::{fixture, TestApp};
 
 /// The newest schema version (`migrate::latest_version`).
-const LATEST: i64 = 20;
+const LATEST: i64 = 21;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_first_requests_migrate_once_and_all_succeed() {
@@ -26,8 +26,8 @@ async fn concurrent_first_requests_migrate_once_and_all_succeed() {
 
     assert_eq!(
         app.query("SELECT version FROM schema_migrations ORDER BY version"),
-        (1..=LATEST)
-            .map(|version| vec![json!(version)])
+        orderpath_shell::db::migrate::up_to(LATEST)
+            .map(|(version, _, _)| vec![json!(version)])
             .collect::<Vec<_>>(),
         "each migration applied exactly once"
     );
@@ -138,4 +138,78 @@ pub(crate) fn database_at(state_dir: &std::path::Path, version: i64) -> rusqlite
         .expect("recorded");
     }
     db
+}
+
+/// Migration 21 rebuilds the outbox to allow the `webhook` channel: a database from before
+/// keeps its messages, their ids and their attempts, and takes webhook rows afterwards.
+#[tokio::test]
+async fn the_outbox_rebuilt_for_webhooks_keeps_its_messages() {
+    let state = tempfile::tempdir().expect("dir");
+    let db = database_at(state.path(), 19);
+    db.execute_batch(
+        "INSERT INTO outbox (id, dedupe_key, order_id, channel, template, recipient, body_text,
+                             status, attempts, next_attempt_at, created_at, resends, claim_token)
+         VALUES (7, 'k-7', 'A-1', 'email', 't', 'a@example.com', 'hi', 'sent', 1,
+                 '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z', 2, NULL);
+         INSERT INTO outbox_attempts (message_id, at, provider, outcome)
+         VALUES (7, '2026-11-01T00:00:01Z', 'postmark', 'sent');",
+    )
+    .expect("old rows");
+    assert!(db
+        .execute_batch(
+            "INSERT INTO outbox (dedupe_key, channel, template, recipient, body_text, status,
+                                 next_attempt_at, created_at)
+             VALUES ('w', 'webhook', 't', 'crm', '{}', 'pending', 'x', 'x')"
+        )
+        .is_err());
+    drop(db);
+    let app = TestApp::start_with(|b| b.state_dir(state.path())).await;
+
+    let response = app
+        .post_event("evt-1", &crate::support::fixture("orders/created.json"))
+        .await;
+    assert_eq!(
+        response.status,
+        201,
+        "{} {}",
+        response.text(),
+        app.app.guest_output("order-events")
+    );
+
+    assert_eq!(
+        app.query(
+            "SELECT o.id, o.channel, o.resends, a.provider FROM outbox o
+             JOIN outbox_attempts a ON a.message_id = o.id WHERE o.id = 7"
+        ),
+        vec![vec![json!(7), json!("email"), json!(2), json!("postmark")]]
+    );
+    let db = rusqlite::Connection::open(state.path().join("sqlite_db.db")).expect("db");
+    db.execute_batch(
+        "INSERT INTO outbox (dedupe_key, channel, template, recipient, body_text, status,
+                             next_attempt_at, created_at)
+         VALUES ('w', 'webhook', 't', 'crm', '{}', 'sent', 'x', 'x')",
+    )
+    .expect("webhook rows are allowed");
+    assert!(
+        app.query("SELECT sql FROM sqlite_master WHERE name = 'outbox_attempts'")[0][0]
+            .as_str()
+            .is_some_and(|sql| sql.contains("REFERENCES \"outbox\"(id)")
+                || sql.contains("REFERENCES outbox(id)")),
+        "the attempts still belong to the outbox"
+    );
+    let indexes = app.query(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox'
+           AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    );
+    assert_eq!(
+        indexes,
+        [
+            "outbox_created",
+            "outbox_due",
+            "outbox_order",
+            "outbox_recipient"
+        ]
+        .map(|name| vec![json!(name)])
+        .to_vec()
+    );
 }

@@ -387,7 +387,23 @@ pub enum Action {
         /// Timer name.
         name: String,
     },
+    /// Post a signed JSON event to one of the shop's own systems (its CRM or ERP), through
+    /// the outbox (docs/http-request-action.md).
+    HttpRequest {
+        /// One of [`HTTP_ENDPOINTS`]; its URL and secret are Spin variables
+        /// (`<endpoint>_webhook_url`, `_path`, `_secret`).
+        endpoint: String,
+        /// The payload's `type`; the trigger's `on` event when absent.
+        event: Option<String>,
+        /// The payload's `data`: string values (also nested) are templates; a string that is
+        /// one `{{ path }}` and nothing else gives the value at that path as it is (a number
+        /// stays a number). The default payload when absent.
+        data: Option<serde_json::Map<String, Value>>,
+    },
 }
+
+/// The endpoints an `http_request` action may post to.
+pub const HTTP_ENDPOINTS: &[&str] = &["crm", "erp"];
 
 impl Action {
     /// The `type` as written.
@@ -405,6 +421,7 @@ impl Action {
             Action::Cancel { .. } => "cancel",
             Action::SetTimer { .. } => "set_timer",
             Action::CancelTimer { .. } => "cancel_timer",
+            Action::HttpRequest { .. } => "http_request",
         }
     }
 }

@@ -5,8 +5,10 @@ use std::collections::BTreeSet;
 
 use super::model::{
     Action, AnyOf, Conditions, IntRef, MessageChannel, Target, Trigger, TriggersFile,
+    HTTP_ENDPOINTS,
 };
 use super::{parse_toml, ConfigFiles, Findings, Shop, StatusConfig, TemplateKind, Templates};
+use crate::automation::engine::data_problems;
 use crate::automation::event::{
     event_has_order, is_event_name, DELIVERY_STATUSES, PAYMENT_STATUSES,
 };
@@ -330,6 +332,26 @@ impl Checker<'_> {
                 }
             }
             Action::CancelTimer { name } => self.timer_name(t, &field("name"), name),
+            Action::HttpRequest {
+                endpoint,
+                event,
+                data,
+            } => {
+                if !HTTP_ENDPOINTS.contains(&endpoint.as_str()) {
+                    let known = HTTP_ENDPOINTS.join(", ");
+                    let message = format!("unknown endpoint {endpoint:?} (known: {known})");
+                    self.problem(t, &field("endpoint"), message);
+                }
+                if let Some(event) = event {
+                    if !crate::text::is_code(&event.replace(['.', '_'], "-"), 64, false) {
+                        let message = format!("{event:?} is not an event type (a-z, 0-9, ., _, -)");
+                        self.problem(t, &field("event"), message);
+                    }
+                }
+                for (place, e) in data.iter().flat_map(data_problems) {
+                    self.problem(t, &field(&place), format!("template syntax: {e}"));
+                }
+            }
             Action::ReserveItems | Action::ReleaseItems => {}
         }
     }

@@ -13,14 +13,18 @@
 //! the fresh facts and the new time.
 
 mod conditions;
+mod http;
 mod plan;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_http;
 
 use serde::Serialize;
 use serde_json::Value;
 
 pub use conditions::conditions_hold;
+pub use http::{data_problems, default_data, raw_placeholder, MAX_PAYLOAD_BYTES};
 
 use super::config::{Config, MessageChannel, StaffMember};
 use super::event::DomainEvent;
@@ -122,6 +126,8 @@ pub enum PlannedAction {
         /// Timer name.
         name: String,
     },
+    /// Post a signed JSON event to the shop's CRM or ERP, through the outbox.
+    HttpRequest(PlannedWebhook),
     /// A configured action that cannot be carried out for these facts (no email address,
     /// forbidden transition, …); the shell records it in the order history.
     Skipped {
@@ -155,6 +161,17 @@ pub struct PlannedMessage {
     pub not_before: Option<i64>,
     /// Number of SMS parts.
     pub sms_parts: Option<usize>,
+}
+
+/// An `http_request` ready to queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlannedWebhook {
+    /// `crm` or `erp`.
+    pub endpoint: String,
+    /// The payload's `type`.
+    pub event_type: String,
+    /// The JSON payload, exactly as it is to be signed and sent.
+    pub payload: String,
 }
 
 /// Who a message goes to.

@@ -13,6 +13,7 @@ use crate::status::Transition;
 
 struct Planner<'a> {
     config: &'a Config,
+    trigger: &'a Trigger,
     event: &'a DomainEvent,
     facts: &'a Facts,
     /// The order's status after the actions planned so far.
@@ -28,6 +29,7 @@ pub(super) fn plan(
 ) -> Vec<PlannedAction> {
     let mut p = Planner {
         config,
+        trigger,
         event,
         facts,
         status: facts.order.as_ref().map(|o| o.status.clone()),
@@ -122,6 +124,25 @@ impl Planner<'_> {
                 }
             }
             Action::CancelTimer { name } => PlannedAction::CancelTimer { name: name.clone() },
+            Action::HttpRequest {
+                endpoint,
+                event,
+                data,
+            } => {
+                self.order()?;
+                let action = super::http::HttpAction {
+                    endpoint,
+                    event_type: event.as_deref().unwrap_or(&self.trigger.on),
+                    data: data.as_ref(),
+                    trigger_id: &self.trigger.id,
+                };
+                PlannedAction::HttpRequest(super::http::plan(
+                    self.config,
+                    self.event,
+                    self.facts,
+                    &action,
+                )?)
+            }
         };
         self.out.push(planned);
         Ok(())

@@ -16,7 +16,7 @@ big = 100000
 tries = 3
 "#;
 
-fn config_with(triggers: &str) -> Config {
+pub(super) fn config_with(triggers: &str) -> Config {
     let mut f = ConfigFiles::new("config");
     f.insert("shop.toml", SHOP);
     f.insert("statuses.toml", STATUSES);
@@ -27,15 +27,15 @@ fn config_with(triggers: &str) -> Config {
 }
 
 /// Monday 23 November 2026, Moscow time.
-fn monday(h: i64, m: i64) -> i64 {
+pub(super) fn monday(h: i64, m: i64) -> i64 {
     days_from_civil(2026, 11, 23) * DAY + (h - 3) * 3_600 + m * 60
 }
 
-fn id() -> OrderId {
+pub(super) fn id() -> OrderId {
     OrderId::parse("A-1").expect("id")
 }
 
-fn facts() -> Facts {
+pub(super) fn facts() -> Facts {
     let mut order = OrderFacts::new(id(), "confirmed");
     order.total = 150_000;
     order.payment_status = "paid".into();
@@ -59,7 +59,7 @@ fn facts() -> Facts {
     }
 }
 
-fn changed() -> DomainEvent {
+pub(super) fn changed() -> DomainEvent {
     DomainEvent::StatusChanged {
         order_id: id(),
         from: "new".into(),

@@ -226,10 +226,18 @@ impl Run<'_> {
                 }
             }
             PlannedAction::HttpRequest(webhook) => {
+                let dedupe_key = step.key(self.cause);
+                // The order's history names the delivery as the receiver sees it.
+                let delivery = json!({
+                    "endpoint": webhook.endpoint,
+                    "type": webhook.event_type,
+                    "webhook_id": orderpath_wire::providers::webhook::webhook_id(&dedupe_key),
+                });
+                history("http_request", None, Some(delivery), Outcome::Applied, None)?;
                 let queued = outbox::enqueue(
                     self.db,
                     &NewMessage {
-                        dedupe_key: step.key(self.cause),
+                        dedupe_key,
                         order_id: Some(order_id),
                         channel: "webhook",
                         template: &webhook.event_type,

@@ -182,6 +182,18 @@ async fn a_status_move_reaches_the_crm_once_signed_and_is_listed() {
         .collect();
     assert_eq!(on_card.len(), 1, "{card}");
     assert_eq!(on_card[0]["status"], "sent");
+    // The order's history names the delivery as the CRM sees it.
+    let history = app.query(
+        "SELECT actor, new_value FROM order_history
+         WHERE order_id = 'A-1001' AND field = 'http_request'",
+    );
+    assert_eq!(history.len(), 1, "{history:?}");
+    assert_eq!(history[0][0], "trigger:x1-crm-mirror-status");
+    let entry: Value = serde_json::from_str(history[0][1].as_str().expect("text")).expect("json");
+    assert_eq!(
+        entry,
+        json!({ "endpoint": "crm", "type": "order.status_changed", "webhook_id": webhook_id })
+    );
     // No secret in what is stored or shown.
     let key = CRM_SECRET.trim_start_matches("whsec_");
     assert!(!listed.to_string().contains(key));

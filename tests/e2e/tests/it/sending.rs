@@ -122,8 +122,8 @@ async fn the_tick_retries_through_the_sender_and_reports_an_unreachable_one() {
     let dir = app_copy(
         |manifest| {
             manifest.replace(
-                "allowed_outbound_hosts = [\"http://sender.spin.internal\", \"{{ cdek_api_url }}\"]",
-                "allowed_outbound_hosts = [\"{{ cdek_api_url }}\"]",
+                "allowed_outbound_hosts = [\"http://sender.spin.internal\", \"{{ cdek_api_url }}\", \"{{ woocommerce_url }}\"]",
+                "allowed_outbound_hosts = [\"{{ cdek_api_url }}\", \"{{ woocommerce_url }}\"]",
             )
         },
         |_| {},

@@ -7,6 +7,7 @@ mod events;
 mod forms;
 mod gen;
 mod pbx;
+mod platforms;
 mod signatures;
 
 pub use orderpath_wire::acquirer::OwnedRequest as Req;

@@ -79,7 +79,9 @@ pub(crate) fn per_unit(sum: i64, count: i64) -> i64 {
     if count <= 0 {
         return sum;
     }
-    (2 * sum + count).div_euclid(2 * count)
+    // In i128: `2 * sum` of a huge (refused later by the core) amount must not overflow.
+    let unit = (2 * i128::from(sum) + i128::from(count)).div_euclid(2 * i128::from(count));
+    i64::try_from(unit).unwrap_or(if unit < 0 { i64::MIN } else { i64::MAX })
 }
 
 /// A title or a platform's method id as a code of the order format: Cyrillic spelled in
@@ -263,5 +265,20 @@ mod tests {
             Some("позвонить")
         );
         assert_eq!(usable_phone(Some("  "), None), None);
+    }
+}
+
+#[cfg(test)]
+mod per_unit_tests {
+    use super::per_unit;
+
+    #[test]
+    fn per_unit_rounds_half_up_and_never_overflows() {
+        assert_eq!(per_unit(1000, 3), 333);
+        assert_eq!(per_unit(1001, 2), 501);
+        assert_eq!(per_unit(500, 0), 500);
+        assert_eq!(per_unit(i64::MAX, 1), i64::MAX);
+        assert_eq!(per_unit(i64::MAX, 2), i64::MAX / 2 + 1);
+        assert_eq!(per_unit(i64::MIN, 1), i64::MIN);
     }
 }

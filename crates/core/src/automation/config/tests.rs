@@ -377,3 +377,45 @@ fn a_path_without_the_initial_status_is_refused() {
         problems(&f)
     );
 }
+
+#[test]
+fn platform_state_maps_must_name_enabled_statuses_of_known_platforms() {
+    let with = |table: &str| {
+        let mut f = files(GOOD);
+        f.insert("shop.toml", &format!("{SHOP}\n{table}"));
+        problems(&f)
+    };
+    let good = with("[platforms.shopify.statuses]\ncancelled = \"cancelled\"\n");
+    assert!(good.is_empty(), "{good:#?}");
+    let unknown = with("[platforms.woocommerce.statuses]\ncompleted = \"done\"\n");
+    assert!(
+        unknown
+            .iter()
+            .any(|p| p.contains("platforms.woocommerce.statuses.completed")
+                && p.contains("\"done\" is not a configured status")),
+        "{unknown:#?}"
+    );
+    let platform = with("[platforms.magento.statuses]\ncancelled = \"cancelled\"\n");
+    assert!(
+        platform
+            .iter()
+            .any(|p| p.contains("platforms.magento") && p.contains("unknown platform")),
+        "{platform:#?}"
+    );
+    // The map survives compiling, as the components read it.
+    let mut f = files(GOOD);
+    let mapped = "[platforms.shopify.statuses]\nfulfilled = \"handed-to-carrier\"\n";
+    f.insert("shop.toml", &format!("{SHOP}\n{mapped}"));
+    let (result, bytes) = super::compiled::compile(&f);
+    assert!(result.problems.is_empty(), "{:#?}", result.problems);
+    let config = super::compiled::decode(&bytes).expect("compiled configuration");
+    assert_eq!(
+        config
+            .shop
+            .platform_statuses("shopify")
+            .get("fulfilled")
+            .map(String::as_str),
+        Some("handed-to-carrier")
+    );
+    assert!(config.shop.platform_statuses("tilda").is_empty());
+}

@@ -45,11 +45,12 @@ struct Args {
     limit_url: Option<String>,
     orders_secret: Option<String>,
     stripe_secret: Option<String>,
+    shopify_secret: Option<String>,
 }
 
 const USAGE: &str = "usage: bench [-c 1,8] [-n COUNT] [-f spin.toml] [--variable k=v] \
     [--limit-app limit-app/spin.toml] | --url URL --orders-secret whsec_… [--stripe-secret whsec_…] \
-    [--limit-url URL]";
+    [--shopify-secret SECRET] [--limit-url URL]";
 
 fn parse_args() -> Result<Args> {
     let mut args = Args {
@@ -62,6 +63,7 @@ fn parse_args() -> Result<Args> {
         limit_url: None,
         orders_secret: None,
         stripe_secret: None,
+        shopify_secret: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -80,6 +82,7 @@ fn parse_args() -> Result<Args> {
             "--limit-url" => args.limit_url = Some(value()?),
             "--orders-secret" => args.orders_secret = Some(value()?),
             "--stripe-secret" => args.stripe_secret = Some(value()?),
+            "--shopify-secret" => args.shopify_secret = Some(value()?),
             "--variable" => {
                 let pair = value()?;
                 let (k, v) = pair
@@ -246,6 +249,32 @@ fn signed_order(key: &[u8], run_id: u64, i: usize) -> http::Request<Full<Bytes>>
         .expect("valid request")
 }
 
+/// The Shopify secret the bench configures in-process.
+const SHOPIFY_SECRET: &str = "shpss_bench_client_secret";
+
+/// A signed Shopify `orders/create` of a new order (the same `run_id` and `i`: a redelivery).
+fn shopify_order(secret: &str, run_id: u64, i: usize) -> http::Request<Full<Bytes>> {
+    let body = format!(
+        r##"{{"id":{id},"admin_graphql_api_id":"gid://shopify/Order/{id}","name":"#{name}","order_number":{n},"email":"anna@example.com","phone":"+79123456789","created_at":"2026-11-24T10:00:00+03:00","updated_at":"2026-11-24T10:00:01+03:00","currency":"RUB","financial_status":"pending","fulfillment_status":null,"source_name":"web","landing_site":"/?utm_source=bench","total_price":"900.00","total_discounts":"0.00","note":null,"tags":"","customer":{{"id":1,"first_name":"Анна","last_name":"Петрова","email":"anna@example.com","phone":"+79123456789","tags":""}},"line_items":[{{"id":1,"variant_id":2,"product_id":3,"sku":"TEA-001","title":"Чай","name":"Чай","quantity":2,"price":"450.00"}}],"shipping_lines":[],"shipping_address":null,"billing_address":null}}"##,
+        id = 5_900_000_000_000 + run_id % 1_000_000 * 10_000 + i as u64,
+        name = order_id(run_id, i).replace('-', ""),
+        n = i + 1,
+    );
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
+    mac.update(body.as_bytes());
+    http::Request::post("/webhooks/shop/shopify")
+        .header("host", "localhost")
+        .header("content-type", "application/json")
+        .header("x-shopify-topic", "orders/create")
+        .header("x-shopify-webhook-id", format!("bench-{run_id}-{i}"))
+        .header(
+            "x-shopify-hmac-sha256",
+            B64.encode(mac.finalize().into_bytes()),
+        )
+        .body(Full::new(Bytes::from(body)))
+        .expect("valid request")
+}
+
 /// The Stripe endpoint secret the bench configures in-process.
 const STRIPE_SECRET: &str = "whsec_bench_stripe_endpoint";
 
@@ -343,7 +372,8 @@ async fn serve_in_process(args: &Args, secret: &str) -> Result<(Served, Target, 
         .variable("postmark_url", mock.url())
         .variable("cron_token", "bench-cron")
         .variable("admin_token", "bench-admin")
-        .variable("stripe_webhook_secret", STRIPE_SECRET);
+        .variable("stripe_webhook_secret", STRIPE_SECRET)
+        .variable("shopify_webhook_secret", SHOPIFY_SECRET);
     for (name, value) in &args.variables {
         builder = builder.variable(name, value);
     }
@@ -376,6 +406,10 @@ async fn serve_in_process(args: &Args, secret: &str) -> Result<(Served, Target, 
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = parse_args()?;
+    let shopify_secret = match &args.url {
+        Some(_) => args.shopify_secret.clone(),
+        None => Some(SHOPIFY_SECRET.to_owned()),
+    };
     let (served, target, limit, orders_secret, stripe_secret) = match &args.url {
         Some(url) => {
             let limit = args.limit_url.as_deref().map(Target::parse).transpose()?;
@@ -443,6 +477,13 @@ async fn main() -> Result<()> {
                 run(&target, args.count, connections, payments).await?,
             ));
         }
+        if let Some(secret) = shopify_secret.clone() {
+            let shopify: Make = Arc::new(move |i| shopify_order(&secret, run_id, i));
+            rows.push((
+                "shopify new",
+                run(&target, args.count, connections, shopify).await?,
+            ));
+        }
         rows.push((
             "GET /baseline",
             run(&target, args.count, connections, get("/baseline")).await?,
@@ -500,6 +541,14 @@ fn print_ratios(rows: &[(&str, Stats)]) {
             "order new: {:.0}% of /limit/write req/s; p99 {} against its {}",
             100.0 * new.rps() / write.rps(),
             ms(new.pct(0.99)),
+            ms(write.pct(0.99))
+        );
+    }
+    if let Some(shopify) = find("shopify new") {
+        println!(
+            "shopify new: {:.0}% of /limit/write req/s; p99 {} against its {}",
+            100.0 * shopify.rps() / write.rps(),
+            ms(shopify.pct(0.99)),
             ms(write.pct(0.99))
         );
     }

@@ -208,9 +208,52 @@ pub fn base_url(name: &'static str) -> Result<String, ConfigError> {
     Ok(value.to_owned())
 }
 
+/// An optional endpoint's base URL: `None` while it is unset. Spin 4.0.2 refuses an
+/// `allowed_outbound_hosts` template whose default is empty, so an optional endpoint's default
+/// is a host under the reserved `.invalid` domain (RFC 2606), which means "not set".
+pub fn optional_base_url(name: &'static str) -> Result<Option<String>, ConfigError> {
+    let value = var(name)?;
+    if is_unset_url(&value) {
+        return Ok(None);
+    }
+    base_url(name).map(Some)
+}
+
+/// Empty, or a host under `.invalid`.
+fn is_unset_url(value: &str) -> bool {
+    let value = value.trim().trim_end_matches('/');
+    let host = value
+        .split_once("://")
+        .map_or(value, |(_, rest)| rest)
+        .split([':', '/'])
+        .next()
+        .unwrap_or("");
+    value.is_empty() || host == "invalid" || host.ends_with(".invalid")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reserved_invalid_hosts_mean_unset() {
+        for unset in [
+            "",
+            "  ",
+            "https://crm.invalid",
+            "https://woocommerce.invalid/",
+            "http://x.invalid:8080",
+        ] {
+            assert!(is_unset_url(unset), "{unset:?}");
+        }
+        for set in [
+            "https://crm.example",
+            "http://127.0.0.1:9100",
+            "https://invalid.example",
+        ] {
+            assert!(!is_unset_url(set), "{set:?}");
+        }
+    }
 
     #[test]
     fn mailbox_with_display_name_is_split() {

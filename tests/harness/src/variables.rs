@@ -215,6 +215,17 @@ impl Variables {
         })
     }
 
+    /// Renders a template with the manifest defaults only, as Spin's load-time validation
+    /// does; an error when a variable it names has no default.
+    pub fn render_defaults(&self, template: &Template) -> Result<String, VarError> {
+        template.render(|name| {
+            self.app
+                .get(name)
+                .and_then(|var| var.default.clone())
+                .ok_or_else(|| VarError::Provider(format!("{name:?} has no default")))
+        })
+    }
+
     /// Renders a template against the current variable values.
     pub fn render(&self, template: &Template) -> Result<String, VarError> {
         template.render(|name| self.resolve(name))

@@ -11,8 +11,8 @@
 //! finished moves the cursor to when it started, minus [`OVERLAP_SECS`] for the store's clock
 //! and for orders that moved between pages while it ran.
 //!
-//! Polling is off while `woocommerce_url`, `woocommerce_consumer_key` or
-//! `woocommerce_consumer_secret` is empty. The scan is claimed with a conditional update, so
+//! Polling is off while `woocommerce_url` is unset (its default, `https://woocommerce.invalid`)
+//! or `woocommerce_consumer_key` or `woocommerce_consumer_secret` is empty. The scan is claimed with a conditional update, so
 //! overlapping ticks never poll twice.
 
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -55,10 +55,12 @@ struct Api {
 
 impl Api {
     fn from_variables() -> Result<Option<Api>, ApiError> {
-        let url = config::var("woocommerce_url")?;
+        let Some(base) = config::optional_base_url("woocommerce_url")? else {
+            return Ok(None);
+        };
         let key = config::secret("woocommerce_consumer_key")?;
         let secret = config::secret("woocommerce_consumer_secret")?;
-        if url.trim().is_empty() || key.expose().is_empty() || secret.expose().is_empty() {
+        if key.expose().is_empty() || secret.expose().is_empty() {
             return Ok(None);
         }
         let path = config::var("woocommerce_api_path")?;
@@ -72,7 +74,7 @@ impl Api {
         };
         let pair = format!("{}:{}", key.expose(), secret.expose());
         Ok(Some(Api {
-            base: config::base_url("woocommerce_url")?,
+            base,
             path,
             authorization: config::Secret::new(format!("Basic {}", BASE64.encode(pair))),
             timeout: channels::provider_timeout()?,

@@ -386,13 +386,12 @@ const ERP: EndpointVariables = EndpointVariables {
 /// An endpoint without its URL or secret is not configured: its events wait in the outbox
 /// with an error naming the variable.
 fn webhook_settings(vars: EndpointVariables) -> Result<WebhookEndpoint, ConfigError> {
-    if config::var(vars.url)?.trim().is_empty() {
+    let Some(base) = config::optional_base_url(vars.url)? else {
         return Err(ConfigError::Invalid {
             name: vars.url,
-            reason: "is empty: the endpoint is not configured".into(),
+            reason: "is not set: the endpoint is not configured".into(),
         });
-    }
-    let base = config::base_url(vars.url)?;
+    };
     let path = config::var(vars.path)?;
     let path = match path.trim() {
         "" => "/",

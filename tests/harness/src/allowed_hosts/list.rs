@@ -19,7 +19,9 @@ pub struct AllowList {
 
 impl AllowList {
     /// Parses the list at load time: literal entries must parse, templates must only refer to
-    /// declared variables and, where defaults make them resolvable, must resolve to valid entries.
+    /// declared variables and, where the manifest defaults make them resolvable, must resolve
+    /// to valid entries with those defaults (Spin 4.0.2 validates with the defaults, not the
+    /// values given: a default of `""` or `"https://"` is refused even when a value is set).
     pub fn parse(hosts: &[String], vars: &Variables) -> Result<Self> {
         if hosts.len() == 1 && hosts[0] == "insecure:allow-all" {
             bail!("'insecure:allow-all' is not allowed - use '*://*:*' instead if you really want to allow all outbound traffic'");
@@ -32,9 +34,9 @@ impl AllowList {
             if template.is_literal() {
                 entries.push(Partial::Exact(AllowedHost::parse(host)?));
             } else {
-                if let Ok(resolved) = vars.render(&template) {
-                    parse_or_skip(&resolved).with_context(|| {
-                        format!("using variable value(s) with template {host:?} results in invalid config {resolved:?}")
+                if let Ok(resolved) = vars.render_defaults(&template) {
+                    AllowedHost::parse(&resolved).with_context(|| {
+                        format!("using default variable value(s) with template {host:?} results in invalid config {resolved:?}")
                     })?;
                 }
                 entries.push(Partial::Template(template));
@@ -43,7 +45,8 @@ impl AllowList {
         Ok(Self { entries })
     }
 
-    /// Resolves templates against the current variable values.
+    /// Resolves templates against the current variable values. Like Spin 4.0.2, an entry that
+    /// does not parse (an empty value included) fails the whole list: every request is denied.
     pub fn resolve(&self, vars: &Variables) -> Result<Vec<AllowedHost>> {
         let mut out = Vec::with_capacity(self.entries.len());
         for entry in &self.entries {
@@ -51,19 +54,13 @@ impl AllowList {
                 Partial::Exact(h) => out.push(h.clone()),
                 Partial::Template(t) => {
                     let resolved = vars.render(t).map_err(|e| anyhow::anyhow!("{e}"))?;
-                    out.extend(parse_or_skip(&resolved)?);
+                    out.push(AllowedHost::parse(&resolved).with_context(|| {
+                        format!("template resolves to invalid config {resolved:?}")
+                    })?);
                 }
             }
         }
         Ok(out)
-    }
-}
-
-fn parse_or_skip(resolved: &str) -> Result<Option<AllowedHost>> {
-    if resolved.is_empty() || resolved == "http://" || resolved == "https://" {
-        Ok(None)
-    } else {
-        AllowedHost::parse(resolved).map(Some)
     }
 }
 
@@ -72,35 +69,64 @@ mod tests {
     use super::*;
     use crate::allowed_hosts::OutboundUrl;
 
-    #[test]
-    fn templates_resolve_and_empty_ones_are_skipped() {
+    fn vars(defaults: &[(&str, &str)], given: &[(&str, &str)]) -> Variables {
         use crate::variables::AppVariable;
-        let mut app = std::collections::BTreeMap::new();
-        for (k, v) in [("api", "http://127.0.0.1:9000"), ("empty", "")] {
-            app.insert(
-                k.to_string(),
-                AppVariable {
-                    default: Some(v.into()),
+        let app = defaults
+            .iter()
+            .map(|(k, v)| {
+                let var = AppVariable {
+                    default: Some((*v).into()),
                     secret: false,
-                },
-            );
-        }
-        let vars = Variables::new(app, Default::default()).expect("vars");
-        let list = AllowList::parse(
+                };
+                ((*k).to_string(), var)
+            })
+            .collect();
+        let given = given
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect();
+        Variables::new(app, given).expect("vars")
+    }
+
+    #[test]
+    fn templates_resolve_against_the_values_given() {
+        let vars = vars(
             &[
-                "{{ api }}".into(),
-                "{{ empty }}".into(),
-                "https://{{empty}}".into(),
+                ("api", "http://127.0.0.1:9000"),
+                ("crm", "https://crm.invalid"),
             ],
-            &vars,
-        )
-        .expect("list");
-        let resolved = list.resolve(&vars).expect("resolve");
-        assert_eq!(resolved.len(), 1);
-        assert!(
-            resolved[0].allows(&OutboundUrl::parse("http://127.0.0.1:9000/x", "https").expect("u"))
+            &[("crm", "http://127.0.0.1:9100")],
         );
+        let list =
+            AllowList::parse(&["{{ api }}".into(), "{{ crm }}".into()], &vars).expect("list");
+        let resolved = list.resolve(&vars).expect("resolve");
+        assert_eq!(resolved.len(), 2);
+        let url = |u| OutboundUrl::parse(u, "https").expect("url");
+        assert!(resolved[0].allows(&url("http://127.0.0.1:9000/x")));
+        assert!(resolved[1].allows(&url("http://127.0.0.1:9100/hooks")));
         assert!(AllowList::parse(&["{{ nope }}".into()], &vars).is_err());
         assert!(AllowList::parse(&["insecure:allow-all".into()], &vars).is_err());
+    }
+
+    #[test]
+    fn an_empty_default_is_refused_at_load_even_when_a_value_is_given() {
+        // Spin 4.0.2: "using default variable value(s) with template ... results in invalid
+        // config". A value given for it does not help: the check uses the defaults.
+        for default in ["", "https://"] {
+            let vars = vars(&[("crm", default)], &[("crm", "http://127.0.0.1:9100")]);
+            let error = AllowList::parse(&["{{ crm }}".into()], &vars).expect_err("refused");
+            assert!(
+                format!("{error:#}").contains("default variable value"),
+                "{error:#}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_empty_value_given_at_run_time_denies_everything() {
+        let vars = vars(&[("crm", "https://crm.invalid")], &[("crm", "")]);
+        let list = AllowList::parse(&["http://127.0.0.1:1".into(), "{{ crm }}".into()], &vars)
+            .expect("loads: the default is valid");
+        assert!(list.resolve(&vars).is_err());
     }
 }

@@ -4,8 +4,10 @@
 //! An entry is `scheme://host[:port]`: the scheme is `*` or one alphabetic scheme; the host is
 //! `*`, `*.domain` (any subdomain), `self`/`self.alt`, a literal name or IP, or a CIDR; the port
 //! is `*`, a number, a range `a..b` (end excluded) or omitted, which means the scheme's
-//! well-known port. Entries with `{{ variable }}` are parsed after variable resolution; one
-//! that resolves to `""`, `"http://"` or `"https://"` is skipped (Spin's "optional endpoint").
+//! well-known port. Entries with `{{ variable }}` are parsed after variable resolution, and
+//! checked with the manifest defaults when the app loads. Spin 4.0.2 skips no entry: one that
+//! resolves to `""` or `"https://"` is refused at load (from a default) or denies every request
+//! of the component (from a value given at run time).
 
 use std::net::IpAddr;
 

@@ -125,11 +125,19 @@ pub fn split_url(url: &str) -> Result<UrlParts<'_>, HttpError> {
 pub fn send(request: &HttpRequest) -> Result<HttpResponse, HttpError> {
     let parts = split_url(&request.url)?;
     let invalid = HttpError::InvalidUrl;
-    let headers: Vec<(String, Vec<u8>)> = request
+    let mut headers: Vec<(String, Vec<u8>)> = request
         .headers
         .iter()
         .map(|(k, v)| (k.to_ascii_lowercase(), v.clone().into_bytes()))
         .collect();
+    // Without a length the host sends the body chunked, which some receivers (a CRM behind a
+    // simple server, PHP under CGI) read as empty: the length is always sent with a body.
+    if request.method != "GET" && !headers.iter().any(|(k, _)| k == "content-length") {
+        headers.push((
+            "content-length".to_owned(),
+            request.body.len().to_string().into_bytes(),
+        ));
+    }
     let fields = Fields::from_list(&headers).map_err(|_| invalid("bad header refused"))?;
     let outgoing = OutgoingRequest::new(fields);
     let method = match request.method {

@@ -133,6 +133,12 @@ async fn a_status_move_reaches_the_crm_once_signed_and_is_listed() {
     assert_eq!(request.path, "/hooks/orderpath");
     assert_eq!(request.header("content-type"), Some("application/json"));
     assert_eq!(request.header("user-agent"), Some("Orderpath"));
+    // Sent with its length, not chunked: simple servers read a chunked body as empty.
+    assert_eq!(
+        request.header("content-length"),
+        Some(request.body.len().to_string().as_str())
+    );
+    assert_eq!(request.header("transfer-encoding"), None);
     let webhook = standardwebhooks::Webhook::new(CRM_SECRET).expect("secret");
     webhook
         .verify(&request.body, &request.headers)

@@ -73,7 +73,7 @@ struct Outcome {
 
 impl Outcome {
     fn run(&mut self, db: &Db, event: &OrderEvent, cx: &Context<'_>) -> Result<(), ApiError> {
-        let applied = crm::apply(db, event, cx)?;
+        let applied = crm::apply_snapshot_event(db, event, cx)?;
         if !(200..300).contains(&applied.answer.status) {
             let body: Value = serde_json::from_str(&applied.answer.body).unwrap_or(Value::Null);
             self.refused

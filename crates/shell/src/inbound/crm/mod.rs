@@ -91,6 +91,26 @@ pub fn apply(db: &Db, event: &OrderEvent, cx: &Context<'_>) -> Result<Applied, A
     }
 }
 
+/// Applies the events a shop platform's snapshot makes (created, updated, a status move, a
+/// payment), without linking the rest of [`apply`] (flags, parcels, stock, calls) into the
+/// components that only need these.
+pub fn apply_snapshot_event(
+    db: &Db,
+    event: &OrderEvent,
+    cx: &Context<'_>,
+) -> Result<Applied, ApiError> {
+    match event {
+        OrderEvent::Created(order) => created(db, order, cx),
+        OrderEvent::Updated(update) => updated(db, update, cx),
+        OrderEvent::StatusChanged(change) => status_changed(db, change, cx),
+        OrderEvent::Payment(payment) => updates::payment(db, payment, cx),
+        other => Err(ApiError::internal(&format!(
+            "{} is not an event a platform snapshot makes",
+            other.type_name()
+        ))),
+    }
+}
+
 fn created(db: &Db, order: &NewOrder, cx: &Context<'_>) -> Result<Applied, ApiError> {
     let id = order.order_id.as_str();
     if orders::exists(db, id)? {

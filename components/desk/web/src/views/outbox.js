@@ -7,7 +7,7 @@ import { messageItem } from './order.js';
 import { orderLink } from './common.js';
 
 const STATUSES = ['pending', 'sending', 'sent', 'failed'];
-const CHANNELS = ['email', 'sms', 'telegram'];
+const CHANNELS = ['email', 'sms', 'telegram', 'webhook'];
 
 export async function outboxView(ctx) {
   const status = ctx.params.get('status') ?? '';

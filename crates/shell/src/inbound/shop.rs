@@ -91,10 +91,9 @@ fn order(
     statuses: &std::collections::BTreeMap<String, String>,
     cx: &Context<'_>,
 ) -> Result<Applied, ApiError> {
-    let order_id = snapshot.order.order_id.as_str();
-    let known = seen(db, platform, &snapshot.platform_id, order_id)?;
-    let plan = platform::plan(platform, snapshot, known.as_ref().map(|(_, s)| s), statuses);
-    let target = known.as_ref().map_or(order_id, |(id, _)| id.as_str());
+    let (target, known) = place(db, platform, snapshot)?;
+    let target = target.as_str();
+    let plan = platform::plan(platform, snapshot, known.as_ref(), statuses);
     if plan.stale {
         return Ok(received(
             json!({ "order_id": target, "stale": true,
@@ -130,6 +129,53 @@ fn order(
     ))
 }
 
+/// Our id of the platform's order and what Orderpath has seen of it. An order seen before keeps
+/// its id. A new one takes the platform's number, unless another platform's order (or another
+/// order of this platform, renumbered) already has it: then `<platform>-<number>`, so a shop
+/// selling on two platforms never gets one order's changes applied to the other.
+fn place(
+    db: &Db,
+    platform: &str,
+    snapshot: &PlatformOrder,
+) -> Result<(String, Option<Seen>), DbError> {
+    let number = snapshot.order.order_id.as_str();
+    if let Some((id, seen)) = seen_row(db, platform, &snapshot.platform_id)? {
+        return Ok((id, Some(seen)));
+    }
+    let candidates = [
+        number.to_owned(),
+        format!("{platform}-{number}"),
+        format!("{platform}-{}", snapshot.platform_id),
+    ];
+    for candidate in candidates {
+        if orderpath_core::event::OrderId::parse(&candidate).is_err() {
+            continue;
+        }
+        let Some(status) = current_status(db, &candidate)? else {
+            return Ok((candidate, None));
+        };
+        // An order that came through the order webhook with this id is the same order.
+        if !linked(db, &candidate)? {
+            let seen = Seen {
+                status,
+                ..Seen::default()
+            };
+            return Ok((candidate, Some(seen)));
+        }
+    }
+    Ok((number.to_owned(), None))
+}
+
+/// Whether some platform's order is kept under this id.
+fn linked(db: &Db, order_id: &str) -> Result<bool, DbError> {
+    Ok(db
+        .row(
+            "SELECT 1 FROM platform_orders WHERE order_id = ?",
+            &[text(order_id)],
+        )?
+        .is_some())
+}
+
 /// The event about the order Orderpath knows the platform's order as (the id may have been
 /// renumbered on the platform since it was created here).
 fn retarget(event: &OrderEvent, target: &str) -> OrderEvent {
@@ -141,6 +187,7 @@ fn retarget(event: &OrderEvent, target: &str) -> OrderEvent {
     };
     let mut event = event.clone();
     match &mut event {
+        OrderEvent::Created(o) => o.order_id = id,
         OrderEvent::Updated(u) => u.order_id = id,
         OrderEvent::StatusChanged(s) => s.order_id = id,
         OrderEvent::Payment(p) => p.order_id = id,
@@ -174,22 +221,8 @@ fn seen(
     platform_id: &str,
     order_id: &str,
 ) -> Result<Option<(String, Seen)>, DbError> {
-    let row = db.row(
-        "SELECT p.order_id, o.status, p.state, p.updated_at, p.payment
-         FROM platform_orders AS p JOIN orders AS o ON o.id = p.order_id
-         WHERE p.platform = ? AND p.platform_id = ?",
-        &[text(platform), text(platform_id)],
-    )?;
-    if let Some(row) = row {
-        return Ok(Some((
-            req_text(&row, 0)?,
-            Seen {
-                status: req_text(&row, 1)?,
-                state: get_text(&row, 2)?,
-                updated_at: get_text(&row, 3)?,
-                payment: get_text(&row, 4)?,
-            },
-        )));
+    if let Some(found) = seen_row(db, platform, platform_id)? {
+        return Ok(Some(found));
     }
     Ok(current_status(db, order_id)?.map(|status| {
         (
@@ -200,6 +233,28 @@ fn seen(
             },
         )
     }))
+}
+
+/// The platform order's row in `platform_orders`, with our order's status.
+fn seen_row(db: &Db, platform: &str, platform_id: &str) -> Result<Option<(String, Seen)>, DbError> {
+    let row = db.row(
+        "SELECT p.order_id, o.status, p.state, p.updated_at, p.payment
+         FROM platform_orders AS p JOIN orders AS o ON o.id = p.order_id
+         WHERE p.platform = ? AND p.platform_id = ?",
+        &[text(platform), text(platform_id)],
+    )?;
+    row.map(|row| {
+        Ok((
+            req_text(&row, 0)?,
+            Seen {
+                status: req_text(&row, 1)?,
+                state: get_text(&row, 2)?,
+                updated_at: get_text(&row, 3)?,
+                payment: get_text(&row, 4)?,
+            },
+        ))
+    })
+    .transpose()
 }
 
 fn current_status(db: &Db, order_id: &str) -> Result<Option<String>, DbError> {

@@ -575,3 +575,40 @@ async fn woocommerce_poll_is_off_without_credentials_and_survives_a_store_outage
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM orders"), 2);
 }
+
+/// A shop selling on two platforms: Shopify's #4127 is not WooCommerce's 4127.
+#[tokio::test]
+async fn the_same_number_on_two_platforms_is_two_orders() {
+    let app = TestApp::start().await;
+    ok(&app
+        .send(woocommerce(
+            "order.created",
+            "d-1",
+            &body_of("woocommerce/order-created.json"),
+            WOOCOMMERCE_SECRET,
+        ))
+        .await);
+    let mut order = fixture("shopify/orders-create.json");
+    order["name"] = "#4127".into();
+    let body = serde_json::to_vec(&order).expect("json");
+    let created = ok(&app
+        .send(shopify("orders/create", "wh-1", &body, SHOPIFY_SECRET))
+        .await);
+    assert_eq!(created["order_id"], "shopify-4127", "{created}");
+    assert_eq!(created["events"], serde_json::json!(["order.created"]));
+    // Its update finds it again under that id; WooCommerce's order is untouched.
+    order["note"] = "Позвоните до 18:00".into();
+    order["updated_at"] = "2026-11-24T11:30:00+03:00".into();
+    let body = serde_json::to_vec(&order).expect("json");
+    let updated = ok(&app
+        .send(shopify("orders/updated", "wh-2", &body, SHOPIFY_SECRET))
+        .await);
+    assert_eq!(updated["order_id"], "shopify-4127", "{updated}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM orders"), 2);
+    assert_eq!(
+        app.query("SELECT total FROM orders WHERE id = '4127'")[0][0],
+        212_300,
+        "WooCommerce's order keeps its total"
+    );
+    assert_eq!(app.sent_emails().len(), 2, "a thank-you for each");
+}

@@ -29,7 +29,12 @@ pub fn read(
         Platform::WooCommerce => woocommerce::read(&request, secret.expose()),
         Platform::Tilda => {
             let currency = config::var("tilda_currency").unwrap_or_default();
-            let currency = Currency::parse(currency.trim()).unwrap_or_else(|_| Currency::rub());
+            let currency = Currency::parse(currency.trim()).unwrap_or_else(|_| {
+                // Refusing would lose the order (Tilda retries twice): take it in roubles and
+                // say so where the shop's developer looks.
+                eprintln!("tilda_currency {currency:?} is not a currency code; RUB is used");
+                Currency::rub()
+            });
             tilda::read(&request, secret.expose(), &currency)
         }
     }

@@ -252,10 +252,10 @@ async fn guest_request_timeouts_are_honoured() {
 }
 
 #[tokio::test]
-async fn template_entries_resolve_and_empty_ones_are_skipped() {
+async fn template_entries_resolve_with_the_values_given() {
     let mock = MockServer::start().await;
     let (app, _state) = probe_app().await;
-    // "https://{{ optional_upstream }}" resolves to "https://" and is skipped: nothing breaks.
+    // "https://{{ optional_upstream }}" keeps its default, "https://unset.invalid".
     let denied = get_json(&app, &format!("/probe/fetch?url={}", enc(&mock.url()))).await;
     assert_eq!(denied["error"], "ErrorCode::HttpRequestDenied");
 
@@ -448,6 +448,9 @@ async fn startup_fails_like_spin_up() {
         ("[[trigger.http]]\nroute = \"/\"\ncomponent = \"c\"\n[component.c]\nsource = \"c.wasm\"\nkey_value_stores = [\"cache\"]\n", "unknown key_value_stores label \"cache\" for component \"c\""),
         ("[[trigger.http]]\nroute = \"/\"\ncomponent = \"c\"\n[component.c]\nsource = \"c.wasm\"\nsqlite_databases = [\"orders\"]\n", "Component c uses database 'orders'"),
         ("[[trigger.http]]\nroute = \"/\"\ncomponent = \"c\"\n[component.c]\nsource = \"c.wasm\"\nallowed_outbound_hosts = [\"example.com\"]\n", "does not contain a scheme"),
+        // Spin 4.0.2 checks allowed-host templates with the defaults: an empty one is refused.
+        ("[variables]\nx = { default = \"\" }\n[[trigger.http]]\nroute = \"/\"\ncomponent = \"c\"\n[component.c]\nsource = \"c.wasm\"\nallowed_outbound_hosts = [\"{{ x }}\"]\n", "using default variable value(s) with template"),
+        ("[variables]\nx = { default = \"\" }\n[[trigger.http]]\nroute = \"/\"\ncomponent = \"c\"\n[component.c]\nsource = \"c.wasm\"\nallowed_outbound_hosts = [\"https://{{ x }}\"]\n", "using default variable value(s) with template"),
     ];
     for (body, expected) in cases {
         let dir = tempfile::tempdir().expect("tempdir");

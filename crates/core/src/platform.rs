@@ -182,6 +182,20 @@ pub fn deleted(
     })
 }
 
+/// The ids a new platform order may take, in order of preference: the platform's number;
+/// `<platform>-<number>` when another platform's order (or a renumbered one of the same
+/// platform) already has it; `<platform>-<platform id>` last. Only valid order ids.
+pub fn candidate_ids(platform: &str, number: &OrderId, platform_id: &str) -> Vec<OrderId> {
+    [
+        number.as_str().to_owned(),
+        format!("{platform}-{number}"),
+        format!("{platform}-{platform_id}"),
+    ]
+    .iter()
+    .filter_map(|id| OrderId::parse(id).ok())
+    .collect()
+}
+
 /// `integration:<platform>`, who made the platform's changes.
 pub fn actor(platform: &str) -> Actor {
     Actor {

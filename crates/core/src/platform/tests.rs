@@ -185,3 +185,19 @@ fn a_deleted_order_moves_to_the_mapped_status_once() {
         None
     );
 }
+
+#[test]
+fn a_new_order_takes_its_number_then_the_platform_prefixed_ids() {
+    let number = OrderId::parse("4127").expect("id");
+    let ids: Vec<String> = candidate_ids("shopify", &number, "5912345678901")
+        .iter()
+        .map(|id| id.as_str().to_owned())
+        .collect();
+    assert_eq!(ids, ["4127", "shopify-4127", "shopify-5912345678901"]);
+    let long = OrderId::parse(&"9".repeat(60)).expect("id");
+    assert_eq!(
+        candidate_ids("woocommerce", &long, "1").len(),
+        2,
+        "too long is left out"
+    );
+}

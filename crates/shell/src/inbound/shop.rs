@@ -130,40 +130,32 @@ fn order(
 }
 
 /// Our id of the platform's order and what Orderpath has seen of it. An order seen before keeps
-/// its id. A new one takes the platform's number, unless another platform's order (or another
-/// order of this platform, renumbered) already has it: then `<platform>-<number>`, so a shop
-/// selling on two platforms never gets one order's changes applied to the other.
+/// its id; a new one takes the first of the core's candidates ([`platform::candidate_ids`])
+/// that is free, or held by an order that came through the order webhook.
 fn place(
     db: &Db,
     platform: &str,
     snapshot: &PlatformOrder,
 ) -> Result<(String, Option<Seen>), DbError> {
-    let number = snapshot.order.order_id.as_str();
+    let number = &snapshot.order.order_id;
     if let Some((id, seen)) = seen_row(db, platform, &snapshot.platform_id)? {
         return Ok((id, Some(seen)));
     }
-    let candidates = [
-        number.to_owned(),
-        format!("{platform}-{number}"),
-        format!("{platform}-{}", snapshot.platform_id),
-    ];
-    for candidate in candidates {
-        if orderpath_core::event::OrderId::parse(&candidate).is_err() {
-            continue;
-        }
-        let Some(status) = current_status(db, &candidate)? else {
-            return Ok((candidate, None));
+    for candidate in platform::candidate_ids(platform, number, &snapshot.platform_id) {
+        let candidate = candidate.as_str();
+        let Some(status) = current_status(db, candidate)? else {
+            return Ok((candidate.to_owned(), None));
         };
         // An order that came through the order webhook with this id is the same order.
-        if !linked(db, &candidate)? {
+        if !linked(db, candidate)? {
             let seen = Seen {
                 status,
                 ..Seen::default()
             };
-            return Ok((candidate, Some(seen)));
+            return Ok((candidate.to_owned(), Some(seen)));
         }
     }
-    Ok((number.to_owned(), None))
+    Ok((number.as_str().to_owned(), None))
 }
 
 /// Whether some platform's order is kept under this id.

@@ -7,6 +7,7 @@
 //!
 //! Facts per platform (formats, signatures, acknowledgements) are in the module docs.
 
+mod common;
 pub mod shopify;
 pub mod tilda;
 pub mod woocommerce;

@@ -40,7 +40,7 @@ use serde_json::{json, Map, Value};
 
 use super::{NoticeError, Request, ShopNotice, ShopNoticeKind};
 use crate::acquirer::verify::{hmac_sha256, minor_units, same_bytes};
-use orderpath_core::event::{parse_order_event, EventError, OrderEvent, PaymentOutcome};
+use orderpath_core::event::PaymentOutcome;
 use orderpath_core::message::Language;
 use orderpath_core::money::Currency;
 use orderpath_core::platform::{PlatformOrder, PlatformPayment};
@@ -67,7 +67,7 @@ const CODE_MAX: usize = 32;
 
 /// The `X-Shopify-Hmac-Sha256` header value for `body` signed with `secret`.
 pub fn sign(secret: &str, body: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(hmac_sha256(secret.as_bytes(), body))
+    super::common::signature(secret, body)
 }
 
 /// Checks a delivery's signature with `secret` (one secret, or the old and the new separated
@@ -209,15 +209,7 @@ fn order(root: &Node) -> Result<PlatformOrder, NoticeError> {
         "utm": utm(root.text("landing_site")?),
         "comment": root.text("note")?.map(|n| cut(n, COMMENT_MAX)),
     });
-    let envelope = json!({ "type": "order.created", "data": data });
-    let new_order = match parse_order_event(envelope.to_string().as_bytes()) {
-        Ok(OrderEvent::Created(order)) => order,
-        Ok(_) => return Err(NoticeError::Malformed("not an order".to_owned())),
-        Err(EventError::Malformed(m)) => return Err(NoticeError::Malformed(m)),
-        Err(EventError::Invalid { field, message }) => {
-            return Err(invalid(shopify_field(&field), message))
-        }
-    };
+    let new_order = super::common::new_order("shopify", data, shopify_field)?;
     let updated_at = root.text("updated_at")?.map(str::to_owned);
     if let Some(at) = &updated_at {
         if !orderpath_core::automation::time::rfc3339::is_valid(at) {

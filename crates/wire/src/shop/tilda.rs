@@ -25,7 +25,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::woocommerce::common::{self, code_of, new_order, per_unit, text_of, usable_phone};
+use super::common::{self, code_of, new_order, per_unit, text_of, usable_phone};
 use super::{Request, ShopNotice, ShopNoticeKind};
 use crate::acquirer::json::{id_text, invalid};
 use crate::acquirer::verify::{form_pairs, same_bytes};
@@ -146,7 +146,7 @@ fn read_cart(
         "comment": comment,
     });
     Ok(PlatformOrder {
-        order: new_order("Tilda", data)?,
+        order: new_order("Tilda", data, str::to_owned)?,
         platform_id: order_id,
         updated_at: None,
         state: None,

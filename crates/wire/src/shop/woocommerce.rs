@@ -38,15 +38,12 @@ use crate::acquirer::NoticeError;
 use orderpath_core::event::{OrderId, PaymentOutcome};
 use orderpath_core::platform::{PlatformOrder, PlatformPayment};
 
-#[path = "woocommerce_common.rs"]
-pub(crate) mod common;
-
-use common::{code_of, new_order, per_unit, text_of, usable_phone};
+use super::common::{self, code_of, new_order, per_unit, text_of, usable_phone};
 
 /// The `X-WC-Webhook-Signature` value for `body`: base64 of its HMAC-SHA256 with the
 /// webhook's secret.
 pub fn sign(secret: &str, body: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(hmac_sha256(secret.as_bytes(), body))
+    common::signature(secret, body)
 }
 
 /// Checks a delivery (or recognises the activation ping) and reads it. `secret` is the
@@ -225,7 +222,7 @@ pub fn read_order(order: &Value) -> Result<PlatformOrder, NoticeError> {
     if let Some(note) = root.str("customer_note")? {
         data.insert("comment".into(), json!(note));
     }
-    let new = new_order("WooCommerce", Value::Object(data))?;
+    let new = new_order("WooCommerce", Value::Object(data), str::to_owned)?;
 
     let state = root
         .str("status")?

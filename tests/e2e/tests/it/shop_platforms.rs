@@ -56,6 +56,25 @@ fn woocommerce(topic: &str, delivery: &str, body: &[u8], secret: &str) -> http::
         .expect("request")
 }
 
+/// A signed WooCommerce delivery of a fixture, answered 200; its answer.
+async fn woocommerce_fixture(app: &TestApp, topic: &str, delivery: &str, path: &str) -> Value {
+    ok(&app
+        .send(woocommerce(
+            topic,
+            delivery,
+            &body_of(path),
+            WOOCOMMERCE_SECRET,
+        ))
+        .await)
+}
+
+/// A signed Shopify delivery of a fixture, answered 200; its answer.
+async fn shopify_fixture(app: &TestApp, topic: &str, webhook_id: &str, path: &str) -> Value {
+    ok(&app
+        .send(shopify(topic, webhook_id, &body_of(path), SHOPIFY_SECRET))
+        .await)
+}
+
 fn tilda(token: &str, body: &[u8]) -> http::Request<Bytes> {
     http::Request::post(format!(
         "http://orders.shop.example/webhooks/shop/tilda?token={token}"
@@ -124,14 +143,13 @@ async fn shopify_order_is_created_updated_paid_and_cancelled_with_one_thank_you(
     assert_eq!(app.sent_emails().len(), 1);
 
     // An edit: new address and quantity.
-    let updated = ok(&app
-        .send(shopify(
-            "orders/updated",
-            "wh-2",
-            &body_of("shopify/orders-updated.json"),
-            SHOPIFY_SECRET,
-        ))
-        .await);
+    let updated = shopify_fixture(
+        &app,
+        "orders/updated",
+        "wh-2",
+        "shopify/orders-updated.json",
+    )
+    .await;
     assert_eq!(updated["status"], "new", "{updated}");
     let changed = app.count(
         "SELECT COUNT(*) FROM order_history WHERE order_id = '1001'
@@ -164,14 +182,13 @@ async fn shopify_order_is_created_updated_paid_and_cancelled_with_one_thank_you(
     assert_eq!(stale["stale"], true, "{stale}");
 
     // Cancelled on Shopify → the shop's mapping moves the order to "cancelled".
-    let cancelled = ok(&app
-        .send(shopify(
-            "orders/cancelled",
-            "wh-4",
-            &body_of("shopify/orders-cancelled.json"),
-            SHOPIFY_SECRET,
-        ))
-        .await);
+    let cancelled = shopify_fixture(
+        &app,
+        "orders/cancelled",
+        "wh-4",
+        "shopify/orders-cancelled.json",
+    )
+    .await;
     assert_eq!(cancelled["status"], "cancelled", "{cancelled}");
     assert_eq!(status_of(&app, "1001"), "cancelled");
     assert_eq!(
@@ -203,24 +220,16 @@ async fn shopify_delivery_with_a_bad_signature_is_refused_with_nothing_stored() 
 #[tokio::test]
 async fn shopify_fulfilled_order_goes_to_the_carrier_status_by_the_mapping() {
     let app = TestApp::start().await;
-    ok(&app
-        .send(shopify(
-            "orders/create",
-            "wh-1",
-            &body_of("shopify/orders-create.json"),
-            SHOPIFY_SECRET,
-        ))
-        .await);
+    shopify_fixture(&app, "orders/create", "wh-1", "shopify/orders-create.json").await;
     // "new" → "handed-to-carrier" is not an allowed move: the platform is answered 200, the
     // refusal is in the order's history, and nothing is retried.
-    let fulfilled = ok(&app
-        .send(shopify(
-            "orders/fulfilled",
-            "wh-2",
-            &body_of("shopify/orders-fulfilled.json"),
-            SHOPIFY_SECRET,
-        ))
-        .await);
+    let fulfilled = shopify_fixture(
+        &app,
+        "orders/fulfilled",
+        "wh-2",
+        "shopify/orders-fulfilled.json",
+    )
+    .await;
     assert_eq!(
         fulfilled["refused"][0]["event"], "order.status_changed",
         "{fulfilled}"
@@ -274,59 +283,48 @@ async fn woocommerce_order_flows_and_its_ping_is_answered() {
     assert_eq!(app.count("SELECT COUNT(*) FROM orders"), 1);
 
     // Paid (processing, date_paid): one payment.
-    ok(&app
-        .send(woocommerce(
-            "order.updated",
-            "d-2",
-            &body_of("woocommerce/order-paid.json"),
-            WOOCOMMERCE_SECRET,
-        ))
-        .await);
+    woocommerce_fixture(&app, "order.updated", "d-2", "woocommerce/order-paid.json").await;
     assert_eq!(
         app.count("SELECT COUNT(*) FROM payments WHERE order_id = '4127' AND status = 'succeeded'"),
         1
     );
     // Cancelled → "cancelled" by the shipped mapping.
-    let cancelled = ok(&app
-        .send(woocommerce(
-            "order.updated",
-            "d-3",
-            &body_of("woocommerce/order-cancelled.json"),
-            WOOCOMMERCE_SECRET,
-        ))
-        .await);
+    let cancelled = woocommerce_fixture(
+        &app,
+        "order.updated",
+        "d-3",
+        "woocommerce/order-cancelled.json",
+    )
+    .await;
     assert_eq!(status_of(&app, "4127"), "cancelled", "{cancelled}");
     // Deleted after that: already cancelled, nothing moves, still 200.
-    ok(&app
-        .send(woocommerce(
-            "order.deleted",
-            "d-4",
-            &body_of("woocommerce/order-deleted.json"),
-            WOOCOMMERCE_SECRET,
-        ))
-        .await);
+    woocommerce_fixture(
+        &app,
+        "order.deleted",
+        "d-4",
+        "woocommerce/order-deleted.json",
+    )
+    .await;
     assert_eq!(status_of(&app, "4127"), "cancelled");
 }
 
 #[tokio::test]
 async fn woocommerce_deleted_order_is_cancelled() {
     let app = TestApp::start().await;
-    ok(&app
-        .send(woocommerce(
-            "order.created",
-            "d-1",
-            &body_of("woocommerce/order-created.json"),
-            WOOCOMMERCE_SECRET,
-        ))
-        .await);
-    let deleted = ok(&app
-        .send(woocommerce(
-            "order.deleted",
-            "d-2",
-            &body_of("woocommerce/order-deleted.json"),
-            WOOCOMMERCE_SECRET,
-        ))
-        .await);
+    woocommerce_fixture(
+        &app,
+        "order.created",
+        "d-1",
+        "woocommerce/order-created.json",
+    )
+    .await;
+    let deleted = woocommerce_fixture(
+        &app,
+        "order.deleted",
+        "d-2",
+        "woocommerce/order-deleted.json",
+    )
+    .await;
     assert_eq!(deleted["status"], "cancelled", "{deleted}");
 }
 
@@ -466,14 +464,13 @@ async fn woocommerce_poll_brings_missed_orders_once() {
     })
     .await;
     // Order 4127 came by webhook (still unpaid); its "paid" delivery and order 4131 were lost.
-    ok(&app
-        .send(woocommerce(
-            "order.created",
-            "d-1",
-            &body_of("woocommerce/order-created.json"),
-            WOOCOMMERCE_SECRET,
-        ))
-        .await);
+    woocommerce_fixture(
+        &app,
+        "order.created",
+        "d-1",
+        "woocommerce/order-created.json",
+    )
+    .await;
     assert_eq!(app.sent_emails().len(), 1);
 
     let tick = app.tick().await;
@@ -525,14 +522,8 @@ async fn woocommerce_poll_brings_missed_orders_once() {
         store.requests()[1].path
     );
     // The lost delivery arrives after all: the same modification, nothing changes.
-    let late = ok(&app
-        .send(woocommerce(
-            "order.updated",
-            "d-2",
-            &body_of("woocommerce/order-paid.json"),
-            WOOCOMMERCE_SECRET,
-        ))
-        .await);
+    let late =
+        woocommerce_fixture(&app, "order.updated", "d-2", "woocommerce/order-paid.json").await;
     assert_eq!(
         late["events"],
         serde_json::json!(["order.updated"]),
@@ -580,14 +571,13 @@ async fn woocommerce_poll_is_off_without_credentials_and_survives_a_store_outage
 #[tokio::test]
 async fn the_same_number_on_two_platforms_is_two_orders() {
     let app = TestApp::start().await;
-    ok(&app
-        .send(woocommerce(
-            "order.created",
-            "d-1",
-            &body_of("woocommerce/order-created.json"),
-            WOOCOMMERCE_SECRET,
-        ))
-        .await);
+    woocommerce_fixture(
+        &app,
+        "order.created",
+        "d-1",
+        "woocommerce/order-created.json",
+    )
+    .await;
     let mut order = fixture("shopify/orders-create.json");
     order["name"] = "#4127".into();
     let body = serde_json::to_vec(&order).expect("json");

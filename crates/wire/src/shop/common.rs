@@ -1,5 +1,6 @@
-//! What the shop platforms' readers share: decimal amounts in the platform's own spelling,
-//! codes made of titles, and the documented `order.created` data read with the core's parser.
+//! What the shop platforms' readers share: their signature (base64 HMAC-SHA256 of the body),
+//! decimal amounts in the platform's own spelling, codes made of titles, and the documented
+//! `order.created` data read with the core's parser.
 //!
 //! Platforms write money as decimals (`"1490.00"`, `22.4`), sometimes with more digits than
 //! the currency has (a WooCommerce line of three at 833.333). An order must not be lost over
@@ -15,6 +16,14 @@ use orderpath_core::contact::{Email, Phone};
 use orderpath_core::event::{NewOrder, OrderEvent};
 use orderpath_core::text::echo;
 use orderpath_core::EventError;
+
+/// base64 of the HMAC-SHA256 of `body` with `secret`: Shopify's `X-Shopify-Hmac-Sha256` and
+/// WooCommerce's `X-WC-Webhook-Signature`.
+pub(crate) fn signature(secret: &str, body: &[u8]) -> String {
+    use base64::Engine as _;
+    let mac = crate::acquirer::verify::hmac_sha256(secret.as_bytes(), body);
+    base64::engine::general_purpose::STANDARD.encode(mac)
+}
 
 /// Longest code the order format takes (`delivery.type`, `channel`).
 const CODE_MAX: usize = 32;
@@ -166,8 +175,13 @@ pub(crate) fn usable_phone(phone: Option<&str>, email: Option<&str>) -> Option<S
 
 /// `data` (our documented `order.created` data) read with the core's own parser, so a
 /// platform's order is checked exactly as an order posted to `/webhooks/orders` is.
-/// A refusal names the field in our format (`data.items[0].qty`) and the platform.
-pub(crate) fn new_order(platform: &str, data: Value) -> Result<NewOrder, NoticeError> {
+/// A refusal names the field as `field` renders our path (`data.items[0].qty`; Shopify names
+/// its own) and the platform.
+pub(crate) fn new_order(
+    platform: &str,
+    data: Value,
+    field: impl Fn(&str) -> String,
+) -> Result<NewOrder, NoticeError> {
     let envelope = json!({ "type": "order.created", "data": data });
     let body = serde_json::to_vec(&envelope)
         .map_err(|e| NoticeError::Malformed(format!("the {platform} order: {e}")))?;
@@ -180,8 +194,11 @@ pub(crate) fn new_order(platform: &str, data: Value) -> Result<NewOrder, NoticeE
         Err(EventError::Malformed(message)) => Err(NoticeError::Malformed(format!(
             "the {platform} order: {message}"
         ))),
-        Err(EventError::Invalid { field, message }) => Err(NoticeError::Invalid {
-            field,
+        Err(EventError::Invalid {
+            field: path,
+            message,
+        }) => Err(NoticeError::Invalid {
+            field: field(&path),
             message: format!("{message} (in the order read from {platform})"),
         }),
     }

@@ -514,7 +514,15 @@ async fn operator_resends_a_failed_message() {
         2,
         "the refused attempt and the resend"
     );
+    // The channel filter offers the CRM/ERP events (`http_request`) too.
+    desk.find("#filter-channel option[value='webhook']").await;
     desk.close().await;
+    let phone = Desk::signed_in(&app, 390, "m.ivanova").await;
+    phone.goto("/desk/#/outbox").await;
+    phone.find("#filter-channel option[value='webhook']").await;
+    phone.find("#outbox").await;
+    phone.screenshot("05-outbox-phone").await;
+    phone.close().await;
 }
 
 #[tokio::test]

@@ -18,6 +18,7 @@ pub mod decide;
 pub mod delivery;
 pub mod desk;
 pub mod event;
+pub mod marketing;
 pub mod message;
 pub mod money;
 pub mod order;

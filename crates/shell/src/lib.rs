@@ -23,6 +23,7 @@ mod config_source;
 pub mod db;
 pub mod http;
 pub mod inbound;
+pub mod marketing;
 pub mod outbound;
 pub mod plans;
 pub mod repo;

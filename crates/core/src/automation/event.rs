@@ -129,6 +129,55 @@ pub enum DomainEvent {
         /// The trigger that created it.
         trigger: String,
     },
+    /// The customer subscribed on the site (M1).
+    #[serde(rename = "customer.subscribed")]
+    CustomerSubscribed(CustomerEvent),
+    /// The customer sent a form on the site (M1).
+    #[serde(rename = "form.submitted")]
+    FormSubmitted(CustomerEvent),
+    /// The customer's cart on the site changed, or they began checking out
+    /// (`data.stage`: `cart` or `checkout`) (M4).
+    #[serde(rename = "cart.updated")]
+    CartUpdated(CustomerEvent),
+    /// The customer looked at products of one category often enough to count (M7).
+    #[serde(rename = "customer.browsed_category")]
+    BrowsedCategory(CustomerEvent),
+    /// A date the customer told us is near (M6).
+    #[serde(rename = "customer.date_approaching")]
+    DateApproaching(CustomerEvent),
+    /// A product the customer buys on a cycle is due again (M8).
+    #[serde(rename = "customer.repeat_due")]
+    RepeatDue(CustomerEvent),
+    /// The customer moved to another segment (M9).
+    #[serde(rename = "customer.segment_changed")]
+    SegmentChanged(CustomerEvent),
+    /// A promo code was issued to the customer (M9, M4).
+    #[serde(rename = "promo_code.issued")]
+    PromoCodeIssued(CustomerEvent),
+}
+
+/// The body of an event about a customer rather than an order: who, when, and what the
+/// event says (`data`: the cart, the category, the date, the code…; see docs/site-events.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerEvent {
+    /// The customer (`customers.id`).
+    pub customer_id: i64,
+    /// When it happened (unix seconds).
+    pub at: i64,
+    /// What the event carries, by name.
+    #[serde(default)]
+    pub data: serde_json::Map<String, serde_json::Value>,
+}
+
+/// What an event is about, which decides what its triggers may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// Always an order.
+    Order,
+    /// An order when one is known (calls).
+    MaybeOrder,
+    /// A customer, never an order.
+    Customer,
 }
 
 /// The body of a payment event.
@@ -157,23 +206,31 @@ pub struct Call {
     pub after_hours: bool,
 }
 
-/// Every event name with whether it always concerns an order.
-pub const EVENTS: &[(&str, bool)] = &[
-    ("order.created", true),
-    ("order.changed", true),
-    ("order.status_changed", true),
-    ("payment.succeeded", true),
-    ("payment.failed", true),
-    ("payment.refunded", true),
-    ("payment.authorised", true),
-    ("delivery.status_changed", true),
-    ("call.missed", false),
-    ("call.answered", false),
-    ("stock.changed", true),
-    ("order.time_limit_exceeded", true),
-    ("timer.fired", true),
-    ("order.operator_flag", true),
-    ("task.created", true),
+/// Every event name with what it is about.
+pub const EVENTS: &[(&str, Subject)] = &[
+    ("order.created", Subject::Order),
+    ("order.changed", Subject::Order),
+    ("order.status_changed", Subject::Order),
+    ("payment.succeeded", Subject::Order),
+    ("payment.failed", Subject::Order),
+    ("payment.refunded", Subject::Order),
+    ("payment.authorised", Subject::Order),
+    ("delivery.status_changed", Subject::Order),
+    ("call.missed", Subject::MaybeOrder),
+    ("call.answered", Subject::MaybeOrder),
+    ("stock.changed", Subject::Order),
+    ("order.time_limit_exceeded", Subject::Order),
+    ("timer.fired", Subject::Order),
+    ("order.operator_flag", Subject::Order),
+    ("task.created", Subject::Order),
+    ("customer.subscribed", Subject::Customer),
+    ("form.submitted", Subject::Customer),
+    ("cart.updated", Subject::Customer),
+    ("customer.browsed_category", Subject::Customer),
+    ("customer.date_approaching", Subject::Customer),
+    ("customer.repeat_due", Subject::Customer),
+    ("customer.segment_changed", Subject::Customer),
+    ("promo_code.issued", Subject::Customer),
 ];
 
 /// The normalised delivery statuses.
@@ -220,6 +277,29 @@ impl DomainEvent {
             DomainEvent::TimerFired { .. } => "timer.fired",
             DomainEvent::OperatorFlag { .. } => "order.operator_flag",
             DomainEvent::TaskCreated { .. } => "task.created",
+            DomainEvent::CustomerSubscribed(_) => "customer.subscribed",
+            DomainEvent::FormSubmitted(_) => "form.submitted",
+            DomainEvent::CartUpdated(_) => "cart.updated",
+            DomainEvent::BrowsedCategory(_) => "customer.browsed_category",
+            DomainEvent::DateApproaching(_) => "customer.date_approaching",
+            DomainEvent::RepeatDue(_) => "customer.repeat_due",
+            DomainEvent::SegmentChanged(_) => "customer.segment_changed",
+            DomainEvent::PromoCodeIssued(_) => "promo_code.issued",
+        }
+    }
+
+    /// The customer event's body, for events about a customer.
+    pub fn customer_event(&self) -> Option<&CustomerEvent> {
+        match self {
+            DomainEvent::CustomerSubscribed(e)
+            | DomainEvent::FormSubmitted(e)
+            | DomainEvent::CartUpdated(e)
+            | DomainEvent::BrowsedCategory(e)
+            | DomainEvent::DateApproaching(e)
+            | DomainEvent::RepeatDue(e)
+            | DomainEvent::SegmentChanged(e)
+            | DomainEvent::PromoCodeIssued(e) => Some(e),
+            _ => None,
         }
     }
 
@@ -240,6 +320,7 @@ impl DomainEvent {
             | DomainEvent::PaymentRefunded(p)
             | DomainEvent::PaymentAuthorised(p) => Some(&p.order_id),
             DomainEvent::CallMissed(c) | DomainEvent::CallAnswered(c) => c.order_id.as_ref(),
+            _ => None,
         }
     }
 
@@ -268,5 +349,10 @@ pub fn is_event_name(name: &str) -> bool {
 
 /// True when events of this name always concern an order.
 pub fn event_has_order(name: &str) -> bool {
-    EVENTS.iter().any(|(n, has)| *n == name && *has)
+    event_subject(name) == Some(Subject::Order)
+}
+
+/// What events of this name are about.
+pub fn event_subject(name: &str) -> Option<Subject> {
+    EVENTS.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
 }

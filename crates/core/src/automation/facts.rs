@@ -158,6 +158,9 @@ pub struct PickupPoint {
 /// The customer.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerFacts {
+    /// `customers.id`, when the customer is stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
     /// Name.
     pub name: Option<String>,
     /// Phone, E.164.
@@ -172,6 +175,19 @@ pub struct CustomerFacts {
     pub language: Option<Language>,
     /// Time zone for quiet hours (IANA or `UTC±HH:MM`); the shop's when absent or unknown.
     pub time_zone: Option<String>,
+    /// When the customer last placed an order (unix seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_order_at: Option<i64>,
+    /// Marketing by email is allowed (the customer consented and did not unsubscribe).
+    #[serde(default)]
+    pub marketing_email: bool,
+    /// Marketing by SMS is allowed.
+    #[serde(default)]
+    pub marketing_sms: bool,
+    /// The signed link that unsubscribes the customer from marketing email (set by the shell
+    /// when the app's public address and signing key are configured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsubscribe_url: Option<String>,
 }
 
 /// The template context: `order` ([`OrderFacts::to_json`] plus `status_label`), `customer`,

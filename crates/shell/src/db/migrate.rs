@@ -658,6 +658,115 @@ const MIGRATIONS: &[Migration] = &[
             "CREATE INDEX IF NOT EXISTS outbox_created ON outbox(created_at)",
         ],
     },
+    Migration {
+        version: 24,
+        name: "marketing: segments, consent, site events, carts, dates, repeat cycles, codes",
+        statements: &[
+            // M9: the segment the customer is in, recomputed on their orders and by the tick.
+            "ALTER TABLE customers ADD COLUMN segment TEXT",
+            "ALTER TABLE customers ADD COLUMN segment_at TEXT",
+            "CREATE INDEX IF NOT EXISTS customers_segment ON customers(segment)",
+            // Consent to marketing per channel: the latest word, with where and when it came.
+            "CREATE TABLE IF NOT EXISTS customer_consents (
+                customer_id INTEGER NOT NULL REFERENCES customers(id),
+                channel TEXT NOT NULL CHECK (channel IN ('email', 'sms')),
+                granted INTEGER NOT NULL,
+                source TEXT NOT NULL,
+                at TEXT NOT NULL,
+                PRIMARY KEY (customer_id, channel)
+            )",
+            // What happened to a customer outside any order: consent, segment, codes, site
+            // events and the triggers that ran for them.
+            "CREATE TABLE IF NOT EXISTS customer_history (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                customer_id INTEGER NOT NULL,
+                at TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                field TEXT NOT NULL,
+                old_value TEXT,
+                new_value TEXT,
+                outcome TEXT NOT NULL CHECK (outcome IN ('applied', 'refused')),
+                reason TEXT,
+                event_id TEXT
+            )",
+            "CREATE INDEX IF NOT EXISTS customer_history_customer
+                ON customer_history(customer_id, id)",
+            // M4: the customer's cart on the site, as last reported.
+            "CREATE TABLE IF NOT EXISTS carts (
+                customer_id INTEGER NOT NULL REFERENCES customers(id),
+                cart_id TEXT NOT NULL,
+                items TEXT NOT NULL,
+                total INTEGER NOT NULL,
+                currency TEXT NOT NULL,
+                checkout INTEGER NOT NULL DEFAULT 0,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (customer_id, cart_id)
+            )",
+            // M7: product views, kept for the browsing window.
+            "CREATE TABLE IF NOT EXISTS product_views (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                customer_id INTEGER NOT NULL,
+                category TEXT NOT NULL,
+                sku TEXT,
+                at TEXT NOT NULL
+            )",
+            "CREATE INDEX IF NOT EXISTS product_views_customer
+                ON product_views(customer_id, category, at)",
+            // M6: dates the customer told us; `offer_at` is when the next offer goes out and
+            // `offer_year` the year of the date it is for (claimed by moving both on).
+            "CREATE TABLE IF NOT EXISTS customer_dates (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                customer_id INTEGER NOT NULL REFERENCES customers(id),
+                kind TEXT NOT NULL,
+                label TEXT,
+                month INTEGER NOT NULL,
+                day INTEGER NOT NULL,
+                offer_at INTEGER NOT NULL,
+                offer_year INTEGER NOT NULL,
+                created_at TEXT NOT NULL,
+                UNIQUE (customer_id, kind, month, day)
+            )",
+            "CREATE INDEX IF NOT EXISTS customer_dates_due ON customer_dates(offer_at)",
+            // M8: the next reminder per customer and article; a newer purchase replaces it.
+            "CREATE TABLE IF NOT EXISTS repeat_reminders (
+                customer_id INTEGER NOT NULL REFERENCES customers(id),
+                sku TEXT NOT NULL,
+                name TEXT NOT NULL,
+                category TEXT,
+                order_id TEXT NOT NULL,
+                bought_at INTEGER NOT NULL,
+                cycle_days INTEGER NOT NULL,
+                source TEXT NOT NULL,
+                remind_at INTEGER NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'bought_again')),
+                PRIMARY KEY (customer_id, sku)
+            )",
+            "CREATE INDEX IF NOT EXISTS repeat_reminders_due
+                ON repeat_reminders(status, remind_at)",
+            // A trigger's cooldown: when it last ran per subject (claimed with a conditional
+            // upsert, so concurrent runs cannot both pass).
+            "CREATE TABLE IF NOT EXISTS trigger_cooldowns (
+                trigger_id TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                last_at INTEGER NOT NULL,
+                PRIMARY KEY (trigger_id, subject)
+            )",
+            // Issued promo codes: each code once; `issue_key` makes issuing idempotent (the pool
+            // and customer for a once-per-customer pool, else the run that issued it).
+            "CREATE TABLE IF NOT EXISTS promo_codes (
+                pool TEXT NOT NULL,
+                code TEXT NOT NULL,
+                customer_id INTEGER NOT NULL,
+                issue_key TEXT NOT NULL UNIQUE,
+                issued_at TEXT NOT NULL,
+                valid_until TEXT,
+                cause TEXT,
+                PRIMARY KEY (pool, code)
+            )",
+            "CREATE INDEX IF NOT EXISTS promo_codes_customer ON promo_codes(customer_id)",
+            "CREATE INDEX IF NOT EXISTS orders_customer_created ON orders(customer_id, created_at)",
+        ],
+    },
 ];
 
 /// The newest schema version this build knows.

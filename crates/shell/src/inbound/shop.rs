@@ -10,8 +10,8 @@
 //! phone or email) is recorded and answered 200; only a failure a retry can fix (the database
 //! busy) gets a 5xx.
 
-use orderpath_core::event::{CustomerContact, OrderEvent};
-use orderpath_core::platform::{self, Lead, PlatformOrder, Seen};
+use orderpath_core::event::OrderEvent;
+use orderpath_core::platform::{self, PlatformOrder, Seen};
 use orderpath_wire::shop::{ShopNotice, ShopNoticeKind};
 use serde_json::{json, Value};
 
@@ -19,7 +19,7 @@ use crate::clock::Timestamp;
 use crate::db::{get_text, req_text, text, Db, DbError};
 use crate::http::{Answer, ApiError};
 use crate::inbound::crm::{self, Applied, Context};
-use crate::repo::{facts, orders};
+use crate::repo::facts;
 
 /// Applies one authentic delivery from `platform` (`shopify`, `woocommerce`, `tilda`).
 /// An `Err` rolls the whole transaction back, the delivery's claim included.
@@ -56,8 +56,21 @@ pub fn apply(
             ))
         }
         ShopNoticeKind::Lead(lead) => {
-            let id = lead_received(db, platform, lead, &notice.key, cx.now)?;
-            Ok(received(json!({ "lead_id": id }), Vec::new()))
+            let fields: serde_json::Map<String, Value> = lead
+                .fields
+                .iter()
+                .map(|(k, v)| (k.clone(), json!(v)))
+                .collect();
+            let utm = serde_json::to_value(&lead.utm).unwrap_or_else(|_| json!({}));
+            let run = cx.run(db);
+            let (id, messages) = crate::marketing::site::platform_form(
+                &run,
+                platform,
+                &lead.form,
+                &lead.contact,
+                (&Value::Object(fields), &utm),
+            )?;
+            Ok(received(json!({ "lead_id": id }), messages))
         }
     }
 }
@@ -303,39 +316,4 @@ fn remember_state(
         ],
     )?;
     Ok(())
-}
-
-/// Keeps a lead: the customer found or created from its contact, and the form's fields.
-fn lead_received(
-    db: &Db,
-    platform: &str,
-    lead: &Lead,
-    key: &str,
-    now: Timestamp,
-) -> Result<i64, DbError> {
-    let CustomerContact { name, phone, email } = &lead.contact;
-    let customer = orders::find_or_create_customer(db, &lead.contact, (None, None), now)?;
-    let fields: serde_json::Map<String, Value> = lead
-        .fields
-        .iter()
-        .map(|(k, v)| (k.clone(), json!(v)))
-        .collect();
-    let row = db.row(
-        "INSERT INTO leads (platform, form, customer_id, name, phone, email, fields, utm,
-                            event_key, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        &[
-            text(platform),
-            text(lead.form.clone()),
-            customer.map_or(spin_sdk::sqlite::Value::Null, crate::db::int),
-            crate::db::opt_text(name.as_deref()),
-            crate::db::opt_text(phone.as_ref().map(|p| p.as_str())),
-            crate::db::opt_text(email.as_ref().map(|e| e.as_str())),
-            text(Value::Object(fields).to_string()),
-            text(serde_json::to_string(&lead.utm).unwrap_or_else(|_| "{}".into())),
-            text(key),
-            text(now.to_rfc3339()),
-        ],
-    )?;
-    row.map_or(Ok(0), |r| crate::db::req_int(&r, 0))
 }

@@ -14,8 +14,8 @@ use std::collections::VecDeque;
 
 use orderpath_core::automation::config::Config;
 use orderpath_core::automation::engine::{
-    evaluate, evaluate_delayed, Assignee, Decision, PlannedAction, PlannedMessage, Recipient,
-    MAX_CASCADE_DEPTH,
+    evaluate, evaluate_delayed, replan, Assignee, Decision, PlannedAction, PlannedMessage,
+    Recipient, MAX_CASCADE_DEPTH,
 };
 use orderpath_core::automation::event::DomainEvent;
 use orderpath_core::automation::facts::Facts;
@@ -23,7 +23,8 @@ use orderpath_core::message::Language;
 use serde_json::{json, Value};
 
 use crate::clock::Timestamp;
-use crate::db::{opt_text, text, Db, DbError};
+use crate::db::{int, opt_text, text, Db, DbError};
+use crate::marketing::{self, unsubscribe};
 use crate::outbound::outbox::{self, NewMessage};
 use crate::repo::orders::{self, HistoryEntry, Outcome};
 use crate::{repo::facts, repo::tasks};
@@ -49,30 +50,179 @@ pub struct Run<'a> {
     pub cause: &'a str,
 }
 
+/// What a run's event is about: an order, or a customer (site events, marketing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Subject {
+    Order(String),
+    Customer(i64),
+}
+
+impl Subject {
+    /// The key timers and message keys use: the order id, or `customer:<id>`.
+    fn key(&self) -> String {
+        match self {
+            Subject::Order(id) => id.clone(),
+            Subject::Customer(id) => format!("customer:{id}"),
+        }
+    }
+
+    fn order_id(&self) -> Option<&str> {
+        match self {
+            Subject::Order(id) => Some(id),
+            Subject::Customer(_) => None,
+        }
+    }
+}
+
 impl Run<'_> {
     /// Evaluates `event` for `order_id` and executes the decisions, with cascades.
     pub fn handle(&self, order_id: &str, event: DomainEvent) -> Result<Effects, DbError> {
-        self.run(order_id, Work::Event(event))
+        self.run(Subject::Order(order_id.to_owned()), Work::Event(event))
+    }
+
+    /// Evaluates an event about a customer (no order) and executes the decisions.
+    pub fn handle_customer(
+        &self,
+        customer_id: i64,
+        event: DomainEvent,
+    ) -> Result<Effects, DbError> {
+        self.run(Subject::Customer(customer_id), Work::Event(event))
     }
 
     /// A delayed trigger is due: re-checks it against fresh facts (the engine's
-    /// `evaluate_delayed`) and executes it, with cascades.
+    /// `evaluate_delayed`) and executes it, with cascades. `key` is the timer's subject: an
+    /// order id, or `customer:<id>` for an event about a customer.
     pub fn handle_delayed(
         &self,
-        order_id: &str,
+        key: &str,
         trigger_id: &str,
         event: DomainEvent,
     ) -> Result<Effects, DbError> {
-        self.run(order_id, Work::Delayed(trigger_id.to_owned(), event))
+        let subject = match event.customer_event() {
+            Some(e) => Subject::Customer(e.customer_id),
+            None => Subject::Order(key.to_owned()),
+        };
+        self.run(subject, Work::Delayed(trigger_id.to_owned(), event))
     }
 
-    fn run(&self, order_id: &str, first: Work) -> Result<Effects, DbError> {
+    fn facts(&self, subject: &Subject) -> Result<Option<Facts>, DbError> {
+        let mut facts = match subject {
+            Subject::Order(id) => {
+                let Some(mut facts) = facts::load(self.db, id, self.now)? else {
+                    return Ok(None);
+                };
+                if let (Some(customer), Some(cid)) =
+                    (facts.customer.as_mut(), facts::customer_id(self.db, id)?)
+                {
+                    marketing::add_marketing_facts(self.db, customer, cid)?;
+                }
+                facts
+            }
+            Subject::Customer(id) => {
+                let Some(customer) = marketing::customer_facts(self.db, *id)? else {
+                    return Ok(None);
+                };
+                Facts {
+                    now: self.now.unix(),
+                    order: None,
+                    customer: Some(customer),
+                }
+            }
+        };
+        // Only a customer who may get marketing email needs the link (and its key read).
+        if let Some(customer) = facts.customer.as_mut().filter(|c| c.marketing_email) {
+            if let (Some(id), Some(signer)) = (customer.id, unsubscribe::Signer::from_variables()) {
+                customer.unsubscribe_url = Some(signer.url(id));
+            }
+        }
+        Ok(Some(facts))
+    }
+
+    /// False (and a line in the history) when the trigger has a cooldown that has not passed
+    /// for this event's subject.
+    fn cooldown_passed(
+        &self,
+        subject: &Subject,
+        trigger_id: &str,
+        event: &DomainEvent,
+        facts: &Facts,
+    ) -> Result<bool, DbError> {
+        let Some(trigger) = self.config.trigger(trigger_id) else {
+            return Ok(true);
+        };
+        let Some(cooldown) = &trigger.cooldown else {
+            return Ok(true);
+        };
+        let secs = cooldown.resolve(&self.config.shop.thresholds).unwrap_or(0);
+        let customer_id = facts.customer.as_ref().and_then(|c| c.id);
+        let Some(key) = marketing::cooldown_subject(
+            trigger.cooldown_per.as_deref(),
+            event,
+            subject.order_id(),
+            customer_id,
+        ) else {
+            return Ok(true);
+        };
+        if marketing::claim_cooldown(self.db, trigger_id, &key, secs, self.now)? {
+            return Ok(true);
+        }
+        let reason = format!("ran for {key} less than {} ago (cooldown)", cooldown.0);
+        self.note(subject, trigger_id, "trigger", None, &reason)?;
+        Ok(false)
+    }
+
+    /// A refused step, in the order's or the customer's history.
+    fn note(
+        &self,
+        subject: &Subject,
+        trigger_id: &str,
+        field: &str,
+        new: Option<Value>,
+        reason: &str,
+    ) -> Result<(), DbError> {
+        let actor = format!("trigger:{trigger_id}");
+        match subject {
+            Subject::Order(order_id) => orders::record_history(
+                self.db,
+                &HistoryEntry {
+                    order_id,
+                    actor: &actor,
+                    actor_name: None,
+                    field,
+                    old_value: None,
+                    new_value: new.map(|v| v.to_string()),
+                    outcome: Outcome::Refused,
+                    reason: Some(reason),
+                    event_id: Some(self.cause),
+                },
+                self.now,
+            ),
+            Subject::Customer(customer_id) => marketing::record(
+                self.db,
+                &marketing::CustomerLine {
+                    customer_id: *customer_id,
+                    actor: &actor,
+                    field,
+                    old: None,
+                    new,
+                    applied: false,
+                    reason: Some(reason),
+                    event_id: Some(self.cause),
+                },
+                self.now,
+            ),
+        }
+    }
+
+    fn run(&self, first_subject: Subject, first: Work) -> Result<Effects, DbError> {
         let mut effects = Effects::default();
-        let mut queue = VecDeque::from([(first, 0_usize)]);
-        while let Some((work, depth)) = queue.pop_front() {
-            let Some(facts) = facts::load(self.db, order_id, self.now)? else {
-                return Ok(effects);
+        let mut queue = VecDeque::from([(first_subject, first, 0_usize)]);
+        while let Some((subject, work, depth)) = queue.pop_front() {
+            let Some(mut facts) = self.facts(&subject)? else {
+                continue;
             };
+            // Set when a trigger changed what later triggers of this event show.
+            let mut stale = false;
             let (event, decisions) = match work {
                 Work::Event(event) => {
                     let decisions = evaluate(self.config, &event, &facts);
@@ -87,11 +237,24 @@ impl Run<'_> {
                 match decision {
                     Decision::Run {
                         trigger_id,
-                        actions,
+                        mut actions,
                     } => {
+                        if !self.cooldown_passed(&subject, &trigger_id, &event, &facts)? {
+                            continue;
+                        }
+                        if stale {
+                            if let Some(fresh) = self.facts(&subject)? {
+                                facts = fresh;
+                                actions = replan(self.config, &trigger_id, &event, &facts)
+                                    .unwrap_or(actions);
+                            }
+                            stale = false;
+                        }
                         for (index, action) in actions.into_iter().enumerate() {
+                            stale |= matches!(action, PlannedAction::ApplyDiscount { .. });
                             let step = Step {
-                                order_id,
+                                subject: &subject,
+                                event: &event,
                                 trigger_id: &trigger_id,
                                 index,
                             };
@@ -99,11 +262,16 @@ impl Run<'_> {
                             else {
                                 continue;
                             };
+                            let next_subject = match next.customer_event() {
+                                Some(e) => Subject::Customer(e.customer_id),
+                                None => subject.clone(),
+                            };
                             if depth + 1 < MAX_CASCADE_DEPTH {
-                                queue.push_back((Work::Event(next), depth + 1));
+                                queue.push_back((next_subject, Work::Event(next), depth + 1));
                             } else {
                                 eprintln!(
-                                    "trigger cascade stopped at depth {MAX_CASCADE_DEPTH} for order {order_id}"
+                                    "trigger cascade stopped at depth {MAX_CASCADE_DEPTH} for {}",
+                                    subject.key()
                                 );
                             }
                         }
@@ -115,12 +283,54 @@ impl Run<'_> {
                         let event = serde_json::to_string(&event).unwrap_or_default();
                         set_timer(
                             self.db,
-                            order_id,
+                            &subject.key(),
                             &format!("delay:{trigger_id}"),
                             Some((&trigger_id, &event)),
                             Timestamp::from_unix(fire_at),
                             self.now,
                         )?;
+                    }
+                }
+            }
+            // M8: an order bought starts the clocks of the products its customer buys again.
+            if let (Subject::Order(order_id), DomainEvent::StatusChanged { to, .. }) =
+                (&subject, &event)
+            {
+                let bought = self
+                    .config
+                    .statuses
+                    .path
+                    .get(to)
+                    .is_some_and(|s| s.group == "done");
+                if let (true, Some(order)) = (bought, facts.order.as_ref()) {
+                    marketing::scans::plan_repeats(
+                        self.db,
+                        self.config,
+                        order_id,
+                        &order.items,
+                        self.now,
+                    )?;
+                }
+            }
+            // M9: an order placed or moved may move its customer to another segment.
+            if let (Subject::Order(order_id), true) = (
+                &subject,
+                matches!(
+                    event,
+                    DomainEvent::OrderCreated { .. } | DomainEvent::StatusChanged { .. }
+                ),
+            ) {
+                if let Some(customer_id) = facts::customer_id(self.db, order_id)? {
+                    if let Some(moved) =
+                        marketing::refresh_segment(self.db, self.config, customer_id, self.now)?
+                    {
+                        if depth + 1 < MAX_CASCADE_DEPTH {
+                            queue.push_back((
+                                Subject::Customer(customer_id),
+                                Work::Event(moved),
+                                depth + 1,
+                            ));
+                        }
                     }
                 }
             }
@@ -136,7 +346,12 @@ impl Run<'_> {
         facts: &Facts,
         effects: &mut Effects,
     ) -> Result<Option<DomainEvent>, DbError> {
-        let order_id = step.order_id;
+        let order_id = match step.subject {
+            Subject::Order(id) => id.as_str(),
+            Subject::Customer(customer_id) => {
+                return self.execute_for_customer(step, *customer_id, action, effects);
+            }
+        };
         let actor = format!("trigger:{}", step.trigger_id);
         let history =
             |field: &str, old: Option<Value>, new: Option<Value>, outcome, reason: Option<&str>| {
@@ -165,65 +380,48 @@ impl Run<'_> {
                 subject,
                 text,
             } => {
-                let note = PlannedMessage {
-                    channel: orderpath_core::automation::config::MessageChannel::Email,
-                    template: "staff-note".into(),
-                    language: Language::Ru,
-                    to: Recipient::Staff {
-                        id: staff.id.clone(),
-                        name: staff.name.clone(),
-                    },
-                    address: staff.email.clone().unwrap_or_default(),
-                    subject: subject.or_else(|| Some(format!("Заказ {order_id}"))),
-                    text,
-                    html: None,
-                    not_before: None,
-                    sms_parts: None,
+                self.notify_staff(step, &staff, subject, text, effects)?;
+            }
+            PlannedAction::IssuePromoCode { pool } => {
+                let Some(customer_id) = facts::customer_id(self.db, order_id)? else {
+                    let reason = "the order has no customer";
+                    history(
+                        "promo_code",
+                        None,
+                        Some(json!(pool)),
+                        Outcome::Refused,
+                        Some(reason),
+                    )?;
+                    return Ok(None);
                 };
-                if let Some(chat) = staff.telegram_chat_id.as_deref() {
-                    self.queue_other(step, "telegram", chat, &note, effects)?;
-                } else if !note.address.is_empty() {
-                    self.queue_message(step, &note, effects)?;
-                } else {
-                    let reason =
-                        format!("staff {} has neither telegram_chat_id nor email", staff.id);
-                    history("notify_staff", None, None, Outcome::Refused, Some(&reason))?;
-                }
+                return self.issue_code(step, customer_id, &pool);
+            }
+            PlannedAction::ApplyDiscount { percent, amount } => {
+                let old = facts.order.as_ref().map_or(0, |o| o.discount);
+                self.db.execute(
+                    "UPDATE orders SET discount = ?1, total = MAX(total - ?1, 0), updated_at = ?2
+                     WHERE id = ?3 AND discount = 0",
+                    &[int(amount), text(self.now.to_rfc3339()), text(order_id)],
+                )?;
+                let reason = format!("{percent}% of the items");
+                history(
+                    "discount",
+                    Some(json!(old)),
+                    Some(json!(amount)),
+                    Outcome::Applied,
+                    Some(&reason),
+                )?;
+                return Ok(Some(DomainEvent::OrderChanged {
+                    order_id: parse_order_id(order_id)?,
+                    fields: vec!["discount".into(), "total".into()],
+                }));
             }
             PlannedAction::Task {
                 title,
                 assignee,
                 due_at,
             } => {
-                let assignee = match assignee {
-                    Assignee::Staff(id) => format!("staff:{id}"),
-                    Assignee::Role(id) => format!("role:{id}"),
-                };
-                let created = tasks::create(
-                    self.db,
-                    &tasks::NewTask {
-                        dedupe_key: Some(step.key(self.cause)),
-                        order_id: Some(order_id),
-                        kind: "trigger",
-                        title: &title,
-                        reason: step.trigger_id,
-                        assignee: &assignee,
-                        due_at: Timestamp::from_unix(due_at),
-                    },
-                    self.now,
-                )?;
-                // Only a task a trigger created is an event: the system's own tasks (a message
-                // that was not delivered) are not, so a broken CRM feed cannot feed itself.
-                if let Some(task_id) = created {
-                    return Ok(Some(DomainEvent::TaskCreated {
-                        order_id: parse_order_id(order_id)?,
-                        task_id,
-                        title,
-                        assignee,
-                        due_at,
-                        trigger: step.trigger_id.to_owned(),
-                    }));
-                }
+                return self.task(step, title, assignee, due_at);
             }
             PlannedAction::HttpRequest(webhook) => {
                 let dedupe_key = step.key(self.cause);
@@ -386,6 +584,161 @@ impl Run<'_> {
         Ok(None)
     }
 
+    /// A customer's event: messages, notes, tasks, tags and codes; nothing that needs an order.
+    fn execute_for_customer(
+        &self,
+        step: &Step<'_>,
+        customer_id: i64,
+        action: PlannedAction,
+        effects: &mut Effects,
+    ) -> Result<Option<DomainEvent>, DbError> {
+        match action {
+            PlannedAction::Message(message) => self.queue_message(step, &message, effects)?,
+            PlannedAction::NotifyStaff {
+                staff,
+                subject,
+                text,
+            } => self.notify_staff(step, &staff, subject, text, effects)?,
+            PlannedAction::Task {
+                title,
+                assignee,
+                due_at,
+            } => return self.task(step, title, assignee, due_at),
+            PlannedAction::TagCustomer { ref tag } | PlannedAction::UntagCustomer { ref tag } => {
+                let add = matches!(action, PlannedAction::TagCustomer { .. });
+                facts::tag_customer_id(self.db, customer_id, &tag, add, self.now)?;
+                let sign = if add { "+" } else { "-" };
+                let actor = format!("trigger:{}", step.trigger_id);
+                let entry = marketing::CustomerLine {
+                    customer_id,
+                    actor: &actor,
+                    field: "tags",
+                    old: None,
+                    new: Some(json!(format!("{sign}{tag}"))),
+                    applied: true,
+                    reason: None,
+                    event_id: Some(self.cause),
+                };
+                marketing::record(self.db, &entry, self.now)?;
+            }
+            PlannedAction::IssuePromoCode { pool } => {
+                return self.issue_code(step, customer_id, &pool);
+            }
+            PlannedAction::Skipped { action, reason } => {
+                let new = Some(json!({ "action": action }));
+                self.note(step.subject, step.trigger_id, "trigger", new, &reason)?;
+            }
+            other => {
+                let reason = format!("{other:?} needs an order");
+                self.note(step.subject, step.trigger_id, "trigger", None, &reason)?;
+            }
+        }
+        Ok(None)
+    }
+
+    fn notify_staff(
+        &self,
+        step: &Step<'_>,
+        staff: &orderpath_core::automation::config::StaffMember,
+        subject: Option<String>,
+        text: String,
+        effects: &mut Effects,
+    ) -> Result<(), DbError> {
+        let about = match step.subject {
+            Subject::Order(id) => format!("Заказ {id}"),
+            Subject::Customer(id) => format!("Клиент {id}"),
+        };
+        let note = PlannedMessage {
+            channel: orderpath_core::automation::config::MessageChannel::Email,
+            template: "staff-note".into(),
+            language: Language::Ru,
+            to: Recipient::Staff {
+                id: staff.id.clone(),
+                name: staff.name.clone(),
+            },
+            address: staff.email.clone().unwrap_or_default(),
+            subject: subject.or(Some(about)),
+            text,
+            html: None,
+            not_before: None,
+            sms_parts: None,
+            marketing: false,
+        };
+        if let Some(chat) = staff.telegram_chat_id.as_deref() {
+            self.queue_other(step, "telegram", chat, &note, effects)
+        } else if !note.address.is_empty() {
+            self.queue_message(step, &note, effects)
+        } else {
+            let reason = format!("staff {} has neither telegram_chat_id nor email", staff.id);
+            self.note(step.subject, step.trigger_id, "notify_staff", None, &reason)
+        }
+    }
+
+    fn task(
+        &self,
+        step: &Step<'_>,
+        title: String,
+        assignee: Assignee,
+        due_at: i64,
+    ) -> Result<Option<DomainEvent>, DbError> {
+        let assignee = match assignee {
+            Assignee::Staff(id) => format!("staff:{id}"),
+            Assignee::Role(id) => format!("role:{id}"),
+        };
+        let created = tasks::create(
+            self.db,
+            &tasks::NewTask {
+                dedupe_key: Some(step.key(self.cause)),
+                order_id: step.subject.order_id(),
+                kind: "trigger",
+                title: &title,
+                reason: step.trigger_id,
+                assignee: &assignee,
+                due_at: Timestamp::from_unix(due_at),
+            },
+            self.now,
+        )?;
+        // Only a task a trigger created for an order is an event: the system's own tasks (a
+        // message that was not delivered) are not, so a broken CRM feed cannot feed itself.
+        match (created, step.subject.order_id()) {
+            (Some(task_id), Some(order_id)) => Ok(Some(DomainEvent::TaskCreated {
+                order_id: parse_order_id(order_id)?,
+                task_id,
+                title,
+                assignee,
+                due_at,
+                trigger: step.trigger_id.to_owned(),
+            })),
+            _ => Ok(None),
+        }
+    }
+
+    /// Issues a promo code; the `promo_code.issued` event it raises runs for the customer.
+    fn issue_code(
+        &self,
+        step: &Step<'_>,
+        customer_id: i64,
+        pool: &str,
+    ) -> Result<Option<DomainEvent>, DbError> {
+        let actor = format!("trigger:{}", step.trigger_id);
+        let run_key = step.key(self.cause);
+        let issue = marketing::Issue {
+            customer_id,
+            pool,
+            actor: &actor,
+            run_key: &run_key,
+            about: step.event.customer_event().map(|e| &e.data),
+        };
+        match marketing::issue_code(self.db, self.config, &issue, self.now)? {
+            Ok(event) => Ok(event),
+            Err(reason) => {
+                let new = Some(json!({ "pool": pool }));
+                self.note(step.subject, step.trigger_id, "promo_code", new, &reason)?;
+                Ok(None)
+            }
+        }
+    }
+
     fn queue_message(
         &self,
         step: &Step<'_>,
@@ -412,7 +765,7 @@ impl Run<'_> {
             self.db,
             &NewMessage {
                 dedupe_key: step.key(self.cause),
-                order_id: Some(step.order_id),
+                order_id: step.subject.order_id(),
                 channel: "email",
                 template: &message.template,
                 to: address.as_str(),
@@ -429,21 +782,8 @@ impl Run<'_> {
     }
 
     fn refuse(&self, step: &Step<'_>, reason: &str) -> Result<(), DbError> {
-        orders::record_history(
-            self.db,
-            &HistoryEntry {
-                order_id: step.order_id,
-                actor: &format!("trigger:{}", step.trigger_id),
-                actor_name: None,
-                field: "trigger",
-                old_value: None,
-                new_value: Some(json!({ "action": step.index }).to_string()),
-                outcome: Outcome::Refused,
-                reason: Some(reason),
-                event_id: Some(self.cause),
-            },
-            self.now,
-        )
+        let new = Some(json!({ "action": step.index }));
+        self.note(step.subject, step.trigger_id, "trigger", new, reason)
     }
 
     /// Queues an SMS (held until quiet hours end for a customer, C11) or a Telegram note;
@@ -468,7 +808,7 @@ impl Run<'_> {
             self.db,
             &NewMessage {
                 dedupe_key: step.key(self.cause),
-                order_id: Some(step.order_id),
+                order_id: step.subject.order_id(),
                 channel,
                 template: &message.template,
                 to: &address,
@@ -493,9 +833,10 @@ enum Work {
     Delayed(String, DomainEvent),
 }
 
-/// Which action of which trigger for which order.
+/// Which action of which trigger for which order or customer.
 struct Step<'a> {
-    order_id: &'a str,
+    subject: &'a Subject,
+    event: &'a DomainEvent,
     trigger_id: &'a str,
     index: usize,
 }
@@ -505,7 +846,9 @@ impl Step<'_> {
     fn key(&self, cause: &str) -> String {
         format!(
             "{cause}:{}:{}:{}",
-            self.order_id, self.trigger_id, self.index
+            self.subject.key(),
+            self.trigger_id,
+            self.index
         )
     }
 }

@@ -1,7 +1,8 @@
 //! One scheduler tick: the time-based work that is due, bounded per tick. Shared by
 //! `POST /cron/tick` (any HTTP scheduler) and the cron trigger plugin's component.
 //!
-//! Due timers (delayed triggers, named timers) fire first, then status time limits (P3), and
+//! Due timers (delayed triggers, named timers) fire first, then status time limits (P3), then
+//! the marketing scans (dates coming up, products due again, lapsed customers), and
 //! the messages they queued are sent, then message retries; then CDEK parcels that went quiet
 //! are polled (see `carrier_polls`), then WooCommerce orders (see `platform_polls`), and what
 //! they queued is sent. Sending is the `sender`
@@ -88,6 +89,7 @@ pub fn run(now: Timestamp, sending: &impl Sending) -> Result<Value, ApiError> {
     let mut queued = Effects::default();
     let fired = fire_timers(&db, &automation, now, &mut queued)?;
     let overdue = check_time_limits(&db, &automation, now, &mut queued)?;
+    let marketing = crate::marketing::scans::run(&db, &automation, now, &mut queued)?;
     // Everything due is sent before the polls, whose calls to CDEK may take a while: new
     // messages first, then the ones waiting for another attempt.
     let mut fresh = sending.queued(&db, &std::mem::take(&mut queued.messages));
@@ -100,6 +102,11 @@ pub fn run(now: Timestamp, sending: &impl Sending) -> Result<Value, ApiError> {
         "at": now.to_rfc3339(),
         "timers_fired": fired,
         "overdue_reminders": overdue,
+        "marketing": {
+            "date_offers": marketing.dates,
+            "repeat_reminders": marketing.repeats,
+            "segments_moved": marketing.segments,
+        },
         "cdek_parcels_polled": parcels,
         "woocommerce_orders_polled": woocommerce,
         "messages_from_triggers": fresh,

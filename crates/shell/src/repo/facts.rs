@@ -160,6 +160,17 @@ pub fn tag_customer(
     let Some(customer) = customer_id(db, order_id)? else {
         return Ok(());
     };
+    tag_customer_id(db, customer, tag, add, now)
+}
+
+/// Adds or removes a customer's tag.
+pub fn tag_customer_id(
+    db: &Db,
+    customer: i64,
+    tag: &str,
+    add: bool,
+    now: Timestamp,
+) -> Result<(), DbError> {
     if add {
         db.execute(
             "INSERT INTO customer_tags (customer_id, tag, added_at) VALUES (?, ?, ?)

@@ -17,10 +17,10 @@ use std::fmt;
 use serde::de::DeserializeOwned;
 
 pub use model::{
-    Action, AnyOf, Conditions, DurationSpec, IntRef, MessageChannel, Target, TemplateText, Trigger,
-    TriggersFile, THRESHOLD_PREFIX,
+    Action, AnyOf, Conditions, CooldownKey, DurationSpec, IntRef, MessageChannel, Target,
+    TemplateText, Trigger, TriggersFile, THRESHOLD_PREFIX,
 };
-pub use shop::{Role, Shop, ShopContacts, StaffMember};
+pub use shop::{PromoPool, Role, Shop, ShopContacts, StaffMember};
 pub use statuses::{StatusConfig, StatusTiming};
 pub use templates::{sample_context, MessageTemplate, TemplateKind, Templates, TEMPLATE_ROOTS};
 

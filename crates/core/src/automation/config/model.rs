@@ -43,6 +43,14 @@ pub struct Trigger {
     /// Count the delay in working hours.
     #[serde(default)]
     pub delay_in_working_hours: bool,
+    /// Run at most once per `cooldown_per` within this period (checked when it runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cooldown: Option<DurationSpec>,
+    /// What the cooldown counts per: `customer` (the default), `order`, or
+    /// `customer:<name>` — per customer and the value of the event's `data.<name>`
+    /// (`customer:category`: once per customer and category).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cooldown_per: Option<String>,
     /// `[[trigger.action]]` entries, in order.
     #[serde(default, rename = "action")]
     pub actions: Vec<Action>,
@@ -150,6 +158,44 @@ pub struct Conditions {
     /// The order has fewer unanswered calls than this.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub no_answer_attempts_below: Option<IntRef>,
+    /// The customer placed an order after the (customer) event happened (M4: checked again
+    /// when a delayed reminder is due).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_ordered_since_event: Option<bool>,
+    /// The customer allows marketing on one of these channels (`email`, `sms`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub marketing_consent: Option<AnyOf>,
+    /// Every named value of a customer event's `data` is exactly this.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_data: Option<BTreeMap<String, Value>>,
+}
+
+/// What a trigger's cooldown counts per.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CooldownKey {
+    /// Per customer.
+    Customer,
+    /// Per order.
+    Order,
+    /// Per customer and one value of the event's data.
+    CustomerAnd(String),
+}
+
+impl CooldownKey {
+    /// Reads `customer`, `order` or `customer:<data name>`.
+    pub fn parse(text: &str) -> Result<CooldownKey, String> {
+        match text {
+            "customer" => Ok(CooldownKey::Customer),
+            "order" => Ok(CooldownKey::Order),
+            _ => text
+                .strip_prefix("customer:")
+                .filter(|name| crate::text::is_code(&name.replace('_', "-"), 64, false))
+                .map(|name| CooldownKey::CustomerAnd(name.to_owned()))
+                .ok_or_else(|| {
+                    format!("{text:?} is not customer, order or customer:<event data name>")
+                }),
+        }
+    }
 }
 
 /// One value or a list of values ("any of").
@@ -313,6 +359,10 @@ pub enum Action {
         template: String,
         /// `customer`, `manager`, `role:<id>`, `staff:<id>`, `supplier` or `carrier`.
         to: String,
+        /// A marketing message: sent only to a customer who consented to marketing on this
+        /// channel; an email carries the unsubscribe link and `List-Unsubscribe` headers.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        marketing: bool,
     },
     /// Create a task for staff.
     Task {
@@ -400,6 +450,18 @@ pub enum Action {
         /// stays a number). The default payload when absent.
         data: Option<serde_json::Map<String, Value>>,
     },
+    /// Issue the customer a code from a promo-code pool (`[promo_codes.<pool>]` in
+    /// shop.toml), once per customer and pool; raises `promo_code.issued`.
+    IssuePromoCode {
+        /// The pool.
+        pool: String,
+    },
+    /// Take a percentage off the order's items (M3), once: an order with a discount already
+    /// keeps it.
+    ApplyDiscount {
+        /// Percent of the items' sum (an integer or `threshold:<name>`).
+        percent: IntRef,
+    },
 }
 
 /// The endpoints an `http_request` action may post to.
@@ -422,7 +484,25 @@ impl Action {
             Action::SetTimer { .. } => "set_timer",
             Action::CancelTimer { .. } => "cancel_timer",
             Action::HttpRequest { .. } => "http_request",
+            Action::IssuePromoCode { .. } => "issue_promo_code",
+            Action::ApplyDiscount { .. } => "apply_discount",
         }
+    }
+
+    /// Actions that change an order, which events about a customer cannot have.
+    pub fn needs_order(&self) -> bool {
+        matches!(
+            self,
+            Action::SetStatus { .. }
+                | Action::SetField { .. }
+                | Action::ReserveItems
+                | Action::ReleaseItems
+                | Action::Cancel { .. }
+                | Action::SetTimer { .. }
+                | Action::CancelTimer { .. }
+                | Action::HttpRequest { .. }
+                | Action::ApplyDiscount { .. }
+        )
     }
 }
 

@@ -33,6 +33,10 @@ struct ShopFile {
     contacts: ShopContacts,
     #[serde(default)]
     platforms: BTreeMap<String, PlatformSettings>,
+    #[serde(default)]
+    promo_codes: BTreeMap<String, PromoPool>,
+    #[serde(default)]
+    repeat_cycles: BTreeMap<String, i64>,
 }
 
 fn ru() -> String {
@@ -92,6 +96,36 @@ pub struct PlatformSettings {
     pub statuses: BTreeMap<String, String>,
 }
 
+/// A pool of promo codes (`[promo_codes.<pool>]`): a list the shop made in its shop system,
+/// or a pattern whose `#` are filled with random letters and digits. Each code is issued once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PromoPool {
+    /// Codes to hand out, each to one customer, in this order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub codes: Vec<String>,
+    /// Or a pattern such as `WELCOME-######` (at least six `#`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// How many days an issued code is valid; for ever when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_days: Option<i64>,
+    /// Each customer gets one code from this pool, ever (a welcome code); `false` issues one
+    /// per trigger run (an abandoned-cart discount each time one is due).
+    #[serde(default = "yes")]
+    pub once_per_customer: bool,
+    /// What the code gives, for messages (`{{ event.data.percent }}`), in percent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percent: Option<i64>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// How many `#` a promo-code pattern needs (32^6 ≈ 1.07 billion codes).
+pub const PROMO_PATTERN_MIN_RANDOM: usize = 6;
+
 /// The platform names `[platforms.<name>]` may use.
 pub const PLATFORM_NAMES: [&str; 3] = ["shopify", "woocommerce", "tilda"];
 
@@ -129,6 +163,12 @@ pub struct Shop {
     /// Shop platforms' settings by platform name.
     #[serde(default)]
     pub platforms: BTreeMap<String, PlatformSettings>,
+    /// Promo-code pools by name.
+    #[serde(default)]
+    pub promo_codes: BTreeMap<String, PromoPool>,
+    /// M8: days between purchases, by article (`"<sku>"`) or category (`"category:<name>"`).
+    #[serde(default)]
+    pub repeat_cycles: BTreeMap<String, i64>,
 }
 
 impl Shop {
@@ -247,6 +287,25 @@ pub(super) fn load(files: &ConfigFiles, findings: &mut Findings) -> Option<Shop>
             );
         }
     }
+    for (name, pool) in &raw.promo_codes {
+        let field = format!("promo_codes.{name}");
+        if !crate::text::is_code(name, 64, false) {
+            problem(&field, "pool names are kebab-case: a-z, 0-9 and -".into());
+        }
+        if let Err(message) = check_pool(pool) {
+            problem(&field, message);
+        }
+    }
+    for (key, days) in &raw.repeat_cycles {
+        let field = format!("repeat_cycles.{key}");
+        let name = key.strip_prefix("category:").unwrap_or(key);
+        if name.trim().is_empty() {
+            problem(&field, "name an article or category:<name>".into());
+        }
+        if !(1..=3650).contains(days) {
+            problem(&field, "days between purchases: 1 to 3650".into());
+        }
+    }
     let hours = raw
         .hours
         .clone()
@@ -268,8 +327,45 @@ pub(super) fn load(files: &ConfigFiles, findings: &mut Findings) -> Option<Shop>
         roles: raw.roles,
         contacts: raw.contacts,
         platforms: raw.platforms,
+        promo_codes: raw.promo_codes,
+        repeat_cycles: raw.repeat_cycles,
     };
     (findings.problems.len() == before).then_some(shop)
+}
+
+fn check_pool(pool: &PromoPool) -> Result<(), String> {
+    match (&pool.pattern, pool.codes.is_empty()) {
+        (Some(_), false) => return Err("give codes or a pattern, not both".into()),
+        (None, true) => return Err("give codes or a pattern".into()),
+        (Some(pattern), true) => {
+            let random = pattern.chars().filter(|c| *c == '#').count();
+            if random < PROMO_PATTERN_MIN_RANDOM {
+                return Err(format!(
+                    "the pattern needs at least {PROMO_PATTERN_MIN_RANDOM} # (random characters)"
+                ));
+            }
+            if !pattern
+                .chars()
+                .all(|c| c == '#' || c.is_ascii_alphanumeric() || c == '-')
+            {
+                return Err("a pattern has A-Z, 0-9, - and #".into());
+            }
+        }
+        (None, false) => {
+            for (i, code) in pool.codes.iter().enumerate() {
+                if code.trim().is_empty() || code.chars().count() > 64 {
+                    return Err(format!("codes[{i}]: 1 to 64 characters"));
+                }
+                if pool.codes[..i].contains(code) {
+                    return Err(format!("codes[{i}]: {code:?} is listed twice"));
+                }
+            }
+        }
+    }
+    match pool.valid_days {
+        Some(days) if !(1..=3650).contains(&days) => Err("valid_days: 1 to 3650".into()),
+        _ => Ok(()),
+    }
 }
 
 /// "Пн–Пт 09:00–18:00, Сб 10:00–16:00" (`Mon-Fri 09:00-18:00` in English): consecutive days with the same hours are grouped.

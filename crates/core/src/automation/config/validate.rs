@@ -4,13 +4,13 @@
 use std::collections::BTreeSet;
 
 use super::model::{
-    Action, AnyOf, Conditions, IntRef, MessageChannel, Target, Trigger, TriggersFile,
+    Action, AnyOf, Conditions, CooldownKey, IntRef, MessageChannel, Target, Trigger, TriggersFile,
     HTTP_ENDPOINTS,
 };
 use super::{parse_toml, ConfigFiles, Findings, Shop, StatusConfig, TemplateKind, Templates};
 use crate::automation::engine::data_problems;
 use crate::automation::event::{
-    event_has_order, is_event_name, DELIVERY_STATUSES, PAYMENT_STATUSES,
+    event_subject, is_event_name, Subject, DELIVERY_STATUSES, PAYMENT_STATUSES,
 };
 use crate::automation::time::TimeOfDay;
 use crate::message::Language;
@@ -114,14 +114,29 @@ impl Checker<'_> {
         }
         if let Some(delay) = &t.delay {
             self.duration(t, "delay", delay);
-            if is_event_name(&t.on) && !event_has_order(&t.on) {
+            if event_subject(&t.on) == Some(Subject::MaybeOrder) {
                 let message = format!("{} may have no order, so it cannot be delayed", t.on);
                 self.problem(t, "delay", message);
+            }
+        }
+        if let Some(cooldown) = &t.cooldown {
+            self.duration(t, "cooldown", cooldown);
+        }
+        if let Some(per) = &t.cooldown_per {
+            if t.cooldown.is_none() {
+                self.problem(t, "cooldown_per", "give a cooldown too".into());
+            }
+            if let Err(message) = CooldownKey::parse(per) {
+                self.problem(t, "cooldown_per", message);
             }
         }
         self.conditions(t, &t.when);
         for (i, action) in t.actions.iter().enumerate() {
             self.action(t, &format!("action[{i}]"), action);
+            if event_subject(&t.on) == Some(Subject::Customer) && action.needs_order() {
+                let message = format!("{} is about a customer, not an order", t.on);
+                self.problem(t, &format!("action[{i}].type"), message);
+            }
         }
     }
 
@@ -239,6 +254,26 @@ impl Checker<'_> {
         self.only_on(t, "flag", w.flag.is_some(), &["order.operator_flag"]);
         self.only_on(t, "timer", w.timer.is_some(), &["timer.fired"]);
         self.only_on(t, "in_stock", w.in_stock.is_some(), &["stock.changed"]);
+        let about_customer = event_subject(&t.on) == Some(Subject::Customer);
+        for (field, present) in [
+            (
+                "customer_ordered_since_event",
+                w.customer_ordered_since_event.is_some(),
+            ),
+            ("event_data", w.event_data.is_some()),
+        ] {
+            if present && is_event_name(&t.on) && !about_customer {
+                let message = format!("applies only to events about a customer, not to {}", t.on);
+                self.problem(t, &format!("when.{field}"), message);
+            }
+        }
+        self.values_in(
+            t,
+            "marketing_consent",
+            &w.marketing_consent,
+            &["email", "sms"],
+            "channel",
+        );
         let calls = ["call.missed", "call.answered"];
         self.only_on(t, "call_after_hours", w.call_after_hours.is_some(), &calls);
         self.only_on(t, "call_direction", w.call_direction.is_some(), &calls);
@@ -266,8 +301,13 @@ impl Checker<'_> {
                 channel,
                 template,
                 to,
+                marketing,
             } => {
                 self.target(t, &field("to"), to, true);
+                if *marketing && to != "customer" {
+                    let message = "only messages to the customer are marketing".into();
+                    self.problem(t, &field("marketing"), message);
+                }
                 let kind = match channel {
                     MessageChannel::Sms => TemplateKind::Sms,
                     MessageChannel::Email => TemplateKind::Email,
@@ -350,6 +390,26 @@ impl Checker<'_> {
                 }
                 for (place, e) in data.iter().flat_map(data_problems) {
                     self.problem(t, &field(&place), format!("template syntax: {e}"));
+                }
+            }
+            Action::IssuePromoCode { pool } => {
+                if let Some(shop) = self.shop {
+                    if !shop.promo_codes.contains_key(pool) {
+                        let message = format!("unknown pool {pool:?} (not in [promo_codes])");
+                        self.problem(t, &field("pool"), message);
+                    }
+                }
+            }
+            Action::ApplyDiscount { percent } => {
+                if let Some(shop) = self.shop {
+                    match percent.resolve(&shop.thresholds) {
+                        Ok(p) if (1..=100).contains(&p) => {}
+                        Ok(p) => {
+                            let message = format!("{p} is not a percentage from 1 to 100");
+                            self.problem(t, &field("percent"), message);
+                        }
+                        Err(e) => self.problem(t, &field("percent"), e),
+                    }
                 }
             }
             Action::ReserveItems | Action::ReleaseItems => {}

@@ -134,6 +134,24 @@ pub fn conditions_hold(
             || order.is_some() && int(&when.no_answer_attempts_at_least, &|v| attempts >= v))
         && (when.no_answer_attempts_below.is_none()
             || order.is_some() && int(&when.no_answer_attempts_below, &|v| attempts < v))
+        && when.customer_ordered_since_event.is_none_or(|want| {
+            let since = event.customer_event().map(|e| e.at);
+            let last = customer.and_then(|c| c.last_order_at);
+            let ordered = matches!((since, last), (Some(since), Some(last)) if last >= since);
+            ordered == want
+        })
+        && when.marketing_consent.as_ref().is_none_or(|channels| {
+            customer.is_some_and(|c| {
+                channels.matches("email") && c.marketing_email
+                    || channels.matches("sms") && c.marketing_sms
+            })
+        })
+        && when.event_data.as_ref().is_none_or(|map| {
+            event.customer_event().is_some_and(|e| {
+                map.iter()
+                    .all(|(k, v)| e.data.get(k).is_some_and(|actual| same(actual, v)))
+            })
+        })
 }
 
 /// Equality that treats `5` and `5.0` alike and compares strings exactly.

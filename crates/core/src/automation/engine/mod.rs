@@ -128,6 +128,18 @@ pub enum PlannedAction {
     },
     /// Post a signed JSON event to the shop's CRM or ERP, through the outbox.
     HttpRequest(PlannedWebhook),
+    /// Issue the customer a code from this pool (once per customer and pool).
+    IssuePromoCode {
+        /// The pool.
+        pool: String,
+    },
+    /// Take `amount` (minor units, `percent` of the items) off the order.
+    ApplyDiscount {
+        /// The percentage.
+        percent: i64,
+        /// The discount, minor units.
+        amount: i64,
+    },
     /// A configured action that cannot be carried out for these facts (no email address,
     /// forbidden transition, …); the shell records it in the order history.
     Skipped {
@@ -161,6 +173,8 @@ pub struct PlannedMessage {
     pub not_before: Option<i64>,
     /// Number of SMS parts.
     pub sms_parts: Option<usize>,
+    /// A marketing message (the customer consented; an email gets the unsubscribe headers).
+    pub marketing: bool,
 }
 
 /// An `http_request` ready to queue.
@@ -248,6 +262,20 @@ pub fn evaluate_delayed(
         trigger_id: t.id.clone(),
         actions: plan::plan(config, t, event, facts),
     })
+}
+
+/// The actions of a trigger that already matched, planned again with fresh facts: the shell
+/// calls it when an earlier trigger of the same event changed what later ones show (M3's
+/// discount before C1's email). The conditions are not checked again: which triggers run is
+/// decided once per event.
+pub fn replan(
+    config: &Config,
+    trigger_id: &str,
+    event: &DomainEvent,
+    facts: &Facts,
+) -> Option<Vec<PlannedAction>> {
+    let t = config.trigger(trigger_id)?;
+    Some(plan::plan(config, t, event, facts))
 }
 
 /// An order past its status's time limit.

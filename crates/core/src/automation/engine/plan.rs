@@ -51,7 +51,8 @@ impl Planner<'_> {
                 channel,
                 template,
                 to,
-            } => return self.message(*channel, template, to),
+                marketing,
+            } => return self.message(*channel, template, to, *marketing),
             Action::NotifyStaff { to, template } => return self.notify(to, template),
             Action::Task {
                 title,
@@ -124,6 +125,25 @@ impl Planner<'_> {
                 }
             }
             Action::CancelTimer { name } => PlannedAction::CancelTimer { name: name.clone() },
+            Action::IssuePromoCode { pool } => {
+                if self.facts.customer.as_ref().and_then(|c| c.id).is_none() {
+                    return Err("the event has no stored customer".into());
+                }
+                PlannedAction::IssuePromoCode { pool: pool.clone() }
+            }
+            Action::ApplyDiscount { percent } => {
+                let order = self.order()?;
+                let percent = percent.resolve(thresholds)?;
+                if order.discount > 0 {
+                    return Err("the order already has a discount".into());
+                }
+                let items = i128::from(crate::order::items_total(&order.items));
+                let amount = i64::try_from(items * i128::from(percent) / 100).unwrap_or(0);
+                if amount <= 0 {
+                    return Err("the order's items sum to nothing".into());
+                }
+                PlannedAction::ApplyDiscount { percent, amount }
+            }
             Action::HttpRequest {
                 endpoint,
                 event,
@@ -253,10 +273,31 @@ impl Planner<'_> {
         Ok(())
     }
 
-    fn message(&mut self, channel: MessageChannel, template: &str, to: &str) -> Result<(), String> {
+    fn message(
+        &mut self,
+        channel: MessageChannel,
+        template: &str,
+        to: &str,
+        marketing: bool,
+    ) -> Result<(), String> {
         let target = Target::parse(to).ok_or_else(|| format!("unknown recipient {to:?}"))?;
         let shop = &self.config.shop;
         let customer = self.facts.customer.as_ref();
+        if marketing {
+            let allowed = customer.is_some_and(|c| match channel {
+                MessageChannel::Email => c.marketing_email,
+                MessageChannel::Sms => c.marketing_sms,
+            });
+            if !allowed {
+                let channel = match channel {
+                    MessageChannel::Email => "email",
+                    MessageChannel::Sms => "SMS",
+                };
+                return Err(format!(
+                    "no consent to marketing by {channel} (or the customer unsubscribed)"
+                ));
+            }
+        }
         let lang = match target {
             Target::Customer => customer.and_then(|c| c.language).unwrap_or(shop.language),
             _ => shop.language,
@@ -329,9 +370,7 @@ impl Planner<'_> {
             .map(|h| h.render(&ctx, &self.env(t.language, true)));
         let (not_before, sms_parts) = match channel {
             MessageChannel::Sms => {
-                let held = matches!(target, Target::Customer)
-                    .then(|| self.quiet_until())
-                    .flatten();
+                let held = self.quiet_until(matches!(target, Target::Customer));
                 (held, Some(sms_length(&text).parts))
             }
             MessageChannel::Email => (None, None),
@@ -353,6 +392,7 @@ impl Planner<'_> {
                 html: html.clone(),
                 not_before,
                 sms_parts,
+                marketing,
             }));
         }
         if missing.is_empty() {
@@ -366,13 +406,15 @@ impl Planner<'_> {
         }
     }
 
-    /// C11: the end of the customer's quiet hours when now falls into them.
-    fn quiet_until(&self) -> Option<i64> {
+    /// C11: the end of the quiet hours when now falls into them: the customer's own for a
+    /// message to the customer, the shop's for anyone else. Every SMS waits.
+    fn quiet_until(&self, to_customer: bool) -> Option<i64> {
         let shop = &self.config.shop;
         let tz = self
             .facts
             .customer
             .as_ref()
+            .filter(|_| to_customer)
             .and_then(|c| c.time_zone.as_deref())
             .and_then(|z| TimeZone::parse(z).ok())
             .unwrap_or_else(|| shop.time_zone.clone());

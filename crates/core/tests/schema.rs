@@ -119,3 +119,33 @@ fn schema_limits_match_the_specification() {
         ["staff", "customer", "system", "integration"]
     );
 }
+
+/// `docs/site-event.schema.json` names the same site event types as the parser, and its
+/// examples in docs/site-events.md parse.
+#[test]
+fn site_event_schema_lists_the_parsers_types() {
+    use orderpath_core::marketing::site::{parse_site_event, SITE_EVENT_TYPES};
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/site-event.schema.json"
+    );
+    let text = std::fs::read_to_string(path).expect("docs/site-event.schema.json is readable");
+    let schema: Value = serde_json::from_str(&text).expect("the schema is valid JSON");
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    assert_eq!(
+        strings(&schema["properties"]["type"]["enum"]),
+        SITE_EVENT_TYPES
+    );
+    let docs = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/site-events.md");
+    let docs = std::fs::read_to_string(docs).expect("docs/site-events.md");
+    let example = docs
+        .split("```json")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("an example");
+    let event = parse_site_event(example.as_bytes()).expect("the documented example parses");
+    assert_eq!(event.type_name(), "cart.updated");
+}

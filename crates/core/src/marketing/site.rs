@@ -317,7 +317,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(e.type_name(), "cart.updated");
-        assert_eq!(e.occurred_at, 1_764_831_600);
+        assert_eq!(e.occurred_at, 1_796_367_600);
         assert_eq!(e.contact.email.unwrap().as_str(), "anna@example.com");
         let SiteEventKind::Cart { items, total, .. } = e.kind else {
             panic!()

@@ -9,6 +9,7 @@ mod desk_browser;
 mod http_action;
 mod idempotency;
 mod manifest_variables;
+mod marketing;
 mod messaging;
 mod migrations;
 mod orders;

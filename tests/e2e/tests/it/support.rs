@@ -37,6 +37,11 @@ pub const MANGO_KEY: &str = "mango-test-key";
 pub const MANGO_SALT: &str = "mango-test-salt";
 pub const ZADARMA_SECRET: &str = "zadarma-test-secret";
 pub const CALLS_SECRET: &str = "whsec_Y2FsbHMtZ2VuZXJpYy1zZWNyZXQtZTJlLXRlc3Q=";
+/// The site's customer events (`/webhooks/site`) and the unsubscribe links' key.
+pub const SITE_SECRET: &str = "whsec_c2l0ZS1ldmVudHMtc2VjcmV0LWUyZS10ZXN0";
+pub const UNSUBSCRIBE_SECRET: &str = "unsubscribe-key-e2e-0123456789";
+/// Where the app is reached in the tests.
+pub const PUBLIC_URL: &str = "https://orders.shop.example";
 /// The shop platforms' secrets.
 pub const SHOPIFY_SECRET: &str = "shpss_e2e_test_client_secret";
 pub const WOOCOMMERCE_SECRET: &str = "wc-e2e-webhook-secret";
@@ -126,7 +131,10 @@ impl TestApp {
             .variable("calls_webhook_secret", CALLS_SECRET)
             .variable("shopify_webhook_secret", SHOPIFY_SECRET)
             .variable("woocommerce_webhook_secret", WOOCOMMERCE_SECRET)
-            .variable("tilda_webhook_token", TILDA_TOKEN);
+            .variable("tilda_webhook_token", TILDA_TOKEN)
+            .variable("site_webhook_secret", SITE_SECRET)
+            .variable("public_url", PUBLIC_URL)
+            .variable("unsubscribe_secret", UNSUBSCRIBE_SECRET);
         let app = configure(builder)
             .build()
             .await

@@ -288,6 +288,14 @@ impl Planner<'_> {
                 MessageChannel::Email => c.marketing_email,
                 MessageChannel::Sms => c.marketing_sms,
             });
+            let linked = customer.is_some_and(|c| c.unsubscribe_url.is_some());
+            if allowed && channel == MessageChannel::Email && !linked {
+                return Err(
+                    "marketing email needs the unsubscribe link: set public_url and \
+                            unsubscribe_secret"
+                        .into(),
+                );
+            }
             if !allowed {
                 let channel = match channel {
                     MessageChannel::Email => "email",

@@ -115,7 +115,7 @@ mod tests {
 
     #[test]
     fn the_headers_carry_the_link_and_one_click() {
-        let signer = Signer::new("https://shop.example/", key()).unwrap();
+        let signer = Signer::new("https://shop.example/", key()).expect("a signer");
         let headers = signer.headers(7);
         assert_eq!(
             headers[0],

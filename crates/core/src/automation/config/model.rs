@@ -86,6 +86,9 @@ pub struct Conditions {
     /// The order's channel.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<AnyOf>,
+    /// The order's channel is none of these.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel_none: Option<AnyOf>,
     /// How the order was placed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order_method: Option<AnyOf>,

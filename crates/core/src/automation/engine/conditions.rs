@@ -49,6 +49,10 @@ pub fn conditions_hold(
             order.and_then(|o| o.delivery_status.as_deref()),
         )
         && any(&when.channel, order.map(|o| o.channel.as_str()))
+        && when
+            .channel_none
+            .as_ref()
+            .is_none_or(|c| on_order(&|o| !c.matches(&o.channel)))
         && any(&when.order_method, order.map(|o| o.order_method.as_str()))
         && any(&when.customer_type, order.map(|o| o.customer_type.as_str()))
         && any(

@@ -156,8 +156,9 @@ async fn segments_follow_purchases_and_lapse_on_the_tick() {
 #[tokio::test]
 async fn a_big_spender_becomes_vip_with_a_note_and_bad_wins_over_everything() {
     let app = TestApp::start().await;
-    let big = json!({ "items": [{ "sku": "SAMOVAR", "name": "Самовар", "qty": 1, "price": 10_000_000 }],
-                      "total": 10_000_000 });
+    // 110 000 ₽, 104 500 ₽ after M3's 5 %: over the 100 000 ₽ that make a VIP.
+    let big = json!({ "items": [{ "sku": "SAMOVAR", "name": "Самовар", "qty": 1, "price": 11_000_000 }],
+                      "total": 11_000_000 });
     order_event(&app, order("A-1", big)).await;
     complete(&app, "A-1").await;
 

@@ -1,0 +1,414 @@
+//! Runs the shop's triggers for a domain event and executes what the engine decides.
+//!
+//! The configuration is the compiled file Spin mounts at `/config` (spin.toml `files`). A
+//! configuration that does not validate stops the component: it answers 503 naming the first
+//! problem and records nothing, so senders retry once the shop fixes it — a broken
+//! configuration never silently does nothing.
+//!
+//! Execution happens inside the request's transaction. `set_status` and `cancel` produce
+//! `order.status_changed` events, and a `task` that creates a task `task.created`; they are
+//! fed back to the engine, at most [`MAX_CASCADE_DEPTH`] rounds, so "paid → payment-received →
+//! prepare-for-delivery" runs in one request without a trigger loop being able to run for ever.
+
+use std::collections::VecDeque;
+
+use orderpath_core::automation::config::Config;
+use orderpath_core::automation::engine::{
+    evaluate, evaluate_delayed, replan, Decision, PlannedAction, MAX_CASCADE_DEPTH,
+};
+use orderpath_core::automation::event::DomainEvent;
+use orderpath_core::automation::facts::Facts;
+use serde_json::Value;
+
+use crate::clock::Timestamp;
+use crate::db::{opt_text, text, Db, DbError};
+use crate::marketing::{self, unsubscribe};
+use crate::repo::facts;
+use crate::repo::orders::{self, HistoryEntry, Outcome};
+
+mod execute;
+
+pub use crate::config_source::{load_config, CONFIG_ROOT};
+
+/// What a run left to do after the transaction commits.
+#[derive(Debug, Default)]
+pub struct Effects {
+    /// Messages queued (and held) by this run: send them after commit.
+    pub messages: Vec<i64>,
+}
+
+/// One run of the triggers for an event and everything it cascades into.
+pub struct Run<'a> {
+    /// The database, inside the request's transaction.
+    pub db: &'a Db,
+    /// The validated configuration.
+    pub config: &'a Config,
+    /// Now.
+    pub now: Timestamp,
+    /// What caused the run (`orders:<webhook-id>`, `timer:<id>`): makes message keys unique.
+    pub cause: &'a str,
+}
+
+/// What a run's event is about: an order, or a customer (site events, marketing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Subject {
+    Order(String),
+    Customer(i64),
+}
+
+impl Subject {
+    /// The key timers and message keys use: the order id, or `customer:<id>`.
+    fn key(&self) -> String {
+        match self {
+            Subject::Order(id) => id.clone(),
+            Subject::Customer(id) => format!("customer:{id}"),
+        }
+    }
+
+    fn order_id(&self) -> Option<&str> {
+        match self {
+            Subject::Order(id) => Some(id),
+            Subject::Customer(_) => None,
+        }
+    }
+}
+
+impl Run<'_> {
+    /// Evaluates `event` for `order_id` and executes the decisions, with cascades.
+    pub fn handle(&self, order_id: &str, event: DomainEvent) -> Result<Effects, DbError> {
+        self.run(Subject::Order(order_id.to_owned()), Work::Event(event))
+    }
+
+    /// Evaluates an event about a customer (no order) and executes the decisions.
+    pub fn handle_customer(
+        &self,
+        customer_id: i64,
+        event: DomainEvent,
+    ) -> Result<Effects, DbError> {
+        self.run(Subject::Customer(customer_id), Work::Event(event))
+    }
+
+    /// A delayed trigger is due: re-checks it against fresh facts (the engine's
+    /// `evaluate_delayed`) and executes it, with cascades. `key` is the timer's subject: an
+    /// order id, or `customer:<id>` for an event about a customer.
+    pub fn handle_delayed(
+        &self,
+        key: &str,
+        trigger_id: &str,
+        event: DomainEvent,
+    ) -> Result<Effects, DbError> {
+        let subject = match event.customer_event() {
+            Some(e) => Subject::Customer(e.customer_id),
+            None => Subject::Order(key.to_owned()),
+        };
+        self.run(subject, Work::Delayed(trigger_id.to_owned(), event))
+    }
+
+    fn facts(&self, subject: &Subject) -> Result<Option<Facts>, DbError> {
+        let mut facts = match subject {
+            Subject::Order(id) => {
+                let Some(mut facts) = facts::load(self.db, id, self.now)? else {
+                    return Ok(None);
+                };
+                if let (Some(customer), Some(cid)) =
+                    (facts.customer.as_mut(), facts::customer_id(self.db, id)?)
+                {
+                    marketing::add_marketing_facts(self.db, customer, cid)?;
+                }
+                facts
+            }
+            Subject::Customer(id) => {
+                let Some(customer) = marketing::customer_facts(self.db, *id)? else {
+                    return Ok(None);
+                };
+                Facts {
+                    now: self.now.unix(),
+                    order: None,
+                    customer: Some(customer),
+                }
+            }
+        };
+        // Only a customer who may get marketing email needs the link (and its key read).
+        if let Some(customer) = facts.customer.as_mut().filter(|c| c.marketing_email) {
+            if let (Some(id), Some(signer)) = (customer.id, unsubscribe::Signer::from_variables()) {
+                customer.unsubscribe_url = Some(signer.url(id));
+            }
+        }
+        Ok(Some(facts))
+    }
+
+    /// False (and a line in the history) when the trigger has a cooldown that has not passed
+    /// for this event's subject.
+    fn cooldown_passed(
+        &self,
+        subject: &Subject,
+        trigger_id: &str,
+        event: &DomainEvent,
+        facts: &Facts,
+    ) -> Result<bool, DbError> {
+        let Some(trigger) = self.config.trigger(trigger_id) else {
+            return Ok(true);
+        };
+        let Some(cooldown) = &trigger.cooldown else {
+            return Ok(true);
+        };
+        let secs = cooldown.resolve(&self.config.shop.thresholds).unwrap_or(0);
+        let customer_id = facts.customer.as_ref().and_then(|c| c.id);
+        let Some(key) = marketing::cooldown_subject(
+            trigger.cooldown_per.as_deref(),
+            event,
+            subject.order_id(),
+            customer_id,
+        ) else {
+            return Ok(true);
+        };
+        if marketing::claim_cooldown(self.db, trigger_id, &key, secs, self.now)? {
+            return Ok(true);
+        }
+        let reason = format!("ran for {key} less than {} ago (cooldown)", cooldown.0);
+        self.note(subject, trigger_id, "trigger", None, &reason)?;
+        Ok(false)
+    }
+
+    /// A refused step, in the order's or the customer's history.
+    fn note(
+        &self,
+        subject: &Subject,
+        trigger_id: &str,
+        field: &str,
+        new: Option<Value>,
+        reason: &str,
+    ) -> Result<(), DbError> {
+        let actor = format!("trigger:{trigger_id}");
+        match subject {
+            Subject::Order(order_id) => orders::record_history(
+                self.db,
+                &HistoryEntry {
+                    order_id,
+                    actor: &actor,
+                    actor_name: None,
+                    field,
+                    old_value: None,
+                    new_value: new.map(|v| v.to_string()),
+                    outcome: Outcome::Refused,
+                    reason: Some(reason),
+                    event_id: Some(self.cause),
+                },
+                self.now,
+            ),
+            Subject::Customer(customer_id) => marketing::record(
+                self.db,
+                &marketing::CustomerLine {
+                    customer_id: *customer_id,
+                    actor: &actor,
+                    field,
+                    old: None,
+                    new,
+                    applied: false,
+                    reason: Some(reason),
+                    event_id: Some(self.cause),
+                },
+                self.now,
+            ),
+        }
+    }
+
+    fn run(&self, first_subject: Subject, first: Work) -> Result<Effects, DbError> {
+        let mut effects = Effects::default();
+        let mut queue = VecDeque::from([(first_subject, first, 0_usize)]);
+        while let Some((subject, work, depth)) = queue.pop_front() {
+            let Some(mut facts) = self.facts(&subject)? else {
+                continue;
+            };
+            // Set when a trigger changed what later triggers of this event show.
+            let mut stale = false;
+            let (event, decisions) = match work {
+                Work::Event(event) => {
+                    let decisions = evaluate(self.config, &event, &facts);
+                    (event, decisions)
+                }
+                Work::Delayed(trigger_id, event) => {
+                    let decision = evaluate_delayed(self.config, &trigger_id, &event, &facts);
+                    (event, decision.into_iter().collect())
+                }
+            };
+            for decision in decisions {
+                match decision {
+                    Decision::Run {
+                        trigger_id,
+                        mut actions,
+                    } => {
+                        if !self.cooldown_passed(&subject, &trigger_id, &event, &facts)? {
+                            continue;
+                        }
+                        if stale {
+                            if let Some(fresh) = self.facts(&subject)? {
+                                facts = fresh;
+                                actions = replan(self.config, &trigger_id, &event, &facts)
+                                    .unwrap_or(actions);
+                            }
+                            stale = false;
+                        }
+                        for (index, action) in actions.into_iter().enumerate() {
+                            stale |= matches!(action, PlannedAction::ApplyDiscount { .. });
+                            let step = Step {
+                                subject: &subject,
+                                event: &event,
+                                trigger_id: &trigger_id,
+                                index,
+                            };
+                            let Some(next) = self.execute(&step, action, &facts, &mut effects)?
+                            else {
+                                continue;
+                            };
+                            let next_subject = match next.customer_event() {
+                                Some(e) => Subject::Customer(e.customer_id),
+                                None => subject.clone(),
+                            };
+                            if depth + 1 < MAX_CASCADE_DEPTH {
+                                queue.push_back((next_subject, Work::Event(next), depth + 1));
+                            } else {
+                                eprintln!(
+                                    "trigger cascade stopped at depth {MAX_CASCADE_DEPTH} for {}",
+                                    subject.key()
+                                );
+                            }
+                        }
+                    }
+                    Decision::Delay {
+                        trigger_id,
+                        fire_at,
+                    } => {
+                        let event = serde_json::to_string(&event).unwrap_or_default();
+                        set_timer(
+                            self.db,
+                            &subject.key(),
+                            &format!("delay:{trigger_id}"),
+                            Some((&trigger_id, &event)),
+                            Timestamp::from_unix(fire_at),
+                            self.now,
+                        )?;
+                    }
+                }
+            }
+            // M8: an order bought starts the clocks of the products its customer buys again.
+            if let (Subject::Order(order_id), DomainEvent::StatusChanged { to, .. }) =
+                (&subject, &event)
+            {
+                let bought = self
+                    .config
+                    .statuses
+                    .path
+                    .get(to)
+                    .is_some_and(|s| s.group == "done");
+                if let (true, Some(order)) = (bought, facts.order.as_ref()) {
+                    marketing::scans::plan_repeats(
+                        self.db,
+                        self.config,
+                        order_id,
+                        &order.items,
+                        self.now,
+                    )?;
+                }
+            }
+            // M9: an order placed or moved may move its customer to another segment.
+            if let (Subject::Order(order_id), true) = (
+                &subject,
+                matches!(
+                    event,
+                    DomainEvent::OrderCreated { .. } | DomainEvent::StatusChanged { .. }
+                ),
+            ) {
+                if let Some(customer_id) = facts::customer_id(self.db, order_id)? {
+                    if let Some(moved) =
+                        marketing::refresh_segment(self.db, self.config, customer_id, self.now)?
+                    {
+                        if depth + 1 < MAX_CASCADE_DEPTH {
+                            queue.push_back((
+                                Subject::Customer(customer_id),
+                                Work::Event(moved),
+                                depth + 1,
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(effects)
+    }
+}
+
+/// What starts a run.
+enum Work {
+    /// An event: evaluate every trigger for it.
+    Event(DomainEvent),
+    /// A delayed trigger whose timer fired, with the event that started it.
+    Delayed(String, DomainEvent),
+}
+
+/// Which action of which trigger for which order or customer.
+struct Step<'a> {
+    subject: &'a Subject,
+    event: &'a DomainEvent,
+    trigger_id: &'a str,
+    index: usize,
+}
+
+impl Step<'_> {
+    /// Unique per cause, trigger and action: a replayed cause queues nothing new.
+    fn key(&self, cause: &str) -> String {
+        format!(
+            "{cause}:{}:{}:{}",
+            self.subject.key(),
+            self.trigger_id,
+            self.index
+        )
+    }
+}
+
+fn parse_order_id(order_id: &str) -> Result<orderpath_core::event::OrderId, DbError> {
+    orderpath_core::event::OrderId::parse(order_id).map_err(|_| DbError::Shape("stored order id"))
+}
+
+fn status_changed(
+    order_id: &str,
+    from: String,
+    to: String,
+    reason: Option<String>,
+) -> Result<DomainEvent, DbError> {
+    let order_id = parse_order_id(order_id)?;
+    Ok(DomainEvent::StatusChanged {
+        order_id,
+        from,
+        to,
+        reason,
+    })
+}
+
+/// Stores (or replaces) the order's pending timer with this name.
+fn set_timer(
+    db: &Db,
+    order_id: &str,
+    name: &str,
+    delayed: Option<(&str, &str)>,
+    fire_at: Timestamp,
+    now: Timestamp,
+) -> Result<(), DbError> {
+    db.execute(
+        "UPDATE timers SET status = 'cancelled' WHERE order_id = ? AND name = ? AND status = 'pending'",
+        &[text(order_id), text(name)],
+    )?;
+    db.execute(
+        "INSERT INTO timers (order_id, name, trigger_id, event, fire_at, status, created_at)
+         VALUES (?, ?, ?, ?, ?, 'pending', ?)",
+        &[
+            text(order_id),
+            text(name),
+            opt_text(delayed.map(|d| d.0)),
+            opt_text(delayed.map(|d| d.1)),
+            text(fire_at.to_rfc3339()),
+            text(now.to_rfc3339()),
+        ],
+    )?;
+    Ok(())
+}

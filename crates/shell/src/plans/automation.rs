@@ -234,8 +234,8 @@ impl Run<'_> {
                     "webhook_id": orderpath_wire::providers::webhook::webhook_id(&dedupe_key),
                 });
                 history("http_request", None, Some(delivery), Outcome::Applied, None)?;
-                let queued = outbox::enqueue(
-                    self.db,
+                self.enqueue(
+                    step,
                     &NewMessage {
                         dedupe_key,
                         order_id: Some(order_id),
@@ -247,10 +247,10 @@ impl Run<'_> {
                         text: &webhook.payload,
                         html: None,
                         not_before: None,
+                        headers: Vec::new(),
                     },
-                    self.now,
+                    effects,
                 )?;
-                effects.messages.extend(queued);
             }
             PlannedAction::SetStatus { from, to } => {
                 let items = facts.order.as_ref().map_or(&[][..], |o| &o.items[..]);
@@ -408,8 +408,8 @@ impl Run<'_> {
             Recipient::Staff { name, .. } => Some(name.clone()),
             Recipient::Supplier | Recipient::Carrier => None,
         };
-        let queued = outbox::enqueue(
-            self.db,
+        self.enqueue(
+            step,
             &NewMessage {
                 dedupe_key: step.key(self.cause),
                 order_id: Some(step.order_id),
@@ -421,11 +421,32 @@ impl Run<'_> {
                 text: &message.text,
                 html: message.html.as_deref(),
                 not_before: None,
+                headers: Vec::new(),
             },
-            self.now,
-        )?;
-        effects.messages.extend(queued);
-        Ok(())
+            effects,
+        )
+    }
+
+    /// Queues a message in the outbox. One the outbox refuses — header fields that cannot be
+    /// sent, a bug in the code that built them — is refused in the order's history and logged;
+    /// the rest of the event's effects still apply.
+    fn enqueue(
+        &self,
+        step: &Step<'_>,
+        message: &NewMessage<'_>,
+        effects: &mut Effects,
+    ) -> Result<(), DbError> {
+        match outbox::enqueue(self.db, message, self.now) {
+            Ok(queued) => {
+                effects.messages.extend(queued);
+                Ok(())
+            }
+            Err(outbox::EnqueueError::Db(error)) => Err(error),
+            Err(refused) => {
+                eprintln!("trigger {}: {refused}", step.trigger_id);
+                self.refuse(step, &refused.to_string())
+            }
+        }
     }
 
     fn refuse(&self, step: &Step<'_>, reason: &str) -> Result<(), DbError> {
@@ -464,8 +485,8 @@ impl Run<'_> {
         } else {
             address.to_owned()
         };
-        let queued = outbox::enqueue(
-            self.db,
+        self.enqueue(
+            step,
             &NewMessage {
                 dedupe_key: step.key(self.cause),
                 order_id: Some(step.order_id),
@@ -477,11 +498,10 @@ impl Run<'_> {
                 text: &message.text,
                 html: None,
                 not_before: message.not_before.map(Timestamp::from_unix),
+                headers: Vec::new(),
             },
-            self.now,
-        )?;
-        effects.messages.extend(queued);
-        Ok(())
+            effects,
+        )
     }
 }
 

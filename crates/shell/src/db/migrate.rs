@@ -767,6 +767,14 @@ const MIGRATIONS: &[Migration] = &[
             "CREATE INDEX IF NOT EXISTS orders_customer_created ON orders(customer_id, created_at)",
         ],
     },
+    Migration {
+        version: 25,
+        name: "outbox: an email's extra header fields (List-Unsubscribe)",
+        statements: &[
+            // A JSON array of [name, value] pairs, checked when queued; NULL for none.
+            "ALTER TABLE outbox ADD COLUMN headers TEXT",
+        ],
+    },
 ];
 
 /// The newest schema version this build knows.

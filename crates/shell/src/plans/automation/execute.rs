@@ -110,8 +110,8 @@ impl Run<'_> {
                     "webhook_id": orderpath_wire::providers::webhook::webhook_id(&dedupe_key),
                 });
                 history("http_request", None, Some(delivery), Outcome::Applied, None)?;
-                let queued = outbox::enqueue(
-                    self.db,
+                self.enqueue(
+                    step,
                     &NewMessage {
                         dedupe_key,
                         order_id: Some(order_id),
@@ -123,10 +123,10 @@ impl Run<'_> {
                         text: &webhook.payload,
                         html: None,
                         not_before: None,
+                        headers: Vec::new(),
                     },
-                    self.now,
+                    effects,
                 )?;
-                effects.messages.extend(queued);
             }
             PlannedAction::SetStatus { from, to } => {
                 let items = facts.order.as_ref().map_or(&[][..], |o| &o.items[..]);
@@ -439,8 +439,20 @@ impl Run<'_> {
             Recipient::Staff { name, .. } => Some(name.clone()),
             Recipient::Supplier | Recipient::Carrier => None,
         };
-        let queued = outbox::enqueue(
-            self.db,
+        let headers = if message.marketing {
+            match self.unsubscribe_headers(step)? {
+                Some(headers) => headers,
+                None => {
+                    let reason = "marketing email needs the unsubscribe link: set public_url \
+                                  and unsubscribe_secret";
+                    return self.refuse(step, reason);
+                }
+            }
+        } else {
+            Vec::new()
+        };
+        self.enqueue(
+            step,
             &NewMessage {
                 dedupe_key: step.key(self.cause),
                 order_id: step.subject.order_id(),
@@ -452,11 +464,46 @@ impl Run<'_> {
                 text: &message.text,
                 html: message.html.as_deref(),
                 not_before: None,
+                headers,
             },
-            self.now,
-        )?;
-        effects.messages.extend(queued);
-        Ok(())
+            effects,
+        )
+    }
+
+    /// RFC 2369 / RFC 8058 headers with the customer's signed unsubscribe link; `None` when
+    /// the link cannot be made (the key or the public address is not set).
+    fn unsubscribe_headers(
+        &self,
+        step: &Step<'_>,
+    ) -> Result<Option<Vec<(String, String)>>, DbError> {
+        let customer_id = match step.subject {
+            Subject::Customer(id) => Some(*id),
+            Subject::Order(order_id) => facts::customer_id(self.db, order_id)?,
+        };
+        let signer = marketing::unsubscribe::Signer::from_variables();
+        Ok(customer_id.zip(signer).map(|(id, signer)| signer.headers(id)))
+    }
+
+    /// Queues a message in the outbox. One the outbox refuses — header fields that cannot be
+    /// sent, a bug in the code that built them — is refused in the order's history and logged;
+    /// the rest of the event's effects still apply.
+    fn enqueue(
+        &self,
+        step: &Step<'_>,
+        message: &NewMessage<'_>,
+        effects: &mut Effects,
+    ) -> Result<(), DbError> {
+        match outbox::enqueue(self.db, message, self.now) {
+            Ok(queued) => {
+                effects.messages.extend(queued);
+                Ok(())
+            }
+            Err(outbox::EnqueueError::Db(error)) => Err(error),
+            Err(refused) => {
+                eprintln!("trigger {}: {refused}", step.trigger_id);
+                self.refuse(step, &refused.to_string())
+            }
+        }
     }
 
     fn refuse(&self, step: &Step<'_>, reason: &str) -> Result<(), DbError> {
@@ -482,8 +529,8 @@ impl Run<'_> {
         } else {
             address.to_owned()
         };
-        let queued = outbox::enqueue(
-            self.db,
+        self.enqueue(
+            step,
             &NewMessage {
                 dedupe_key: step.key(self.cause),
                 order_id: step.subject.order_id(),
@@ -495,10 +542,9 @@ impl Run<'_> {
                 text: &message.text,
                 html: None,
                 not_before: message.not_before.map(Timestamp::from_unix),
+                headers: Vec::new(),
             },
-            self.now,
-        )?;
-        effects.messages.extend(queued);
-        Ok(())
+            effects,
+        )
     }
 }

@@ -52,6 +52,15 @@ async fn a_subscription_is_a_new_customer_with_consent_and_one_welcome_code() {
     assert!(text.contains("10%"), "{text}");
     let link = format!("{PUBLIC_URL}/unsubscribe/{id}.");
     assert!(text.contains(&link), "the unsubscribe link: {text}");
+    // The same link in List-Unsubscribe, with one-click unsubscribing (RFC 2369, RFC 8058).
+    let url = text.split_whitespace().find(|w| w.starts_with(&link)).unwrap();
+    assert_eq!(
+        email["Headers"],
+        json!([
+            { "Name": "List-Unsubscribe", "Value": format!("<{url}>") },
+            { "Name": "List-Unsubscribe-Post", "Value": "List-Unsubscribe=One-Click" }
+        ])
+    );
     assert_eq!(app.sent_emails().len(), 1, "{:?}", subjects(&app));
     assert!(
         crate::support::sms_sent(&app).is_empty(),

@@ -107,14 +107,9 @@ impl Run<'_> {
     fn facts(&self, subject: &Subject) -> Result<Option<Facts>, DbError> {
         let mut facts = match subject {
             Subject::Order(id) => {
-                let Some(mut facts) = facts::load(self.db, id, self.now)? else {
+                let Some(facts) = facts::load(self.db, id, self.now)? else {
                     return Ok(None);
                 };
-                if let (Some(customer), Some(cid)) =
-                    (facts.customer.as_mut(), facts::customer_id(self.db, id)?)
-                {
-                    marketing::add_marketing_facts(self.db, customer, cid)?;
-                }
                 facts
             }
             Subject::Customer(id) => {
@@ -135,6 +130,33 @@ impl Run<'_> {
             }
         }
         Ok(Some(facts))
+    }
+
+    /// The customer whose segment this order event may have moved: a customer without one
+    /// yet, or an order entering or leaving a final status (`done` or `cancel` group).
+    fn segment_may_move(
+        &self,
+        subject: &Subject,
+        event: &DomainEvent,
+        facts: &Facts,
+    ) -> Option<i64> {
+        let Subject::Order(_) = subject else {
+            return None;
+        };
+        let customer = facts.customer.as_ref()?;
+        let final_group = |code: &str| {
+            self.config
+                .statuses
+                .path
+                .get(code)
+                .is_some_and(|s| s.group == "done" || s.group == "cancel")
+        };
+        let moves = match event {
+            DomainEvent::OrderCreated { .. } => customer.segment.is_none(),
+            DomainEvent::StatusChanged { from, to, .. } => final_group(from) || final_group(to),
+            _ => false,
+        };
+        moves.then_some(customer.id).flatten()
     }
 
     /// False (and a line in the history) when the trigger has a cooldown that has not passed
@@ -311,26 +333,13 @@ impl Run<'_> {
                     )?;
                 }
             }
-            // M9: an order placed or moved may move its customer to another segment.
-            if let (Subject::Order(order_id), true) = (
-                &subject,
-                matches!(
-                    event,
-                    DomainEvent::OrderCreated { .. } | DomainEvent::StatusChanged { .. }
-                ),
-            ) {
-                if let Some(customer_id) = facts::customer_id(self.db, order_id)? {
-                    if let Some(moved) =
-                        marketing::refresh_segment(self.db, self.config, customer_id, self.now)?
-                    {
-                        if depth + 1 < MAX_CASCADE_DEPTH {
-                            queue.push_back((
-                                Subject::Customer(customer_id),
-                                Work::Event(moved),
-                                depth + 1,
-                            ));
-                        }
-                    }
+            // M9: a customer's first order gives them a segment, and an order bought, cancelled
+            // or not bought out may move them to another.
+            if let Some(customer_id) = self.segment_may_move(&subject, &event, &facts) {
+                let moved = marketing::refresh_segment(self.db, self.config, customer_id, self.now)?;
+                if let (Some(moved), true) = (moved, depth + 1 < MAX_CASCADE_DEPTH) {
+                    let work = Work::Event(moved);
+                    queue.push_back((Subject::Customer(customer_id), work, depth + 1));
                 }
             }
         }

@@ -4,6 +4,7 @@
 mod cases;
 mod customer;
 mod docs;
+mod marketing;
 mod operator;
 mod path;
 mod support;

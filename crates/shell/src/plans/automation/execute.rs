@@ -481,7 +481,9 @@ impl Run<'_> {
             Subject::Order(order_id) => facts::customer_id(self.db, order_id)?,
         };
         let signer = marketing::unsubscribe::Signer::from_variables();
-        Ok(customer_id.zip(signer).map(|(id, signer)| signer.headers(id)))
+        Ok(customer_id
+            .zip(signer)
+            .map(|(id, signer)| signer.headers(id)))
     }
 
     /// Queues a message in the outbox. One the outbox refuses — header fields that cannot be

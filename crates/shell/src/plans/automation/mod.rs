@@ -336,7 +336,8 @@ impl Run<'_> {
             // M9: a customer's first order gives them a segment, and an order bought, cancelled
             // or not bought out may move them to another.
             if let Some(customer_id) = self.segment_may_move(&subject, &event, &facts) {
-                let moved = marketing::refresh_segment(self.db, self.config, customer_id, self.now)?;
+                let moved =
+                    marketing::refresh_segment(self.db, self.config, customer_id, self.now)?;
                 if let (Some(moved), true) = (moved, depth + 1 < MAX_CASCADE_DEPTH) {
                     let work = Work::Event(moved);
                     queue.push_back((Subject::Customer(customer_id), work, depth + 1));

@@ -174,12 +174,17 @@ async fn a_reminder_due_at_night_sends_the_email_and_holds_the_sms_till_morning(
     let app = TestApp::start().await;
     subscribe_anna(&app, true).await;
     // 19:30 in Moscow: the reminder is due at 22:30, inside the quiet hours (21:00–09:00).
-    app.clock.advance(std::time::Duration::from_secs(9 * HOUR + 30 * 60));
+    app.clock
+        .advance(std::time::Duration::from_secs(9 * HOUR + 30 * 60));
     post_site(&app, &cart(&app, "c-1", 1)).await;
 
     app.tick_after(3 * HOUR + 60).await;
 
-    assert_eq!(emails_about(&app, "оставили товары").len(), 1, "email is never held");
+    assert_eq!(
+        emails_about(&app, "оставили товары").len(),
+        1,
+        "email is never held"
+    );
     assert!(sms_sent(&app).is_empty(), "no SMS at night");
     assert_eq!(
         app.query("SELECT status, next_attempt_at FROM outbox WHERE channel = 'sms'"),

@@ -53,7 +53,10 @@ async fn a_subscription_is_a_new_customer_with_consent_and_one_welcome_code() {
     let link = format!("{PUBLIC_URL}/unsubscribe/{id}.");
     assert!(text.contains(&link), "the unsubscribe link: {text}");
     // The same link in List-Unsubscribe, with one-click unsubscribing (RFC 2369, RFC 8058).
-    let url = text.split_whitespace().find(|w| w.starts_with(&link)).unwrap();
+    let url = text
+        .split_whitespace()
+        .find(|w| w.starts_with(&link))
+        .unwrap();
     assert_eq!(
         email["Headers"],
         json!([
@@ -74,7 +77,10 @@ async fn a_subscription_is_a_new_customer_with_consent_and_one_welcome_code() {
     assert_eq!(card["customer"]["segment"], "new");
     assert_eq!(card["consent"]["email"]["granted"], true);
     assert_eq!(card["consent"]["email"]["source"], "site:subscribed:footer");
-    assert!(card["consent"].get("sms").is_none(), "never asked about SMS");
+    assert!(
+        card["consent"].get("sms").is_none(),
+        "never asked about SMS"
+    );
     assert_eq!(card["promo_codes"][0]["code"], json!(code));
     let fields: Vec<&str> = card["history"]
         .as_array()

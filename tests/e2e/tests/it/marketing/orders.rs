@@ -159,7 +159,10 @@ async fn a_completed_order_without_problems_gets_a_review_request_days_later() {
 
     let request = email_about(&app, "Как вам заказ №A-1");
     assert!(text_of(&request).contains("промокод"));
-    assert!(request.get("Headers").is_none(), "not marketing: no unsubscribe headers");
+    assert!(
+        request.get("Headers").is_none(),
+        "not marketing: no unsubscribe headers"
+    );
     assert!(
         emails_about(&app, "Как вам заказ №A-2").is_empty(),
         "a complaint: no request"

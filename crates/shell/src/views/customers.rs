@@ -66,18 +66,19 @@ pub(crate) fn finish(mut customer: Value) -> Value {
         })
         .unwrap_or_default();
     tags.sort();
-    // M9's segment as the app keeps it; a customer not seen since segments were kept gets the
-    // desk's estimate from tags and orders until their next event or the tick.
+    // M9's segment as the app keeps it, except that a BAD or VIP tag shows at once (a tag set
+    // outside the app moves the stored segment at the customer's next event); a customer not
+    // seen since segments were kept gets the desk's estimate from tags and orders.
     let stored = customer
         .as_object_mut()
         .and_then(|c| c.remove("stored_segment"))
         .filter(Value::is_string);
-    customer["segment"] = stored.unwrap_or_else(|| {
-        json!(desk::segment(
-            &tags,
-            customer["orders"].as_i64().unwrap_or(0)
-        ))
-    });
+    let estimate = desk::segment(&tags, customer["orders"].as_i64().unwrap_or(0));
+    customer["segment"] = match stored {
+        Some(_) if estimate == "bad" || estimate == "vip" => json!(estimate),
+        Some(stored) => stored,
+        None => json!(estimate),
+    };
     customer["tags"] = json!(tags);
     customer
 }

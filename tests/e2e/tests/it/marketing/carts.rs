@@ -191,6 +191,9 @@ async fn a_reminder_due_at_night_sends_the_email_and_holds_the_sms_till_morning(
         vec![vec![json!("pending"), json!("2026-11-25T06:00:00Z")]],
         "held until 09:00 Moscow time"
     );
+    // 08:31: still held; 09:01: sent.
     app.tick_after(10 * HOUR).await;
+    assert!(sms_sent(&app).is_empty());
+    app.tick_after(30 * 60).await;
     assert_eq!(sms_sent(&app).len(), 1);
 }

@@ -658,6 +658,22 @@ const MIGRATIONS: &[Migration] = &[
             "CREATE INDEX IF NOT EXISTS outbox_created ON outbox(created_at)",
         ],
     },
+    Migration {
+        version: 22,
+        name: "V1: staff presence and the managers' open orders",
+        statements: &[
+            // The status a person sets (desk or API); none = their working hours decide.
+            "CREATE TABLE IF NOT EXISTS staff_presence (
+                staff_id TEXT PRIMARY KEY,
+                status TEXT NOT NULL CHECK (status IN ('online', 'away', 'offline')),
+                until TEXT,
+                set_at TEXT NOT NULL,
+                set_by TEXT NOT NULL
+            )",
+            // Counting a manager's open orders for each new order reads only this index.
+            "CREATE INDEX IF NOT EXISTS orders_manager_status ON orders(manager, status)",
+        ],
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -14,8 +14,8 @@ use std::collections::VecDeque;
 
 use orderpath_core::automation::config::Config;
 use orderpath_core::automation::engine::{
-    evaluate, evaluate_delayed, Assignee, Decision, PlannedAction, PlannedMessage, Recipient,
-    MAX_CASCADE_DEPTH,
+    evaluate, evaluate_after, evaluate_delayed, Assignee, Decision, PlannedAction, PlannedMessage,
+    PlannedTask, Recipient, MAX_CASCADE_DEPTH,
 };
 use orderpath_core::automation::event::DomainEvent;
 use orderpath_core::automation::facts::Facts;
@@ -29,6 +29,8 @@ use crate::repo::orders::{self, HistoryEntry, Outcome};
 use crate::{repo::facts, repo::tasks};
 
 pub use crate::config_source::{load_config, CONFIG_ROOT};
+
+mod assign;
 
 /// What a run left to do after the transaction commits.
 #[derive(Debug, Default)]
@@ -70,34 +72,40 @@ impl Run<'_> {
         let mut effects = Effects::default();
         let mut queue = VecDeque::from([(first, 0_usize)]);
         while let Some((work, depth)) = queue.pop_front() {
-            let Some(facts) = facts::load(self.db, order_id, self.now)? else {
+            let Some(mut facts) = facts::load(self.db, order_id, self.now)? else {
                 return Ok(effects);
             };
-            let (event, decisions) = match work {
+            let (event, decisions, whole_event) = match work {
                 Work::Event(event) => {
                     let decisions = evaluate(self.config, &event, &facts);
-                    (event, decisions)
+                    (event, decisions, true)
                 }
                 Work::Delayed(trigger_id, event) => {
                     let decision = evaluate_delayed(self.config, &trigger_id, &event, &facts);
-                    (event, decision.into_iter().collect())
+                    (event, decision.into_iter().collect(), false)
                 }
             };
-            for decision in decisions {
+            let mut decisions = VecDeque::from(decisions);
+            while let Some(decision) = decisions.pop_front() {
                 match decision {
                     Decision::Run {
                         trigger_id,
                         actions,
                     } => {
+                        let mut facts_changed = false;
                         for (index, action) in actions.into_iter().enumerate() {
                             let step = Step {
                                 order_id,
                                 trigger_id: &trigger_id,
                                 index,
                             };
-                            let Some(next) = self.execute(&step, action, &facts, &mut effects)?
-                            else {
-                                continue;
+                            let next = match self.execute(&step, action, &facts, &mut effects)? {
+                                Next::Nothing => continue,
+                                Next::FactsChanged => {
+                                    facts_changed = true;
+                                    continue;
+                                }
+                                Next::Cascade(next) => next,
                             };
                             if depth + 1 < MAX_CASCADE_DEPTH {
                                 queue.push_back((Work::Event(next), depth + 1));
@@ -106,6 +114,16 @@ impl Run<'_> {
                                     "trigger cascade stopped at depth {MAX_CASCADE_DEPTH} for order {order_id}"
                                 );
                             }
+                        }
+                        // V1: the manager was just assigned; the event's later triggers are
+                        // planned again with it (a delayed trigger runs alone).
+                        if facts_changed && whole_event {
+                            let Some(fresh) = facts::load(self.db, order_id, self.now)? else {
+                                return Ok(effects);
+                            };
+                            facts = fresh;
+                            decisions =
+                                evaluate_after(self.config, &trigger_id, &event, &facts).into();
                         }
                     }
                     Decision::Delay {
@@ -135,7 +153,7 @@ impl Run<'_> {
         action: PlannedAction,
         facts: &Facts,
         effects: &mut Effects,
-    ) -> Result<Option<DomainEvent>, DbError> {
+    ) -> Result<Next, DbError> {
         let order_id = step.order_id;
         let actor = format!("trigger:{}", step.trigger_id);
         let history =
@@ -195,35 +213,15 @@ impl Run<'_> {
                 assignee,
                 due_at,
             } => {
-                let assignee = match assignee {
-                    Assignee::Staff(id) => format!("staff:{id}"),
-                    Assignee::Role(id) => format!("role:{id}"),
+                let task = PlannedTask {
+                    title,
+                    assignee,
+                    due_at,
                 };
-                let created = tasks::create(
-                    self.db,
-                    &tasks::NewTask {
-                        dedupe_key: Some(step.key(self.cause)),
-                        order_id: Some(order_id),
-                        kind: "trigger",
-                        title: &title,
-                        reason: step.trigger_id,
-                        assignee: &assignee,
-                        due_at: Timestamp::from_unix(due_at),
-                    },
-                    self.now,
-                )?;
-                // Only a task a trigger created is an event: the system's own tasks (a message
-                // that was not delivered) are not, so a broken CRM feed cannot feed itself.
-                if let Some(task_id) = created {
-                    return Ok(Some(DomainEvent::TaskCreated {
-                        order_id: parse_order_id(order_id)?,
-                        task_id,
-                        title,
-                        assignee,
-                        due_at,
-                        trigger: step.trigger_id.to_owned(),
-                    }));
-                }
+                return self.create_task(step, task);
+            }
+            PlannedAction::AssignManager { unassigned } => {
+                return assign::assign_manager(self, step, facts, unassigned);
             }
             PlannedAction::HttpRequest(webhook) => {
                 let dedupe_key = step.key(self.cause);
@@ -267,7 +265,7 @@ impl Run<'_> {
                         Outcome::Refused,
                         Some(&reason),
                     )?;
-                    return Ok(None);
+                    return Ok(Next::Nothing);
                 }
                 orders::set_status(self.db, order_id, &to, self.now)?;
                 history(
@@ -277,7 +275,7 @@ impl Run<'_> {
                     Outcome::Applied,
                     None,
                 )?;
-                return status_changed(order_id, from, to, None).map(Some);
+                return status_changed(order_id, from, to, None).map(Next::Cascade);
             }
             PlannedAction::Cancel { from, reason } => {
                 orders::set_status(self.db, order_id, "cancelled", self.now)?;
@@ -289,7 +287,8 @@ impl Run<'_> {
                     Outcome::Applied,
                     Some(&reason),
                 )?;
-                return status_changed(order_id, from, "cancelled".into(), Some(reason)).map(Some);
+                return status_changed(order_id, from, "cancelled".into(), Some(reason))
+                    .map(Next::Cascade);
             }
             PlannedAction::SetField { field, value } => {
                 let old = facts.order.as_ref().map(|o| o.field(&field));
@@ -349,10 +348,12 @@ impl Run<'_> {
                 if !short.is_empty() {
                     // O6: what the stock cannot cover goes to purchasing.
                     let id = facts.order.as_ref().map(|o| o.id.clone());
-                    return Ok(id.map(|order_id| DomainEvent::StockChanged {
-                        order_id,
-                        skus: short,
-                        available: false,
+                    return Ok(id.map_or(Next::Nothing, |order_id| {
+                        Next::Cascade(DomainEvent::StockChanged {
+                            order_id,
+                            skus: short,
+                            available: false,
+                        })
                     }));
                 }
             }
@@ -383,7 +384,67 @@ impl Run<'_> {
                 )?;
             }
         }
-        Ok(None)
+        Ok(Next::Nothing)
+    }
+
+    /// Creates a trigger's task; a new one is a `task.created` event.
+    fn create_task(&self, step: &Step<'_>, task: PlannedTask) -> Result<Next, DbError> {
+        let assignee = match task.assignee {
+            Assignee::Staff(id) => format!("staff:{id}"),
+            Assignee::Role(id) => format!("role:{id}"),
+        };
+        let created = tasks::create(
+            self.db,
+            &tasks::NewTask {
+                dedupe_key: Some(step.key(self.cause)),
+                order_id: Some(step.order_id),
+                kind: "trigger",
+                title: &task.title,
+                reason: step.trigger_id,
+                assignee: &assignee,
+                due_at: Timestamp::from_unix(task.due_at),
+            },
+            self.now,
+        )?;
+        // Only a task a trigger created is an event: the system's own tasks (a message that
+        // was not delivered) are not, so a broken CRM feed cannot feed itself.
+        let Some(task_id) = created else {
+            return Ok(Next::Nothing);
+        };
+        Ok(Next::Cascade(DomainEvent::TaskCreated {
+            order_id: parse_order_id(step.order_id)?,
+            task_id,
+            title: task.title,
+            assignee,
+            due_at: task.due_at,
+            trigger: step.trigger_id.to_owned(),
+        }))
+    }
+
+    /// A line in the order's history by the step's trigger.
+    fn record(
+        &self,
+        step: &Step<'_>,
+        field: &str,
+        (old, new): (Option<Value>, Option<Value>),
+        outcome: Outcome,
+        reason: Option<&str>,
+    ) -> Result<(), DbError> {
+        orders::record_history(
+            self.db,
+            &HistoryEntry {
+                order_id: step.order_id,
+                actor: &format!("trigger:{}", step.trigger_id),
+                actor_name: None,
+                field,
+                old_value: old.map(|v| v.to_string()),
+                new_value: new.map(|v| v.to_string()),
+                outcome,
+                reason,
+                event_id: Some(self.cause),
+            },
+            self.now,
+        )
     }
 
     fn queue_message(
@@ -483,6 +544,17 @@ impl Run<'_> {
         effects.messages.extend(queued);
         Ok(())
     }
+}
+
+/// What an executed action leads to.
+enum Next {
+    /// Nothing more.
+    Nothing,
+    /// An event to feed back into the engine (within the cascade limit).
+    Cascade(DomainEvent),
+    /// The order's facts changed in a way the event's later triggers must see (V1: the
+    /// manager was assigned).
+    FactsChanged,
 }
 
 /// What starts a run.

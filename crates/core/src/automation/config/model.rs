@@ -400,6 +400,27 @@ pub enum Action {
         /// stays a number). The default payload when absent.
         data: Option<serde_json::Map<String, Value>>,
     },
+    /// V1: choose the order's manager by the `[assignment]` rules of `shop.toml`.
+    AssignManager {
+        /// The task when nobody can take the order; without it only the history says so.
+        unassigned: Option<UnassignedTask>,
+    },
+}
+
+/// `[trigger.action.unassigned]` of `assign_manager`: the task for whoever assigns by hand
+/// when no rule finds anyone.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnassignedTask {
+    /// The title, a template string.
+    pub title: TemplateText,
+    /// `role:<id>` or `staff:<id>`.
+    pub assignee: String,
+    /// Due this long after now (now when absent).
+    pub due_in: Option<DurationSpec>,
+    /// Count `due_in` in working hours.
+    #[serde(default)]
+    pub in_working_hours: bool,
 }
 
 /// The endpoints an `http_request` action may post to.
@@ -422,6 +443,7 @@ impl Action {
             Action::SetTimer { .. } => "set_timer",
             Action::CancelTimer { .. } => "cancel_timer",
             Action::HttpRequest { .. } => "http_request",
+            Action::AssignManager { .. } => "assign_manager",
         }
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use super::model::{
     Action, AnyOf, Conditions, IntRef, MessageChannel, Target, Trigger, TriggersFile,
-    HTTP_ENDPOINTS,
+    UnassignedTask, HTTP_ENDPOINTS,
 };
 use super::{parse_toml, ConfigFiles, Findings, Shop, StatusConfig, TemplateKind, Templates};
 use crate::automation::engine::data_problems;
@@ -66,6 +66,13 @@ pub(super) fn load_triggers(
             }
         }
     }
+    let assigns = (parsed.trigger.iter().flat_map(|t| &t.actions))
+        .any(|a| matches!(a, Action::AssignManager { .. }));
+    if shop.is_some_and(|s| !s.assignment.rules.is_empty()) && !assigns {
+        let message = "no trigger has an assign_manager action, so the rules are not used".into();
+        let file = c.files.display("shop.toml");
+        c.findings.warning(&file, None, "assignment", message);
+    }
     for t in &parsed.trigger {
         for name in t.when.timer.iter().flat_map(|a| &a.0) {
             if !set_timers.contains(name.as_str()) {
@@ -122,6 +129,16 @@ impl Checker<'_> {
         self.conditions(t, &t.when);
         for (i, action) in t.actions.iter().enumerate() {
             self.action(t, &format!("action[{i}]"), action);
+        }
+        let assigns = t
+            .actions
+            .iter()
+            .position(|a| matches!(a, Action::AssignManager { .. }));
+        if assigns.is_some_and(|i| i + 1 < t.actions.len()) {
+            let at = format!("action[{}]", assigns.unwrap_or_default());
+            let message = "assign_manager must be the trigger's last action: the actions after \
+                           it would not see the manager (put them in a trigger after this one)";
+            self.problem(t, &at, message.into());
         }
     }
 
@@ -352,7 +369,36 @@ impl Checker<'_> {
                     self.problem(t, &field(&place), format!("template syntax: {e}"));
                 }
             }
+            Action::AssignManager { unassigned } => self.assign_manager(t, at, unassigned),
             Action::ReserveItems | Action::ReleaseItems => {}
+        }
+    }
+
+    /// V1: rules to apply, an event with an order, and a task for a person or a role.
+    fn assign_manager(&mut self, t: &Trigger, at: &str, unassigned: &Option<UnassignedTask>) {
+        if is_event_name(&t.on) && !event_has_order(&t.on) {
+            let message = format!("{} may have no order to assign", t.on);
+            self.problem(t, at, message);
+        }
+        if self.shop.is_some_and(|s| s.assignment.rules.is_empty()) {
+            let message = "no [[assignment.rule]] in shop.toml: nothing to assign by".into();
+            self.problem(t, at, message);
+        }
+        let Some(task) = unassigned else {
+            return;
+        };
+        let field = |name: &str| format!("{at}.unassigned.{name}");
+        if let Err(e) = &task.title.parsed {
+            self.problem(t, &field("title"), format!("template syntax: {e}"));
+        }
+        if Target::parse(&task.assignee) == Some(Target::Manager) {
+            let message = "the order has no manager yet: name a role:<id> or staff:<id>".into();
+            self.problem(t, &field("assignee"), message);
+        } else {
+            self.target(t, &field("assignee"), &task.assignee, false);
+        }
+        if let Some(d) = &task.due_in {
+            self.duration(t, &field("due_in"), d);
         }
     }
 

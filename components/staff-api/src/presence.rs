@@ -2,6 +2,7 @@
 //! optionally until a time) that overrides their working hours for automatic assignment.
 
 use orderpath_core::assign::{availability, Availability, Presence, PresenceStatus};
+use orderpath_core::automation::time::rfc3339;
 use orderpath_shell::clock::Timestamp;
 use orderpath_shell::http::{Answer, ApiError};
 use orderpath_shell::repo::assignment;
@@ -34,16 +35,17 @@ pub fn put(call: &Call<'_>, id: &str) -> Result<Answer, ApiError> {
     let until = match body.get("until") {
         None | Some(Value::Null) => None,
         Some(value) => {
+            // Any offset and fractions of a second (a browser's toISOString) are fine.
             let until = value
                 .as_str()
-                .and_then(Timestamp::parse_rfc3339)
-                .filter(|t| t.unix() > call.now.unix())
+                .and_then(|t| rfc3339::to_unix(t, rfc3339::Offset::Rfc3339))
+                .filter(|&t| t > call.now.unix())
                 .ok_or_else(|| {
                     invalid(
                         "until: must be an RFC 3339 time in the future, e.g. 2026-11-24T18:00:00Z",
                     )
                 })?;
-            Some(until.unix())
+            Some(until)
         }
     };
     let by = call.caller.actor().label();

@@ -366,11 +366,11 @@ async fn a_status_set_in_the_api_overrides_the_working_hours_until_it_runs_out()
         }
     };
     // 10:00: evening's shift starts at 14:00, but they are online; senior is away until
-    // 10:30, junior gone for the day.
+    // 10:30 (written with an offset), junior gone for the day.
     let evening = put("evening", json!({ "status": "online" })).await;
     put(
         "senior",
-        json!({ "status": "away", "until": "2026-11-24T07:30:00Z" }),
+        json!({ "status": "away", "until": "2026-11-24T10:30:00.000+03:00" }),
     )
     .await;
     put("junior", json!({ "status": "offline" })).await;

@@ -490,20 +490,13 @@ impl Run<'_> {
     }
 
     fn refuse(&self, step: &Step<'_>, reason: &str) -> Result<(), DbError> {
-        orders::record_history(
-            self.db,
-            &HistoryEntry {
-                order_id: step.order_id,
-                actor: &format!("trigger:{}", step.trigger_id),
-                actor_name: None,
-                field: "trigger",
-                old_value: None,
-                new_value: Some(json!({ "action": step.index }).to_string()),
-                outcome: Outcome::Refused,
-                reason: Some(reason),
-                event_id: Some(self.cause),
-            },
-            self.now,
+        let action = Some(json!({ "action": step.index }));
+        self.record(
+            step,
+            "trigger",
+            (None, action),
+            Outcome::Refused,
+            Some(reason),
         )
     }
 

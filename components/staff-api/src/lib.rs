@@ -10,6 +10,7 @@ mod analytics;
 mod calls;
 mod customers;
 mod orders;
+mod presence;
 mod work;
 
 use orderpath_shell::clock::Timestamp;
@@ -59,6 +60,9 @@ fn route(request: IncomingRequest) -> Result<Handled, ApiError> {
         ("PUT", ["staff", id, "password"]) => {
             staff::change_password(&call.db, &inbound, &caller, id, &config.shop, now)
         }
+        ("GET", ["staff", id, "presence"]) => presence::get(&call, id),
+        ("PUT", ["staff", id, "presence"]) => presence::put(&call, id),
+        ("DELETE", ["staff", id, "presence"]) => presence::delete(&call, id),
         ("GET", ["tasks"]) => work::list_tasks(&call),
         ("POST", ["tasks", id, "done"]) => work::complete_task(&call, id),
         ("GET", ["messages"]) => work::list_messages(&call),
@@ -90,6 +94,7 @@ fn allowed_methods(route: &[&str]) -> Option<&'static str> {
         ["me" | "tasks" | "messages" | "calls" | "orders" | "customers"] => "GET",
         ["reports", "calls"] | ["orders", _] | ["customers", _] | ["analytics", _] => "GET",
         ["staff", _, "password"] => "PUT",
+        ["staff", _, "presence"] => "GET, PUT, DELETE",
         ["tasks", _, "done"] | ["messages", _, "resend"] => "POST",
         _ => return None,
     })

@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 pub mod analytics;
+pub mod assign;
 pub mod automation;
 pub mod call;
 pub mod call_report;

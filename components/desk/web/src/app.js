@@ -10,6 +10,7 @@ import { ordersView } from './views/orders.js';
 import { orderView } from './views/order.js';
 import { outboxView } from './views/outbox.js';
 import { callsView } from './views/calls.js';
+import { presenceControl } from './presence.js';
 
 const screens = [
   { route: 'tasks', key: '1', label: 'tasks', view: tasksView },
@@ -40,7 +41,7 @@ async function start() {
     h('header', { class: 'top' },
       h('span', { class: 'brand' }, me.shop?.name || t('title')),
       nav,
-      h('span', { class: 'who' }, me.staff?.name ?? me.staff?.id,
+      h('span', { class: 'who' }, presenceControl(), me.staff?.name ?? me.staff?.id,
         h('button', { class: 'link', id: 'sign-out', onclick: signOut }, t('signOut')))),
     main,
     h('footer', { class: 'keys' }, t('keys')));

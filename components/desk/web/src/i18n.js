@@ -44,6 +44,11 @@ const words = {
     'dir.inbound': 'входящий', 'dir.outbound': 'исходящий', 'dir.internal': 'внутренний',
     'out.answered': 'отвечен', 'out.missed': 'пропущен', 'out.unanswered': 'без ответа',
     keys: 'Клавиши: 1–5 разделы, / поиск, j/k строки, Enter открыть',
+    presence: 'Мой статус', presenceHint: 'Новые заказы назначаются тем, кто на месте',
+    'presence.hours.on': 'По графику: на смене', 'presence.hours.off': 'По графику: не на смене',
+    'presence.online': 'На месте', 'presence.away30': 'Нет на месте 30 мин', 'presence.away': 'Нет на месте',
+    'presence.offline': 'Не работаю', presenceUntil: 'до {0}', presenceSaved: 'Статус сохранён',
+    load: 'заказов {0} из {1}', loadNoLimit: 'заказов {0}',
   },
   en: {
     title: 'Desk', signIn: 'Sign in', staffId: 'Staff id', password: 'Password', enter: 'Sign in',
@@ -88,6 +93,11 @@ const words = {
     'dir.inbound': 'inbound', 'dir.outbound': 'outbound', 'dir.internal': 'internal',
     'out.answered': 'answered', 'out.missed': 'missed', 'out.unanswered': 'unanswered',
     keys: 'Keys: 1–5 screens, / search, j/k rows, Enter open',
+    presence: 'My status', presenceHint: 'New orders go to those who are available',
+    'presence.hours.on': 'By my hours: on shift', 'presence.hours.off': 'By my hours: off shift',
+    'presence.online': 'Online', 'presence.away30': 'Away for 30 min', 'presence.away': 'Away',
+    'presence.offline': 'Offline', presenceUntil: 'until {0}', presenceSaved: 'Status saved',
+    load: '{0} of {1} orders', loadNoLimit: '{0} orders',
   },
 };
 

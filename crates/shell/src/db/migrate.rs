@@ -659,6 +659,22 @@ const MIGRATIONS: &[Migration] = &[
         ],
     },
     Migration {
+        version: 22,
+        name: "V1: staff presence and the managers' open orders",
+        statements: &[
+            // The status a person sets (desk or API); none = their working hours decide.
+            "CREATE TABLE IF NOT EXISTS staff_presence (
+                staff_id TEXT PRIMARY KEY,
+                status TEXT NOT NULL CHECK (status IN ('online', 'away', 'offline')),
+                until TEXT,
+                set_at TEXT NOT NULL,
+                set_by TEXT NOT NULL
+            )",
+            // Counting a manager's open orders for each new order reads only this index.
+            "CREATE INDEX IF NOT EXISTS orders_manager_status ON orders(manager, status)",
+        ],
+    },
+    Migration {
         version: 24,
         name: "marketing: segments, consent, site events, carts, dates, repeat cycles, codes",
         statements: &[

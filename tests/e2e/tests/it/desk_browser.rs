@@ -488,6 +488,65 @@ async fn operator_marks_a_task_done() {
 }
 
 #[tokio::test]
+async fn operator_sets_their_status_for_new_orders() {
+    let app = app_with_an_order().await;
+    let desk = Desk::signed_in(&app, 1280, "m.ivanova").await;
+    // Tuesday 10:00 (the test clock): on shift by the shop's hours, no status set.
+    let shown = desk.text_of("#presence-note", "заказов").await;
+    assert_eq!(shown, "заказов 0 из 30", "her load and capacity");
+    assert_eq!(
+        desk.script("return document.querySelector('#presence').value;")
+            .await,
+        json!("hours")
+    );
+    desk.text_of("#presence", "По графику: на смене").await;
+
+    desk.script(
+        "const s = document.querySelector('#presence'); s.value = 'away30'; \
+         s.dispatchEvent(new Event('change')); return s.value;",
+    )
+    .await;
+    let note = desk.text_of("#presence-note", "до ").await;
+    desk.find(".presence[data-available='false']").await;
+    assert_eq!(
+        desk.script("return document.querySelector('#presence').value;")
+            .await,
+        json!("away")
+    );
+    let stored =
+        app.query("SELECT staff_id, status, until IS NOT NULL, set_by FROM staff_presence");
+    assert_eq!(
+        stored,
+        vec![vec![
+            json!("m.ivanova"),
+            json!("away"),
+            json!(1),
+            json!("staff:m.ivanova")
+        ]],
+        "away for half an hour, by her: {note}"
+    );
+    desk.screenshot("08-presence").await;
+
+    desk.script(
+        "const s = document.querySelector('#presence'); s.value = 'hours'; \
+         s.dispatchEvent(new Event('change')); return s.value;",
+    )
+    .await;
+    desk.find(".presence[data-available='true']").await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM staff_presence"),
+        0,
+        "back to her working hours"
+    );
+    desk.close().await;
+
+    let phone = Desk::signed_in(&app, 390, "m.ivanova").await;
+    phone.text_of("#presence-note", "заказов").await;
+    phone.screenshot("08-presence-phone").await;
+    phone.close().await;
+}
+
+#[tokio::test]
 async fn operator_resends_a_failed_message() {
     let app = app_with_an_order().await;
     let id = app.count("SELECT id FROM outbox WHERE status = 'failed'");

@@ -2,6 +2,7 @@
 //! Spin runs them, against mock provider APIs on 127.0.0.1.
 
 mod analytics;
+mod assignment;
 mod bad_input;
 mod demo;
 mod desk_access;

@@ -2,6 +2,7 @@
 //! `templates/<lang>/<name>.toml`, loaded from file contents (the core does no I/O) and
 //! checked as a whole so that every problem is reported at once.
 
+mod assignment;
 pub mod compiled;
 mod model;
 mod shop;
@@ -16,9 +17,10 @@ use std::fmt;
 
 use serde::de::DeserializeOwned;
 
+pub use assignment::{parse_hours, Assignment, AssignmentRule, Pick, RuleWhen};
 pub use model::{
     Action, AnyOf, Conditions, CooldownKey, DurationSpec, IntRef, MessageChannel, Target,
-    TemplateText, Trigger, TriggersFile, THRESHOLD_PREFIX,
+    TemplateText, Trigger, TriggersFile, UnassignedTask, THRESHOLD_PREFIX,
 };
 pub use shop::{PromoPool, Role, Shop, ShopContacts, StaffMember};
 pub use statuses::{StatusConfig, StatusTiming};

@@ -465,6 +465,27 @@ pub enum Action {
         /// Percent of the items' sum (an integer or `threshold:<name>`).
         percent: IntRef,
     },
+    /// V1: choose the order's manager by the `[assignment]` rules of `shop.toml`.
+    AssignManager {
+        /// The task when nobody can take the order; without it only the history says so.
+        unassigned: Option<UnassignedTask>,
+    },
+}
+
+/// `[trigger.action.unassigned]` of `assign_manager`: the task for whoever assigns by hand
+/// when no rule finds anyone.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnassignedTask {
+    /// The title, a template string.
+    pub title: TemplateText,
+    /// `role:<id>` or `staff:<id>`.
+    pub assignee: String,
+    /// Due this long after now (now when absent).
+    pub due_in: Option<DurationSpec>,
+    /// Count `due_in` in working hours.
+    #[serde(default)]
+    pub in_working_hours: bool,
 }
 
 /// The endpoints an `http_request` action may post to.
@@ -489,6 +510,7 @@ impl Action {
             Action::HttpRequest { .. } => "http_request",
             Action::IssuePromoCode { .. } => "issue_promo_code",
             Action::ApplyDiscount { .. } => "apply_discount",
+            Action::AssignManager { .. } => "assign_manager",
         }
     }
 
@@ -505,6 +527,7 @@ impl Action {
                 | Action::CancelTimer { .. }
                 | Action::HttpRequest { .. }
                 | Action::ApplyDiscount { .. }
+                | Action::AssignManager { .. }
         )
     }
 }

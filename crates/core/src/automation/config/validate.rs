@@ -5,12 +5,12 @@ use std::collections::BTreeSet;
 
 use super::model::{
     Action, AnyOf, Conditions, CooldownKey, IntRef, MessageChannel, Target, Trigger, TriggersFile,
-    HTTP_ENDPOINTS,
+    UnassignedTask, HTTP_ENDPOINTS,
 };
 use super::{parse_toml, ConfigFiles, Findings, Shop, StatusConfig, TemplateKind, Templates};
 use crate::automation::engine::data_problems;
 use crate::automation::event::{
-    event_subject, is_event_name, Subject, DELIVERY_STATUSES, PAYMENT_STATUSES,
+    event_has_order, event_subject, is_event_name, Subject, DELIVERY_STATUSES, PAYMENT_STATUSES,
 };
 use crate::automation::time::TimeOfDay;
 use crate::message::Language;
@@ -65,6 +65,13 @@ pub(super) fn load_triggers(
                 set_timers.insert(name.as_str());
             }
         }
+    }
+    let assigns = (parsed.trigger.iter().flat_map(|t| &t.actions))
+        .any(|a| matches!(a, Action::AssignManager { .. }));
+    if shop.is_some_and(|s| !s.assignment.rules.is_empty()) && !assigns {
+        let message = "no trigger has an assign_manager action, so the rules are not used".into();
+        let file = c.files.display("shop.toml");
+        c.findings.warning(&file, None, "assignment", message);
     }
     for t in &parsed.trigger {
         for name in t.when.timer.iter().flat_map(|a| &a.0) {
@@ -137,6 +144,16 @@ impl Checker<'_> {
                 let message = format!("{} is about a customer, not an order", t.on);
                 self.problem(t, &format!("action[{i}].type"), message);
             }
+        }
+        let assigns = t
+            .actions
+            .iter()
+            .position(|a| matches!(a, Action::AssignManager { .. }));
+        if assigns.is_some_and(|i| i + 1 < t.actions.len()) {
+            let at = format!("action[{}]", assigns.unwrap_or_default());
+            let message = "assign_manager must be the trigger's last action: the actions after \
+                           it would not see the manager (put them in a trigger after this one)";
+            self.problem(t, &at, message.into());
         }
     }
 
@@ -412,7 +429,36 @@ impl Checker<'_> {
                     }
                 }
             }
+            Action::AssignManager { unassigned } => self.assign_manager(t, at, unassigned),
             Action::ReserveItems | Action::ReleaseItems => {}
+        }
+    }
+
+    /// V1: rules to apply, an event with an order, and a task for a person or a role.
+    fn assign_manager(&mut self, t: &Trigger, at: &str, unassigned: &Option<UnassignedTask>) {
+        if is_event_name(&t.on) && !event_has_order(&t.on) {
+            let message = format!("{} may have no order to assign", t.on);
+            self.problem(t, at, message);
+        }
+        if self.shop.is_some_and(|s| s.assignment.rules.is_empty()) {
+            let message = "no [[assignment.rule]] in shop.toml: nothing to assign by".into();
+            self.problem(t, at, message);
+        }
+        let Some(task) = unassigned else {
+            return;
+        };
+        let field = |name: &str| format!("{at}.unassigned.{name}");
+        if let Err(e) = &task.title.parsed {
+            self.problem(t, &field("title"), format!("template syntax: {e}"));
+        }
+        if Target::parse(&task.assignee) == Some(Target::Manager) {
+            let message = "the order has no manager yet: name a role:<id> or staff:<id>".into();
+            self.problem(t, &field("assignee"), message);
+        } else {
+            self.target(t, &field("assignee"), &task.assignee, false);
+        }
+        if let Some(d) = &task.due_in {
+            self.duration(t, &field("due_in"), d);
         }
     }
 

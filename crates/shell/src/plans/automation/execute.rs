@@ -101,6 +101,9 @@ impl Run<'_> {
             } => {
                 return self.task(step, title, assignee, due_at);
             }
+            PlannedAction::AssignManager { unassigned } => {
+                return super::assign::assign_manager(self, step, order_id, facts, unassigned);
+            }
             PlannedAction::HttpRequest(webhook) => {
                 let dedupe_key = step.key(self.cause);
                 // The order's history names the delivery as the receiver sees it.
@@ -314,6 +317,32 @@ impl Run<'_> {
         Ok(None)
     }
 
+    /// A line in the order's history by the step's trigger.
+    pub(super) fn record(
+        &self,
+        (order_id, step): (&str, &Step<'_>),
+        field: &str,
+        (old, new): (Option<Value>, Option<Value>),
+        outcome: Outcome,
+        reason: Option<&str>,
+    ) -> Result<(), DbError> {
+        orders::record_history(
+            self.db,
+            &HistoryEntry {
+                order_id,
+                actor: &format!("trigger:{}", step.trigger_id),
+                actor_name: None,
+                field,
+                old_value: old.map(|v| v.to_string()),
+                new_value: new.map(|v| v.to_string()),
+                outcome,
+                reason,
+                event_id: Some(self.cause),
+            },
+            self.now,
+        )
+    }
+
     fn notify_staff(
         &self,
         step: &Step<'_>,
@@ -352,7 +381,7 @@ impl Run<'_> {
         }
     }
 
-    fn task(
+    pub(super) fn task(
         &self,
         step: &Step<'_>,
         title: String,

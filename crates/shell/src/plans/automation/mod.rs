@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 
 use orderpath_core::automation::config::Config;
 use orderpath_core::automation::engine::{
-    evaluate, evaluate_delayed, replan, Decision, PlannedAction, MAX_CASCADE_DEPTH,
+    evaluate, evaluate_after, evaluate_delayed, Decision, PlannedAction, MAX_CASCADE_DEPTH,
 };
 use orderpath_core::automation::event::DomainEvent;
 use orderpath_core::automation::facts::Facts;
@@ -26,6 +26,7 @@ use crate::marketing::{self, unsubscribe};
 use crate::repo::facts;
 use crate::repo::orders::{self, HistoryEntry, Outcome};
 
+mod assign;
 mod execute;
 
 pub use crate::config_source::{load_config, CONFIG_ROOT};
@@ -242,37 +243,35 @@ impl Run<'_> {
             let Some(mut facts) = self.facts(&subject)? else {
                 continue;
             };
-            // Set when a trigger changed what later triggers of this event show.
-            let mut stale = false;
-            let (event, decisions) = match work {
+            let (event, decisions, whole_event) = match work {
                 Work::Event(event) => {
                     let decisions = evaluate(self.config, &event, &facts);
-                    (event, decisions)
+                    (event, decisions, true)
                 }
                 Work::Delayed(trigger_id, event) => {
                     let decision = evaluate_delayed(self.config, &trigger_id, &event, &facts);
-                    (event, decision.into_iter().collect())
+                    (event, decision.into_iter().collect(), false)
                 }
             };
-            for decision in decisions {
+            let mut decisions = VecDeque::from(decisions);
+            while let Some(decision) = decisions.pop_front() {
                 match decision {
                     Decision::Run {
                         trigger_id,
-                        mut actions,
+                        actions,
                     } => {
                         if !self.cooldown_passed(&subject, &trigger_id, &event, &facts)? {
                             continue;
                         }
-                        if stale {
-                            if let Some(fresh) = self.facts(&subject)? {
-                                facts = fresh;
-                                actions = replan(self.config, &trigger_id, &event, &facts)
-                                    .unwrap_or(actions);
-                            }
-                            stale = false;
-                        }
+                        // Set when an action changed what the event's later triggers see: V1's
+                        // manager, M3's discounted sums.
+                        let mut facts_changed = false;
                         for (index, action) in actions.into_iter().enumerate() {
-                            stale |= matches!(action, PlannedAction::ApplyDiscount { .. });
+                            facts_changed |= matches!(
+                                action,
+                                PlannedAction::ApplyDiscount { .. }
+                                    | PlannedAction::AssignManager { .. }
+                            );
                             let step = Step {
                                 subject: &subject,
                                 event: &event,
@@ -295,6 +294,16 @@ impl Run<'_> {
                                     subject.key()
                                 );
                             }
+                        }
+                        // The event's later triggers are evaluated again with the fresh facts
+                        // (a delayed trigger runs alone).
+                        if facts_changed && whole_event {
+                            let Some(fresh) = self.facts(&subject)? else {
+                                return Ok(effects);
+                            };
+                            facts = fresh;
+                            decisions =
+                                evaluate_after(self.config, &trigger_id, &event, &facts).into();
                         }
                     }
                     Decision::Delay {

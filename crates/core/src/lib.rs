@@ -10,6 +10,7 @@
 
 pub mod analytics;
 pub mod automation;
+pub mod bonus;
 pub mod call;
 pub mod call_report;
 pub mod contact;

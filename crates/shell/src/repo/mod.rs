@@ -1,6 +1,7 @@
-//! Repositories: rows in and out of SQLite for orders, tasks, timers, reservations, the facts
-//! the engine asks for, and idempotency claims. Called inside the request's transaction.
+//! Repositories: rows in and out of SQLite for orders, tasks, timers, reservations, the bonus
+//! ledger, the facts the engine asks for, and idempotency claims. Called inside the request's transaction.
 
+pub mod bonuses;
 pub mod facts;
 pub mod idempotency;
 pub mod orders;

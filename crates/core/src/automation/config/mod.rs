@@ -2,6 +2,7 @@
 //! `templates/<lang>/<name>.toml`, loaded from file contents (the core does no I/O) and
 //! checked as a whole so that every problem is reported at once.
 
+mod bonuses;
 pub mod compiled;
 mod model;
 mod shop;
@@ -16,9 +17,10 @@ use std::fmt;
 
 use serde::de::DeserializeOwned;
 
+pub use bonuses::OTHER_CATEGORIES;
 pub use model::{
-    Action, AnyOf, Conditions, DurationSpec, IntRef, MessageChannel, Target, TemplateText, Trigger,
-    TriggersFile, THRESHOLD_PREFIX,
+    Action, AnyOf, Conditions, DurationSpec, Earner, IntRef, MessageChannel, Target, TemplateText,
+    Trigger, TriggersFile, BONUS_TARGETS, THRESHOLD_PREFIX,
 };
 pub use shop::{Role, Shop, ShopContacts, StaffMember};
 pub use statuses::{StatusConfig, StatusTiming};

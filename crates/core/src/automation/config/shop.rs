@@ -33,6 +33,7 @@ struct ShopFile {
     contacts: ShopContacts,
     #[serde(default)]
     platforms: BTreeMap<String, PlatformSettings>,
+    bonuses: Option<super::bonuses::BonusesFile>,
 }
 
 fn ru() -> String {
@@ -129,6 +130,9 @@ pub struct Shop {
     /// Shop platforms' settings by platform name.
     #[serde(default)]
     pub platforms: BTreeMap<String, PlatformSettings>,
+    /// Bonus rules (`[bonuses]`), S2–S5.
+    #[serde(default)]
+    pub bonuses: crate::bonus::Bonuses,
 }
 
 impl Shop {
@@ -247,6 +251,7 @@ pub(super) fn load(files: &ConfigFiles, findings: &mut Findings) -> Option<Shop>
             );
         }
     }
+    let bonuses = super::bonuses::load(raw.bonuses, &file, findings);
     let hours = raw
         .hours
         .clone()
@@ -268,6 +273,7 @@ pub(super) fn load(files: &ConfigFiles, findings: &mut Findings) -> Option<Shop>
         roles: raw.roles,
         contacts: raw.contacts,
         platforms: raw.platforms,
+        bonuses,
     };
     (findings.problems.len() == before).then_some(shop)
 }

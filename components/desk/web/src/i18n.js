@@ -43,7 +43,11 @@ const words = {
     'chart.answered': 'Отвечено', 'chart.missed': 'Пропущено', 'chart.called_back': 'Перезвонили',
     'dir.inbound': 'входящий', 'dir.outbound': 'исходящий', 'dir.internal': 'внутренний',
     'out.answered': 'отвечен', 'out.missed': 'пропущен', 'out.unanswered': 'без ответа',
-    keys: 'Клавиши: 1–5 разделы, / поиск, j/k строки, Enter открыть',
+    bonuses: 'Бонусы', month: 'Месяц', prevMonth: 'Предыдущий месяц', nextMonth: 'Следующий месяц',
+    downloadCsv: 'Скачать CSV', grandTotal: 'Итого', noBonuses: 'Бонусов за этот месяц нет', linesCount: 'строк: {0}',
+    at: 'Когда', rule: 'Правило', triggerId: 'Триггер', kind: 'Вид', basis: 'Расчёт', amount: 'Сумма',
+    'kind.accrual': 'начисление', 'kind.reversal': 'сторно',
+    keys: 'Клавиши: 1–6 разделы, / поиск, j/k строки, Enter открыть',
   },
   en: {
     title: 'Desk', signIn: 'Sign in', staffId: 'Staff id', password: 'Password', enter: 'Sign in',
@@ -87,7 +91,11 @@ const words = {
     'chart.answered': 'Answered', 'chart.missed': 'Missed', 'chart.called_back': 'Called back',
     'dir.inbound': 'inbound', 'dir.outbound': 'outbound', 'dir.internal': 'internal',
     'out.answered': 'answered', 'out.missed': 'missed', 'out.unanswered': 'unanswered',
-    keys: 'Keys: 1–5 screens, / search, j/k rows, Enter open',
+    bonuses: 'Bonuses', month: 'Month', prevMonth: 'Previous month', nextMonth: 'Next month',
+    downloadCsv: 'Download CSV', grandTotal: 'Total', noBonuses: 'No bonuses this month', linesCount: '{0} lines',
+    at: 'When', rule: 'Rule', triggerId: 'Trigger', kind: 'Kind', basis: 'Basis', amount: 'Amount',
+    'kind.accrual': 'accrual', 'kind.reversal': 'reversal',
+    keys: 'Keys: 1–6 screens, / search, j/k rows, Enter open',
   },
 };
 

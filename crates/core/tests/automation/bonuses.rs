@@ -161,6 +161,17 @@ fn s2_a_staff_actor_unknown_to_the_shop_is_noted_not_paid() {
 }
 
 #[test]
+fn s2_items_added_once_the_order_left_or_was_cancelled_earn_nothing() {
+    for status in ["handed-to-carrier", "completed", "cancelled"] {
+        let event = items_changed(staff("m.ivanova"), vec![item("TEA-002", 1, 320_000, "tea")]);
+
+        let decisions = run(&event, &facts(order(status), monday_noon()));
+
+        assert!(!ids(&decisions).contains(&"s2-upsell-bonus"), "{status}");
+    }
+}
+
+#[test]
 fn s2_removing_items_pays_nothing() {
     let event = items_changed(staff("m.ivanova"), Vec::new());
 

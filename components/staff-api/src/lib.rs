@@ -7,6 +7,7 @@
 //! (`orderpath_shell::staff`). Changes are recorded with that person as the actor.
 
 mod analytics;
+mod bonuses;
 mod calls;
 mod customers;
 mod orders;
@@ -68,6 +69,8 @@ fn route(request: IncomingRequest) -> Result<Handled, ApiError> {
         ("GET", ["messages"]) => work::list_messages(&call),
         ("POST", ["messages", id, "resend"]) => return work::resend_message(call, id),
         ("GET", ["calls"]) => calls::list(&call),
+        ("GET", ["bonuses"]) => bonuses::ledger(&call, false),
+        ("GET", ["bonuses.csv"]) => bonuses::ledger(&call, true),
         ("GET", ["reports", "calls"]) => {
             caller.require_supervisor()?;
             analytics::calls_report(&inbound, 1)
@@ -92,6 +95,7 @@ fn route(request: IncomingRequest) -> Result<Handled, ApiError> {
 fn allowed_methods(route: &[&str]) -> Option<&'static str> {
     Some(match route {
         ["me" | "tasks" | "messages" | "calls" | "orders" | "customers"] => "GET",
+        ["bonuses" | "bonuses.csv"] => "GET",
         ["reports", "calls"] | ["orders", _] | ["customers", _] | ["analytics", _] => "GET",
         ["staff", _, "password"] => "PUT",
         ["staff", _, "presence"] => "GET, PUT, DELETE",

@@ -11,6 +11,7 @@
 pub mod analytics;
 pub mod assign;
 pub mod automation;
+pub mod bonus;
 pub mod call;
 pub mod call_report;
 pub mod contact;

@@ -1,6 +1,7 @@
 //! Golden-style tests of the shipped configuration in `config/`: for each scenario, an event
 //! and facts go into the engine and the planned actions come out.
 
+mod bonuses;
 mod cases;
 mod customer;
 mod docs;

@@ -150,7 +150,10 @@ fn every_sms_waits_for_the_morning_the_staffs_by_the_shops_clock() {
     let night = msk(2026, 11, 23, 23, 0);
     let decisions = evaluate(
         &config,
-        &DomainEvent::OrderCreated { order_id: id() },
+        &DomainEvent::OrderCreated {
+            order_id: id(),
+            actor: None,
+        },
         &facts(order("new"), night),
     );
     let sms = message(&decisions, "operators-busy-sms");

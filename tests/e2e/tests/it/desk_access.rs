@@ -82,6 +82,8 @@ fn every_route() -> Vec<(&'static str, &'static str, Option<Value>)> {
         ("POST", "/api/messages/1/resend", None),
         ("GET", "/api/calls", None),
         ("GET", "/api/reports/calls", None),
+        ("GET", "/api/bonuses", None),
+        ("GET", "/api/bonuses.csv", None),
         ("GET", "/api/orders", None),
         ("GET", "/api/orders/A-1001", None),
         (

@@ -4,6 +4,7 @@
 mod analytics;
 mod assignment;
 mod bad_input;
+mod bonuses;
 mod demo;
 mod desk_access;
 mod desk_browser;

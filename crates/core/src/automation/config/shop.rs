@@ -40,6 +40,8 @@ struct ShopFile {
     repeat_cycles: BTreeMap<String, i64>,
     #[serde(default)]
     assignment: Assignment,
+    #[serde(default)]
+    bonuses: Option<super::bonuses::BonusesFile>,
 }
 
 fn ru() -> String {
@@ -185,6 +187,9 @@ pub struct Shop {
     /// V1: the rules that choose a new order's manager.
     #[serde(default)]
     pub assignment: Assignment,
+    /// Bonus rules (`[bonuses]`), S2–S5.
+    #[serde(default)]
+    pub bonuses: crate::bonus::Bonuses,
 }
 
 impl Shop {
@@ -322,6 +327,7 @@ pub(super) fn load(files: &ConfigFiles, findings: &mut Findings) -> Option<Shop>
         }
     }
     assignment::check(findings, &file, &raw.assignment, &raw.roles, &raw.staff);
+    let bonuses = super::bonuses::load(raw.bonuses, &file, findings);
     let hours = raw
         .hours
         .clone()
@@ -346,6 +352,7 @@ pub(super) fn load(files: &ConfigFiles, findings: &mut Findings) -> Option<Shop>
         promo_codes: raw.promo_codes,
         repeat_cycles: raw.repeat_cycles,
         assignment: raw.assignment,
+        bonuses,
     };
     (findings.problems.len() == before).then_some(shop)
 }

@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 
 use super::model::{
-    Action, AnyOf, Conditions, CooldownKey, IntRef, MessageChannel, Target, Trigger, TriggersFile,
-    UnassignedTask, HTTP_ENDPOINTS,
+    Action, AnyOf, Conditions, CooldownKey, Earner, IntRef, MessageChannel, Target, Trigger,
+    TriggersFile, UnassignedTask, BONUS_TARGETS, HTTP_ENDPOINTS,
 };
 use super::{parse_toml, ConfigFiles, Findings, Shop, StatusConfig, TemplateKind, Templates};
 use crate::automation::engine::data_problems;
@@ -430,6 +430,12 @@ impl Checker<'_> {
                 }
             }
             Action::AssignManager { unassigned } => self.assign_manager(t, at, unassigned),
+            Action::Bonus { rule, to } => self.bonus(t, at, rule, to),
+            Action::ReverseBonuses { rules } => {
+                for rule in rules.iter().flat_map(|r| &r.0) {
+                    self.bonus_rule(t, &field("rules"), rule);
+                }
+            }
             Action::ReserveItems | Action::ReleaseItems => {}
         }
     }
@@ -459,6 +465,63 @@ impl Checker<'_> {
         }
         if let Some(d) = &task.due_in {
             self.duration(t, &field("due_in"), d);
+        }
+    }
+
+    fn bonus_rule(&mut self, t: &Trigger, field: &str, rule: &str) -> Option<crate::bonus::Rule> {
+        let shop = self.shop?;
+        let found = shop.bonuses.rules.get(rule).cloned();
+        if found.is_none() {
+            let message =
+                format!("unknown bonus rule {rule:?} (not in [bonuses.rules] of shop.toml)");
+            self.problem(t, field, message);
+        }
+        found
+    }
+
+    fn bonus(&mut self, t: &Trigger, at: &str, rule: &str, to: &AnyOf) {
+        let field = |name: &str| format!("{at}.{name}");
+        if let Some(found) = self.bonus_rule(t, &field("rule"), rule) {
+            let counts_added = found.of == crate::bonus::Base::AddedItems
+                && !matches!(found.pays, crate::bonus::Pays::Fixed(_));
+            if counts_added && is_event_name(&t.on) && t.on != "order.changed" {
+                let message = format!(
+                    "rule {rule:?} counts added_items, which only order.changed has, not {}",
+                    t.on
+                );
+                self.problem(t, &field("rule"), message);
+            }
+        }
+        if to.0.is_empty() {
+            let message = format!("name who earns it ({BONUS_TARGETS})");
+            self.problem(t, &field("to"), message);
+        }
+        let with_actor = ["order.created", "order.changed", "order.status_changed"];
+        for text in &to.0 {
+            match Earner::parse(text) {
+                None => {
+                    let message = format!("unknown earner {text:?} (known: {BONUS_TARGETS})");
+                    self.problem(t, &field("to"), message);
+                }
+                Some(Earner::Staff(id)) => {
+                    if self.shop.is_some_and(|s| s.staff_member(&id).is_none()) {
+                        let message =
+                            format!("unknown staff member {id:?} (not in [[staff]] of shop.toml)");
+                        self.problem(t, &field("to"), message);
+                    }
+                }
+                Some(Earner::Actor)
+                    if is_event_name(&t.on) && !with_actor.contains(&t.on.as_str()) =>
+                {
+                    let message = format!(
+                        "{} carries no actor (only {} do)",
+                        t.on,
+                        with_actor.join(", ")
+                    );
+                    self.problem(t, &field("to"), message);
+                }
+                Some(_) => {}
+            }
         }
     }
 

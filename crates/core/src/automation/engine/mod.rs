@@ -12,6 +12,7 @@
 //! `flag`, `timer`, `fields_changed_any`, …) against the stored event, the rest against
 //! the fresh facts and the new time.
 
+mod bonus;
 mod conditions;
 mod http;
 mod plan;
@@ -150,6 +151,15 @@ pub enum PlannedAction {
         /// The task to create when nobody can take the order.
         unassigned: Option<PlannedTask>,
     },
+    /// Write a staff member's bonus lines to the ledger.
+    Bonus(PlannedBonus),
+    /// Reverse the order's bonus lines not yet reversed.
+    ReverseBonuses {
+        /// Only these rules' lines; empty: every rule.
+        rules: Vec<String>,
+        /// The ledger period the reversal lines go to (`YYYY-MM`, shop time).
+        period: String,
+    },
     /// A configured action that cannot be carried out for these facts (no email address,
     /// forbidden transition, …); the shell records it in the order history.
     Skipped {
@@ -207,6 +217,24 @@ pub struct PlannedWebhook {
     pub event_type: String,
     /// The JSON payload, exactly as it is to be signed and sent.
     pub payload: String,
+}
+
+/// A bonus ready to write: one ledger line per [`crate::bonus::Line`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlannedBonus {
+    /// The rule's name.
+    pub rule: String,
+    /// Who earns it (a staff id of `shop.toml`).
+    pub staff: String,
+    /// ISO 4217.
+    pub currency: String,
+    /// `YYYY-MM` in the shop's time zone.
+    pub period: String,
+    /// True when the rule counts the items a change added: each change pays. Otherwise the
+    /// rule pays a person once per order, however often its trigger runs.
+    pub per_change: bool,
+    /// What it pays, one line per category; never empty.
+    pub lines: Vec<crate::bonus::Line>,
 }
 
 /// Who a message goes to.

@@ -155,6 +155,19 @@ impl Planner<'_> {
                 }
                 PlannedAction::ApplyDiscount { percent, amount }
             }
+            Action::Bonus { rule, to } => {
+                match super::bonus::plan(self.config, self.event, self.facts, rule, &to.0)? {
+                    Some(planned) => planned,
+                    None => return Ok(()),
+                }
+            }
+            Action::ReverseBonuses { rules } => {
+                self.order()?;
+                PlannedAction::ReverseBonuses {
+                    rules: rules.as_ref().map(|r| r.0.clone()).unwrap_or_default(),
+                    period: crate::bonus::period(self.facts.now, &self.config.shop.time_zone),
+                }
+            }
             Action::HttpRequest {
                 endpoint,
                 event,

@@ -75,7 +75,10 @@ fn problems(shop: &str, triggers: &str) -> Vec<String> {
 }
 
 fn created() -> DomainEvent {
-    DomainEvent::OrderCreated { order_id: id() }
+    DomainEvent::OrderCreated {
+        order_id: id(),
+        actor: None,
+    }
 }
 
 fn new_order(now: i64) -> Facts {

@@ -92,6 +92,8 @@ impl Run<'_> {
                 return Ok(Some(DomainEvent::OrderChanged {
                     order_id: parse_order_id(order_id)?,
                     fields: vec!["discount".into(), "total".into()],
+                    actor: None,
+                    added_items: Vec::new(),
                 }));
             }
             PlannedAction::Task {
@@ -233,6 +235,33 @@ impl Run<'_> {
                         skus: short,
                         available: false,
                     }));
+                }
+            }
+            PlannedAction::Bonus(bonus) => {
+                let source = crate::repo::bonuses::Source {
+                    order_id,
+                    trigger_id: step.trigger_id,
+                    cause: self.cause,
+                };
+                let written = crate::repo::bonuses::accrue(self.db, &bonus, &source, self.now)?;
+                if written != 0 {
+                    let entry = json!({ "staff": bonus.staff, "rule": bonus.rule,
+                        "amount": written, "currency": bonus.currency, "period": bonus.period });
+                    history("bonus", None, Some(entry), Outcome::Applied, None)?;
+                }
+            }
+            PlannedAction::ReverseBonuses { rules, period } => {
+                let source = crate::repo::bonuses::Source {
+                    order_id,
+                    trigger_id: step.trigger_id,
+                    cause: self.cause,
+                };
+                let reversed =
+                    crate::repo::bonuses::reverse(self.db, &rules, &source, &period, self.now)?;
+                for (staff, amount) in reversed.per_staff {
+                    let entry = json!({ "staff": staff, "amount": amount, "period": period,
+                        "reversal": true });
+                    history("bonus", None, Some(entry), Outcome::Applied, None)?;
                 }
             }
             PlannedAction::SetTimer { name, fire_at } => {

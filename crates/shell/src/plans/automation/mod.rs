@@ -401,6 +401,7 @@ fn status_changed(
         from,
         to,
         reason,
+        actor: None,
     })
 }
 

@@ -6,7 +6,7 @@
 //! email API is called, so a slow provider never makes the shop's webhook time out; an unsent
 //! email stays in the outbox.
 
-use orderpath_core::event::{parse_order_event, EventError};
+use orderpath_core::event::parse_order_event;
 use orderpath_shell::clock::Timestamp;
 use orderpath_shell::db::Db;
 use orderpath_shell::http::{self, ApiError};
@@ -35,12 +35,7 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
     };
     let event_id = signature::verify(&secret, headers, &inbound.body, now.unix())
         .map_err(|e| ApiError::new(401, "invalid_signature", e.to_string()))?;
-    let event = parse_order_event(&inbound.body).map_err(|error| match error {
-        EventError::Malformed(reason) => ApiError::new(400, "malformed_json", reason),
-        EventError::Invalid { field, message } => {
-            ApiError::new(422, "invalid_event", format!("{field}: {message}"))
-        }
-    })?;
+    let event = parse_order_event(&inbound.body).map_err(inbound::refused_event)?;
     let db = Db::open(config::synchronous()?)?;
     // A `webhook-id` names exactly one body: another body under it is refused (409), the
     // same one is answered as the first time (`idempotent-replayed: true`).

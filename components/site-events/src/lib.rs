@@ -7,7 +7,6 @@
 
 mod unsubscribe;
 
-use orderpath_core::event::EventError;
 use orderpath_core::marketing::site::parse_site_event;
 use orderpath_shell::clock::Timestamp;
 use orderpath_shell::db::Db;
@@ -36,12 +35,7 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
     let inbound = http::read_json_post(request)?;
     let now = Timestamp::now();
     let event_id = inbound::verify_signed(&inbound, "site_webhook_secret", "a site event", now)?;
-    let event = parse_site_event(&inbound.body).map_err(|error| match error {
-        EventError::Malformed(reason) => ApiError::new(400, "malformed_json", reason),
-        EventError::Invalid { field, message } => {
-            ApiError::new(422, "invalid_event", format!("{field}: {message}"))
-        }
-    })?;
+    let event = parse_site_event(&inbound.body).map_err(inbound::refused_event)?;
     let db = Db::open(config::synchronous()?)?;
     let notification = Notification {
         source: SOURCE,

@@ -202,6 +202,18 @@ pub fn verify_signed<'a>(
         .map_err(|e| ApiError::new(401, "invalid_signature", e.to_string()))
 }
 
+/// A body refused by our own formats' readers: 400 `malformed_json` when it is not a JSON
+/// object, 422 `invalid_event` naming the field and the rule otherwise.
+pub fn refused_event(error: orderpath_core::event::EventError) -> ApiError {
+    use orderpath_core::event::EventError;
+    match error {
+        EventError::Malformed(reason) => ApiError::new(400, "malformed_json", reason),
+        EventError::Invalid { field, message } => {
+            ApiError::new(422, "invalid_event", format!("{field}: {message}"))
+        }
+    }
+}
+
 /// The answer to a notification received again: `{"received": true, "duplicate": true}`.
 pub fn duplicate_ack() -> Option<Answer> {
     Some(Answer::json(

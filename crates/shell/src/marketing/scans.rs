@@ -40,6 +40,23 @@ pub fn run(
     })
 }
 
+/// Runs the customer's triggers for an event the tick raised, keyed by `cause`.
+fn raise(
+    db: &Db,
+    config: &Config,
+    (now, cause): (Timestamp, &str),
+    customer_id: i64,
+    event: DomainEvent,
+) -> Result<Effects, DbError> {
+    let run = Run {
+        db,
+        config,
+        now,
+        cause,
+    };
+    run.handle_customer(customer_id, event)
+}
+
 fn ids(db: &Db, sql: &str, params: &[spin_sdk::sqlite::Value]) -> Result<Vec<i64>, DbError> {
     db.execute(sql, params)?
         .rows
@@ -103,19 +120,19 @@ fn dates(db: &Db, config: &Config, now: Timestamp, queued: &mut Effects) -> Resu
             data.insert("date".into(), format!("{month:02}-{day:02}").into());
             data.insert("year".into(), year.into());
             data.insert("days_before".into(), days_before.into());
-            let cause = format!("m6:{id}:{year}");
-            let run = Run {
-                db,
-                config,
-                now,
-                cause: &cause,
-            };
             let event = DomainEvent::DateApproaching(CustomerEvent {
                 customer_id,
                 at: now.unix(),
                 data,
             });
-            run.handle_customer(customer_id, event).map(Some)
+            raise(
+                db,
+                config,
+                (now, &format!("m6:{id}:{year}")),
+                customer_id,
+                event,
+            )
+            .map(Some)
         })?;
         if let Some(effects) = effects {
             raised += 1;
@@ -243,18 +260,12 @@ fn repeats(
             data.insert("cycle_days".into(), req_int(&row, 5)?.into());
             data.insert("source".into(), req_text(&row, 6)?.into());
             let cause = format!("m8:{customer_id}:{sku}:{}", req_int(&row, 4)?);
-            let run = Run {
-                db,
-                config,
-                now,
-                cause: &cause,
-            };
             let event = DomainEvent::RepeatDue(CustomerEvent {
                 customer_id,
                 at: now.unix(),
                 data,
             });
-            run.handle_customer(customer_id, event).map(Some)
+            raise(db, config, (now, &cause), customer_id, event).map(Some)
         })?;
         if let Some(effects) = effects {
             raised += 1;
@@ -294,13 +305,7 @@ fn lapsed(
                 return Ok(None);
             };
             let cause = format!("m9:{customer_id}:{}", now.unix());
-            let run = Run {
-                db,
-                config,
-                now,
-                cause: &cause,
-            };
-            run.handle_customer(customer_id, event).map(Some)
+            raise(db, config, (now, &cause), customer_id, event).map(Some)
         })?;
         if let Some(effects) = effects {
             moved += 1;

@@ -30,24 +30,9 @@ impl Run<'_> {
                 return self.execute_for_customer(step, *customer_id, action, effects);
             }
         };
-        let actor = format!("trigger:{}", step.trigger_id);
         let history =
             |field: &str, old: Option<Value>, new: Option<Value>, outcome, reason: Option<&str>| {
-                orders::record_history(
-                    self.db,
-                    &HistoryEntry {
-                        order_id,
-                        actor: &actor,
-                        actor_name: None,
-                        field,
-                        old_value: old.map(|v| v.to_string()),
-                        new_value: new.map(|v| v.to_string()),
-                        outcome,
-                        reason,
-                        event_id: Some(self.cause),
-                    },
-                    self.now,
-                )
+                self.record((order_id, step), field, (old, new), outcome, reason)
             };
         match action {
             PlannedAction::Message(message) => {

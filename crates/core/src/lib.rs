@@ -12,6 +12,7 @@ pub mod analytics;
 pub mod automation;
 pub mod call;
 pub mod call_report;
+pub mod chat;
 pub mod contact;
 pub mod crm;
 pub mod decide;

@@ -2,6 +2,7 @@
 //! and facts go into the engine and the planned actions come out.
 
 mod cases;
+mod chats;
 mod customer;
 mod docs;
 mod operator;

@@ -393,6 +393,7 @@ pub fn cooldown_subject(
     match CooldownKey::parse(per.unwrap_or("customer")).ok()? {
         CooldownKey::Customer => customer_id.map(|c| format!("customer:{c}")),
         CooldownKey::Order => order_id.map(|o| format!("order:{o}")),
+        CooldownKey::Chat => event.chat().map(|c| format!("chat:{}", c.conversation_id)),
         CooldownKey::CustomerAnd(name) => {
             let value = event.customer_event()?.data.get(&name)?;
             let value = value

@@ -133,9 +133,22 @@ impl Checker<'_> {
         self.conditions(t, &t.when);
         for (i, action) in t.actions.iter().enumerate() {
             self.action(t, &format!("action[{i}]"), action);
-            if event_subject(&t.on) == Some(Subject::Customer) && action.needs_order() {
-                let message = format!("{} is about a customer, not an order", t.on);
-                self.problem(t, &format!("action[{i}].type"), message);
+            match event_subject(&t.on) {
+                Some(Subject::Customer) if action.needs_order() => {
+                    let message = format!("{} is about a customer, not an order", t.on);
+                    self.problem(t, &format!("action[{i}].type"), message);
+                }
+                Some(Subject::Chat) if action.needs_order() => {
+                    let message = format!("{} is about a chat, not an order", t.on);
+                    self.problem(t, &format!("action[{i}].type"), message);
+                }
+                Some(subject)
+                    if subject != Subject::Chat && matches!(action, Action::ChatReply { .. }) =>
+                {
+                    let message = format!("chat_reply answers a chat.message, not {}", t.on);
+                    self.problem(t, &format!("action[{i}].type"), message);
+                }
+                _ => {}
             }
         }
     }
@@ -273,6 +286,14 @@ impl Checker<'_> {
             &w.marketing_consent,
             &["email", "sms"],
             "channel",
+        );
+        let chats = ["chat.message"];
+        self.only_on(t, "chat_after_hours", w.chat_after_hours.is_some(), &chats);
+        self.only_on(
+            t,
+            "chat_first_of_night",
+            w.chat_first_of_night.is_some(),
+            &chats,
         );
         let calls = ["call.missed", "call.answered"];
         self.only_on(t, "call_after_hours", w.call_after_hours.is_some(), &calls);
@@ -412,6 +433,9 @@ impl Checker<'_> {
                     }
                 }
             }
+            Action::ChatReply { template } => {
+                self.template(t, &field("template"), template, Some(TemplateKind::Chat));
+            }
             Action::ReserveItems | Action::ReleaseItems => {}
         }
     }
@@ -504,8 +528,13 @@ impl Checker<'_> {
                 }
                 Some(found) if kind.is_some_and(|k| k != found.kind) => {
                     let sends = kind.map_or("", TemplateKind::as_str);
+                    let article = |k: TemplateKind| match k {
+                        TemplateKind::Chat => "a",
+                        TemplateKind::Sms | TemplateKind::Email => "an",
+                    };
                     let message = format!(
-                        "template {name:?} is an {} template, the action sends {sends}",
+                        "template {name:?} is {} {} template, the action sends {sends}",
+                        article(found.kind),
                         found.kind.as_str()
                     );
                     self.problem(t, field, message);

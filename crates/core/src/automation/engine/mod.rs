@@ -18,6 +18,8 @@ mod plan;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_chat;
+#[cfg(test)]
 mod tests_http;
 
 use serde::Serialize;
@@ -139,6 +141,15 @@ pub enum PlannedAction {
         percent: i64,
         /// The discount, minor units.
         amount: i64,
+    },
+    /// Answer in the chat the `chat.message` came from (V6).
+    ChatReply {
+        /// The template name.
+        template: String,
+        /// The language it was rendered in.
+        language: Language,
+        /// The reply, plain text.
+        text: String,
     },
     /// A configured action that cannot be carried out for these facts (no email address,
     /// forbidden transition, …); the shell records it in the order history.

@@ -3,6 +3,7 @@
 
 mod analytics;
 mod bad_input;
+mod chats;
 mod demo;
 mod desk_access;
 mod desk_browser;

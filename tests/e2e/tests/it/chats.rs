@@ -307,3 +307,40 @@ async fn a_shared_phone_links_the_chat_to_the_customer_and_an_english_sender_is_
     );
     assert_eq!(chat_tasks(&app).len(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_arriving_together_at_night_get_one_reply_and_one_task() {
+    let app = TestApp::start().await;
+    moscow(&app, 0, 20, 0);
+
+    let mut tasks = Vec::new();
+    for name in [
+        "message.1-evening.json",
+        "message.2-evening.json",
+        "message.3-photo-night.json",
+    ] {
+        let (harness, request) = (
+            app.app.clone(),
+            telegram_request(&update(name), Some(TELEGRAM_WEBHOOK_SECRET)),
+        );
+        tasks.push(tokio::spawn(async move { harness.request(request).await }));
+    }
+    let mut first = 0;
+    for task in tasks {
+        let response = task.await.expect("task").expect("request");
+        assert_eq!(response.status, 200, "{}", response.text());
+        if json_of(&response)["first_of_night"] == true {
+            first += 1;
+        }
+    }
+    app.app.wait_idle().await;
+
+    assert_eq!(first, 1, "one of them is the night's first");
+    assert_eq!(telegram_sent(&app).len(), 1);
+    assert_eq!(chat_tasks(&app).len(), 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM chat_messages WHERE direction = 'in'"),
+        3
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM chat_conversations"), 1);
+}

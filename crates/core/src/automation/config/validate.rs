@@ -126,8 +126,16 @@ impl Checker<'_> {
             if t.cooldown.is_none() {
                 self.problem(t, "cooldown_per", "give a cooldown too".into());
             }
-            if let Err(message) = CooldownKey::parse(per) {
-                self.problem(t, "cooldown_per", message);
+            match CooldownKey::parse(per) {
+                Err(message) => self.problem(t, "cooldown_per", message),
+                Ok(CooldownKey::Chat) if is_event_name(&t.on) && t.on != "chat.message" => {
+                    let message = format!(
+                        "chat counts per chat conversation: only chat.message has one, not {}",
+                        t.on
+                    );
+                    self.problem(t, "cooldown_per", message);
+                }
+                Ok(_) => {}
             }
         }
         self.conditions(t, &t.when);

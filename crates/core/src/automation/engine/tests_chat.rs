@@ -205,6 +205,15 @@ fn a_chat_trigger_cannot_change_an_order_or_use_the_wrong_template() {
         "{found:?}"
     );
     let found = problems(
+        "[[trigger]]\nid = \"t\"\non = \"order.created\"\ncooldown = \"1d\"\ncooldown_per = \"chat\"\n[[trigger.action]]\ntype = \"reserve_items\"\n",
+    );
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("only chat.message has one")),
+        "{found:?}"
+    );
+    let found = problems(
         "[[trigger]]\nid = \"t\"\non = \"order.created\"\n[trigger.when]\nchat_after_hours = true\n[[trigger.action]]\ntype = \"reserve_items\"\n",
     );
     assert!(

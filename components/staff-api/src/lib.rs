@@ -7,9 +7,11 @@
 //! (`orderpath_shell::staff`). Changes are recorded with that person as the actor.
 
 mod analytics;
+mod bonuses;
 mod calls;
 mod customers;
 mod orders;
+mod presence;
 mod work;
 
 use orderpath_shell::clock::Timestamp;
@@ -59,11 +61,16 @@ fn route(request: IncomingRequest) -> Result<Handled, ApiError> {
         ("PUT", ["staff", id, "password"]) => {
             staff::change_password(&call.db, &inbound, &caller, id, &config.shop, now)
         }
+        ("GET", ["staff", id, "presence"]) => presence::get(&call, id),
+        ("PUT", ["staff", id, "presence"]) => presence::put(&call, id),
+        ("DELETE", ["staff", id, "presence"]) => presence::delete(&call, id),
         ("GET", ["tasks"]) => work::list_tasks(&call),
         ("POST", ["tasks", id, "done"]) => work::complete_task(&call, id),
         ("GET", ["messages"]) => work::list_messages(&call),
         ("POST", ["messages", id, "resend"]) => return work::resend_message(call, id),
         ("GET", ["calls"]) => calls::list(&call),
+        ("GET", ["bonuses"]) => bonuses::ledger(&call, false),
+        ("GET", ["bonuses.csv"]) => bonuses::ledger(&call, true),
         ("GET", ["reports", "calls"]) => {
             caller.require_supervisor()?;
             analytics::calls_report(&inbound, 1)
@@ -88,8 +95,10 @@ fn route(request: IncomingRequest) -> Result<Handled, ApiError> {
 fn allowed_methods(route: &[&str]) -> Option<&'static str> {
     Some(match route {
         ["me" | "tasks" | "messages" | "calls" | "orders" | "customers"] => "GET",
+        ["bonuses" | "bonuses.csv"] => "GET",
         ["reports", "calls"] | ["orders", _] | ["customers", _] | ["analytics", _] => "GET",
         ["staff", _, "password"] => "PUT",
+        ["staff", _, "presence"] => "GET, PUT, DELETE",
         ["tasks", _, "done"] | ["messages", _, "resend"] => "POST",
         _ => return None,
     })

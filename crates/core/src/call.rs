@@ -121,6 +121,7 @@ pub fn lead_order(call: &CallEnded, started: i64) -> Result<NewOrder, OrderIdErr
         utm: Utm::default(),
         comment: None,
         manager: None,
+        actor: None,
         customer_language: None,
         customer_time_zone: None,
     })

@@ -9,7 +9,9 @@
 #![deny(missing_docs)]
 
 pub mod analytics;
+pub mod assign;
 pub mod automation;
+pub mod bonus;
 pub mod call;
 pub mod call_report;
 pub mod chat;

@@ -282,9 +282,15 @@ pub fn reply(run: &Run<'_>, reply: &Reply<'_>) -> Result<Replied, DbError> {
                     text: reply.text,
                     html: None,
                     not_before: None,
+                    headers: Vec::new(),
                 },
                 run.now,
-            )?;
+            )
+            .map_err(|error| match error {
+                outbox::EnqueueError::Db(error) => error,
+                // Only an email carries header fields, and a reply has none.
+                _ => DbError::Shape("a chat reply refused by the outbox"),
+            })?;
             let id = db
                 .row(
                     "SELECT id FROM outbox WHERE dedupe_key = ?",

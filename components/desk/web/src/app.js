@@ -1,5 +1,5 @@
 // The desk: one page, hash routes (#/tasks, #/orders, #/order/ID, #/outbox, #/calls,
-// #/analytics). Everything it shows comes from /api (docs/staff-api.md).
+// #/analytics, #/bonuses). Everything it shows comes from /api (docs/staff-api.md).
 
 import { api, get } from './api.js';
 import { h, mount } from './dom.js';
@@ -10,6 +10,8 @@ import { ordersView } from './views/orders.js';
 import { orderView } from './views/order.js';
 import { outboxView } from './views/outbox.js';
 import { callsView } from './views/calls.js';
+import { presenceControl } from './presence.js';
+import { bonusesView } from './views/bonuses.js';
 
 const screens = [
   { route: 'tasks', key: '1', label: 'tasks', view: tasksView },
@@ -19,6 +21,7 @@ const screens = [
   { route: 'analytics', key: '5', label: 'analytics', supervisor: true,
     // Chart.js only loads when someone opens the analytics: the other screens stay light.
     view: async (ctx) => (await import('./views/analytics.js')).analyticsView(ctx) },
+  { route: 'bonuses', key: '6', label: 'bonuses', view: bonusesView },
 ];
 
 const root = document.getElementById('root');
@@ -40,7 +43,7 @@ async function start() {
     h('header', { class: 'top' },
       h('span', { class: 'brand' }, me.shop?.name || t('title')),
       nav,
-      h('span', { class: 'who' }, me.staff?.name ?? me.staff?.id,
+      h('span', { class: 'who' }, presenceControl(), me.staff?.name ?? me.staff?.id,
         h('button', { class: 'link', id: 'sign-out', onclick: signOut }, t('signOut')))),
     main,
     h('footer', { class: 'keys' }, t('keys')));
@@ -67,6 +70,8 @@ async function render() {
     const active = a.id === `nav-${first}` || (first === 'order' && a.id === 'nav-orders');
     a.classList.toggle('active', active);
     if (active) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+    // On a phone the tabs scroll sideways: keep the current one in view.
+    if (active && nav.scrollWidth > nav.clientWidth) a.scrollIntoView({ block: 'nearest', inline: 'nearest' });
   }
   const screen = first === 'order' ? { view: orderView } : screens.find((s) => s.route === first) ?? screens[0];
   const ctx = {
@@ -85,7 +90,7 @@ async function render() {
   }
 }
 
-/** 1–5 switch screens, / searches, j/k move through rows, Enter opens the row. */
+/** 1–6 switch screens, / searches, j/k move through rows, Enter opens the row. */
 function keys(event) {
   const target = event.target;
   if (event.ctrlKey || event.metaKey || event.altKey) return;

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::OrderId;
+use crate::event::{Actor, ActorKind, Item, OrderId};
 
 /// An event about an order (or a call that may have none).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -13,6 +13,9 @@ pub enum DomainEvent {
     OrderCreated {
         /// The order.
         order_id: OrderId,
+        /// Who created it, when the sender named someone (an operator taking a phone order).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        actor: Option<Actor>,
     },
     /// Fields of an order changed (`items`, `total`, `track_number`, `callback_at`, …).
     #[serde(rename = "order.changed")]
@@ -21,6 +24,13 @@ pub enum DomainEvent {
         order_id: OrderId,
         /// Names of the changed fields.
         fields: Vec<String>,
+        /// Who changed it, when the sender named someone.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        actor: Option<Actor>,
+        /// When the items changed: the lines that are new or whose quantity grew, each with
+        /// the quantity added ([`crate::bonus::added_items`]).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        added_items: Vec<Item>,
     },
     /// The order moved from one status to another.
     #[serde(rename = "order.status_changed")]
@@ -34,6 +44,9 @@ pub enum DomainEvent {
         /// Why, e.g. a cancellation reason.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+        /// Who moved it, when the sender named someone; `None` for a trigger's move.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        actor: Option<Actor>,
     },
     /// Money arrived.
     #[serde(rename = "payment.succeeded")]
@@ -383,7 +396,7 @@ impl DomainEvent {
     /// a customer or a chat.
     pub fn order_id(&self) -> Option<&OrderId> {
         match self {
-            DomainEvent::OrderCreated { order_id }
+            DomainEvent::OrderCreated { order_id, .. }
             | DomainEvent::OrderChanged { order_id, .. }
             | DomainEvent::StatusChanged { order_id, .. }
             | DomainEvent::DeliveryStatusChanged { order_id, .. }
@@ -408,6 +421,23 @@ impl DomainEvent {
             DomainEvent::DeliveryStatusChanged { from, to, .. } => Some((from.as_deref(), to)),
             _ => None,
         }
+    }
+
+    /// Who caused the event, for the order events that carry one.
+    pub fn actor(&self) -> Option<&Actor> {
+        match self {
+            DomainEvent::OrderCreated { actor, .. }
+            | DomainEvent::OrderChanged { actor, .. }
+            | DomainEvent::StatusChanged { actor, .. } => actor.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The staff id of the person who caused the event, when it was a staff member.
+    pub fn staff_actor(&self) -> Option<&str> {
+        self.actor()
+            .filter(|a| a.kind == ActorKind::Staff)
+            .map(|a| a.id.as_str())
     }
 
     /// The call, for call events.

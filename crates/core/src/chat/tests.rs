@@ -105,6 +105,9 @@ fn only_a_staff_members_own_chat_is_a_staff_chat() {
         email: None,
         telegram_chat_id: Some("100000001".into()),
         phone: None,
+        capacity: None,
+        since: None,
+        working_hours: None,
     }];
     assert!(is_staff_chat(&staff, "100000001"));
     assert!(!is_staff_chat(&staff, "555000111"));

@@ -121,6 +121,7 @@ fn new_order(data: &Obj) -> Result<NewOrder, EventError> {
         utm,
         comment: text(data, "comment", COMMENT_MAX)?,
         manager: manager(data)?,
+        actor: actor(data)?,
         customer_language: customer_language(&customer_obj)?,
         customer_time_zone: customer_time_zone(&customer_obj)?,
     })

@@ -101,6 +101,8 @@ pub struct NewOrder {
     pub comment: Option<String>,
     /// Id of the staff member responsible for the order.
     pub manager: Option<String>,
+    /// Who created it (an operator entering a phone order); `None` means the webhook itself.
+    pub actor: Option<Actor>,
     /// The customer's own language for messages, when the shop knows it.
     pub customer_language: Option<crate::message::Language>,
     /// The customer's time zone (an IANA name as the time zone database spells it, or

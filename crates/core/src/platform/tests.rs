@@ -31,6 +31,7 @@ fn snapshot(state: &str, updated_at: &str) -> PlatformOrder {
             utm: Utm::default(),
             comment: None,
             manager: None,
+            actor: None,
             customer_language: None,
             customer_time_zone: None,
         },

@@ -133,7 +133,9 @@ fn hand_over_without_track_number_emails_and_promises_the_number() {
         &status_changed("assembled", "handed-to-carrier"),
         &facts(o, monday_noon()),
     );
-    assert_eq!(ids(&decisions), ["v4-handed-over"]);
+    // S5 matches too, and plans nothing: no person handed it over.
+    assert_eq!(ids(&decisions), ["v4-handed-over", "s5-handover-bonus"]);
+    assert!(actions(&decisions, "s5-handover-bonus").is_empty());
     assert!(message(&decisions, "handed-to-carrier")
         .text
         .contains("Трек-номер пришлём"));

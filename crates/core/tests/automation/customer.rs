@@ -9,7 +9,10 @@ use orderpath_core::message::Language;
 use crate::support::*;
 
 fn created() -> DomainEvent {
-    DomainEvent::OrderCreated { order_id: id() }
+    DomainEvent::OrderCreated {
+        order_id: id(),
+        actor: None,
+    }
 }
 
 #[test]
@@ -109,7 +112,7 @@ fn hand_over_with_track_number_sends_email_and_sms_with_the_link() {
         &status_changed("assembled", "handed-to-carrier"),
         &facts(with_track("handed-to-carrier"), monday_noon()),
     );
-    assert_eq!(ids(&decisions), ["c3-track-number"]);
+    assert_eq!(ids(&decisions), ["c3-track-number", "s5-handover-bonus"]);
     assert!(message(&decisions, "track-number")
         .text
         .contains("https://track.example/10012345678"));
@@ -130,6 +133,8 @@ fn track_number_arriving_later_is_sent_then() {
     let event = DomainEvent::OrderChanged {
         order_id: id(),
         fields: vec!["track_number".into()],
+        actor: None,
+        added_items: Vec::new(),
     };
     let decisions = run(
         &event,
@@ -274,6 +279,7 @@ fn cancelled_order_email_names_the_reason() {
         from: "new".into(),
         to: "cancelled".into(),
         reason: Some("нет в наличии".into()),
+        actor: None,
     };
     let decisions = run(&event, &facts(order("cancelled"), monday_noon()));
     assert!(message(&decisions, "order-cancelled")

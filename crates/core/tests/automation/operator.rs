@@ -290,7 +290,10 @@ fn large_order_notifies_the_head_of_sales() {
     let mut o = order("new");
     o.total = 5_000_000;
     let decisions = run(
-        &DomainEvent::OrderCreated { order_id: id() },
+        &DomainEvent::OrderCreated {
+            order_id: id(),
+            actor: None,
+        },
         &facts(o, monday_noon()),
     );
     let [PlannedAction::NotifyStaff { staff, subject, .. }] = actions(&decisions, "s1-large-order")

@@ -99,7 +99,10 @@ fn marketplace_order_goes_straight_to_assembly() {
     let mut o = order("new");
     o.channel = "marketplace".into();
     let decisions = run(
-        &DomainEvent::OrderCreated { order_id: id() },
+        &DomainEvent::OrderCreated {
+            order_id: id(),
+            actor: None,
+        },
         &facts(o, monday_noon()),
     );
     assert_eq!(
@@ -114,7 +117,10 @@ fn marketplace_order_goes_straight_to_assembly() {
 #[test]
 fn site_order_stays_new_for_a_manager() {
     let decisions = run(
-        &DomainEvent::OrderCreated { order_id: id() },
+        &DomainEvent::OrderCreated {
+            order_id: id(),
+            actor: None,
+        },
         &facts(order("new"), monday_noon()),
     );
     assert!(!ids(&decisions).contains(&"p6-marketplace-to-assembly"));

@@ -100,6 +100,7 @@ pub fn status_changed(from: &str, to: &str) -> DomainEvent {
         from: from.into(),
         to: to.into(),
         reason: None,
+        actor: None,
     }
 }
 

@@ -659,6 +659,56 @@ const MIGRATIONS: &[Migration] = &[
         ],
     },
     Migration {
+        version: 22,
+        name: "V1: staff presence and the managers' open orders",
+        statements: &[
+            // The status a person sets (desk or API); none = their working hours decide.
+            "CREATE TABLE IF NOT EXISTS staff_presence (
+                staff_id TEXT PRIMARY KEY,
+                status TEXT NOT NULL CHECK (status IN ('online', 'away', 'offline')),
+                until TEXT,
+                set_at TEXT NOT NULL,
+                set_by TEXT NOT NULL
+            )",
+            // Counting a manager's open orders for each new order reads only this index.
+            "CREATE INDEX IF NOT EXISTS orders_manager_status ON orders(manager, status)",
+        ],
+    },
+    Migration {
+        version: 23,
+        name: "bonus ledger: one row per line, reversals point at what they reverse",
+        statements: &[
+            // Append-only: a cancelled order gets negative `reversal` rows, nothing is deleted.
+            // `dedupe_key` makes a retried or replayed event write nothing twice, and a
+            // reversal's key (`reversal:<id>`) makes reversing a line twice impossible.
+            "CREATE TABLE IF NOT EXISTS bonus_lines (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                dedupe_key TEXT NOT NULL UNIQUE,
+                staff_id TEXT NOT NULL,
+                order_id TEXT NOT NULL,
+                trigger_id TEXT NOT NULL,
+                rule TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('accrual', 'reversal')),
+                calculation TEXT NOT NULL CHECK (calculation IN ('percent', 'per_item', 'fixed')),
+                category TEXT,
+                base INTEGER NOT NULL,
+                rate INTEGER NOT NULL,
+                amount INTEGER NOT NULL,
+                currency TEXT NOT NULL,
+                period TEXT NOT NULL,
+                reverses INTEGER REFERENCES bonus_lines(id),
+                event_id TEXT,
+                created_at TEXT NOT NULL,
+                CHECK ((kind = 'accrual') = (reverses IS NULL)),
+                CHECK ((kind = 'accrual' AND amount > 0) OR (kind = 'reversal' AND amount < 0))
+            )",
+            "CREATE INDEX IF NOT EXISTS bonus_lines_period ON bonus_lines(period, staff_id)",
+            "CREATE INDEX IF NOT EXISTS bonus_lines_order ON bonus_lines(order_id)",
+            "CREATE UNIQUE INDEX IF NOT EXISTS bonus_lines_reversal ON bonus_lines(reverses)
+             WHERE reverses IS NOT NULL",
+        ],
+    },
+    Migration {
         version: 24,
         name: "marketing: segments, consent, site events, carts, dates, repeat cycles, codes",
         statements: &[
@@ -765,6 +815,14 @@ const MIGRATIONS: &[Migration] = &[
             )",
             "CREATE INDEX IF NOT EXISTS promo_codes_customer ON promo_codes(customer_id)",
             "CREATE INDEX IF NOT EXISTS orders_customer_created ON orders(customer_id, created_at)",
+        ],
+    },
+    Migration {
+        version: 25,
+        name: "outbox: an email's extra header fields (List-Unsubscribe)",
+        statements: &[
+            // A JSON array of [name, value] pairs, checked when queued; NULL for none.
+            "ALTER TABLE outbox ADD COLUMN headers TEXT",
         ],
     },
     Migration {

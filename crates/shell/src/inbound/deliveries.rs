@@ -116,6 +116,8 @@ pub fn apply(
         let event = DomainEvent::OrderChanged {
             order_id: id.clone(),
             fields: changes.iter().map(|(f, _, _)| f.clone()).collect(),
+            actor: None,
+            added_items: Vec::new(),
         };
         messages.extend(run.handle(order_id, event)?.messages);
     }

@@ -49,26 +49,6 @@ pub fn customer_facts(db: &Db, id: i64) -> Result<Option<CustomerFacts>, DbError
     }))
 }
 
-/// The marketing part of a customer's facts (for an order's customer, whose contact and
-/// tags the order's facts already hold).
-pub fn add_marketing_facts(db: &Db, facts: &mut CustomerFacts, id: i64) -> Result<(), DbError> {
-    if let Some(row) = db.row(
-        "SELECT c.segment,
-                (SELECT MAX(unixepoch(o.created_at)) FROM orders AS o WHERE o.customer_id = c.id),
-                (SELECT granted FROM customer_consents WHERE customer_id = c.id AND channel = 'email'),
-                (SELECT granted FROM customer_consents WHERE customer_id = c.id AND channel = 'sms')
-         FROM customers AS c WHERE c.id = ?",
-        &[int(id)],
-    )? {
-        facts.id = Some(id);
-        facts.segment = get_text(&row, 0)?;
-        facts.last_order_at = get_int(&row, 1)?;
-        facts.marketing_email = get_int(&row, 2)? == Some(1);
-        facts.marketing_sms = get_int(&row, 3)? == Some(1);
-    }
-    Ok(())
-}
-
 /// One line of a customer's history.
 pub struct CustomerLine<'a> {
     /// The customer.

@@ -38,6 +38,9 @@ pub struct StoredMessage {
     pub text: String,
     /// HTML part (email).
     pub html: Option<String>,
+    /// Extra header fields (email) as stored: a JSON array of `[name, value]` pairs, or
+    /// `None`.
+    pub headers: Option<String>,
 }
 
 /// The configured providers. Each channel's variables are read when a message first needs
@@ -100,22 +103,29 @@ impl Channels {
             Err(error) => return ("none", Outcome::retryable(None, error.to_string())),
         };
         let prepared = match message.channel.as_str() {
-            "email" => self.email.get_or_init(email_settings).as_ref().map(|s| {
-                let provider = s.core();
-                let to = Mailbox {
-                    name: message.recipient_name.clone(),
-                    address: message.recipient.clone(),
+            "email" => {
+                let headers = match sendable_headers(message.headers.as_deref()) {
+                    Ok(headers) => headers,
+                    Err(error) => return ("none", Outcome::permanent(None, error)),
                 };
-                let email = Email {
-                    from: &s.from,
-                    to: &to,
-                    subject: &message.subject,
-                    text: &message.text,
-                    html: message.html.as_deref(),
-                };
-                let request = provider.request(&email);
-                (s.provider, request, Classifier::Email(provider))
-            }),
+                self.email.get_or_init(email_settings).as_ref().map(|s| {
+                    let provider = s.core();
+                    let to = Mailbox {
+                        name: message.recipient_name.clone(),
+                        address: message.recipient.clone(),
+                    };
+                    let email = Email {
+                        from: &s.from,
+                        to: &to,
+                        subject: &message.subject,
+                        text: &message.text,
+                        html: message.html.as_deref(),
+                        headers: &headers,
+                    };
+                    let request = provider.request(&email);
+                    (s.provider, request, Classifier::Email(provider))
+                })
+            }
             "sms" => self.sms.get_or_init(sms_settings).as_ref().map(|s| {
                 let provider = s.core();
                 let sms = Sms {
@@ -188,6 +198,19 @@ impl Channels {
         };
         (provider, outcome)
     }
+}
+
+/// An email's stored header fields, checked again before they are sent: the outbox stores
+/// only checked ones, so this refuses only a hand-edited row, and the message fails (with an
+/// operator task) rather than going out with a broken header. The error names no value.
+fn sendable_headers(stored: Option<&str>) -> Result<Vec<(String, String)>, String> {
+    let Some(stored) = stored else {
+        return Ok(Vec::new());
+    };
+    let pairs: Vec<(String, String)> = serde_json::from_str(stored)
+        .map_err(|_| "the stored header fields are not a JSON array of [name, value]".to_owned())?;
+    orderpath_wire::providers::email::headers::checked_headers(&pairs)
+        .map_err(|error| format!("the stored header fields cannot be sent: {error}"))
 }
 
 /// Reads the provider's answer for the request that was built.
@@ -450,4 +473,42 @@ fn optional(name: &'static str) -> Result<Option<String>, ConfigError> {
     let value = config::var(name)?;
     let value = value.trim();
     Ok((!value.is_empty()).then(|| value.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_header_fields_are_read_back() {
+        assert_eq!(sendable_headers(None), Ok(Vec::new()));
+        assert_eq!(
+            sendable_headers(Some(
+                r#"[["List-Unsubscribe","<https://tea.example/u/1>"],["List-Unsubscribe-Post","List-Unsubscribe=One-Click"]]"#
+            )),
+            Ok(vec![
+                (
+                    "List-Unsubscribe".to_owned(),
+                    "<https://tea.example/u/1>".to_owned()
+                ),
+                (
+                    "List-Unsubscribe-Post".to_owned(),
+                    "List-Unsubscribe=One-Click".to_owned()
+                ),
+            ])
+        );
+    }
+
+    #[test]
+    fn a_hand_edited_row_is_refused_without_repeating_its_value() {
+        for stored in [
+            "not json",
+            r#"{"List-Unsubscribe":"<https://tea.example/u>"}"#,
+            r#"[["Bcc","all@example.com"]]"#,
+            r#"[["List-Unsubscribe","<https://tea.example/SECRET>\r\nBcc: x@example.com"]]"#,
+        ] {
+            let error = sendable_headers(Some(stored)).expect_err(stored);
+            assert!(!error.contains("SECRET"), "{error}");
+        }
+    }
 }

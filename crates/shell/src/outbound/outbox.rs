@@ -22,6 +22,7 @@
 //! twice. Towards a provider delivery is at least once (a call that outlives its lease, or
 //! whose answer is lost, is repeated); inside Orderpath each outcome is recorded once.
 
+use orderpath_wire::providers::email::headers::{checked_headers, HeaderError};
 use orderpath_wire::providers::Outcome;
 
 use crate::clock::Timestamp;
@@ -64,13 +65,48 @@ pub struct NewMessage<'a> {
     pub html: Option<&'a str>,
     /// Not before this time (C11 quiet hours); `None` means now.
     pub not_before: Option<Timestamp>,
+    /// Extra header fields of an email, `(name, value)`: `List-Unsubscribe` and
+    /// `List-Unsubscribe-Post` only (see `orderpath_wire::providers::email::headers`). Empty
+    /// for most messages, and always for other channels.
+    pub headers: Vec<(String, String)>,
+}
+
+/// Why a message was not queued.
+#[derive(Debug, thiserror::Error)]
+pub enum EnqueueError {
+    /// Its header fields cannot be sent (a bug in the code that built them): the message is
+    /// refused rather than sent with a broken header.
+    #[error("message {dedupe_key} not queued: {source}")]
+    Headers {
+        /// The message.
+        dedupe_key: String,
+        /// What is wrong with them.
+        source: HeaderError,
+    },
+    /// Header fields on a message that is not an email.
+    #[error("message {dedupe_key} not queued: only an email has header fields, not {channel}")]
+    HeadersOffEmail {
+        /// The message.
+        dedupe_key: String,
+        /// Its channel.
+        channel: String,
+    },
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
 }
 
 /// Queues a message. One that is due now, with nothing older waiting for the same recipient,
 /// is born claimed by the caller, who must call [`send_queued`] with the returned id after the
 /// transaction commits; any other waits for the tick and `None` is returned. Nothing is
-/// queued when a message with the same dedupe key exists.
-pub fn enqueue(db: &Db, message: &NewMessage<'_>, now: Timestamp) -> Result<Option<i64>, DbError> {
+/// queued when a message with the same dedupe key exists, nor when its header fields cannot
+/// be sent ([`EnqueueError::Headers`]).
+pub fn enqueue(
+    db: &Db,
+    message: &NewMessage<'_>,
+    now: Timestamp,
+) -> Result<Option<i64>, EnqueueError> {
+    let headers = stored_headers(message)?;
     let due = message.not_before.filter(|at| at.unix() > now.unix());
     // Older messages to the recipient go first, also while another sender has one on its way;
     // those this request queued itself it sends in order.
@@ -92,8 +128,8 @@ pub fn enqueue(db: &Db, message: &NewMessage<'_>, now: Timestamp) -> Result<Opti
     let row = db.row(
         "INSERT INTO outbox (dedupe_key, order_id, channel, template, recipient, recipient_name,
                              subject, body_text, body_html, status, attempts, lease_until,
-                             claim_token, next_attempt_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                             claim_token, next_attempt_at, created_at, headers)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (dedupe_key) DO NOTHING
          RETURNING id",
         &[
@@ -120,10 +156,41 @@ pub fn enqueue(db: &Db, message: &NewMessage<'_>, now: Timestamp) -> Result<Opti
             },
             text(next_attempt),
             text(now.to_rfc3339()),
+            opt_text(headers.as_deref()),
         ],
     )?;
     let id = row.map(|r| req_int(&r, 0)).transpose()?;
     Ok(id.filter(|_| claim))
+}
+
+/// The message's header fields as stored: a JSON array of `[name, value]` pairs with the
+/// names spelled canonically, or `None` when there are none.
+fn stored_headers(message: &NewMessage<'_>) -> Result<Option<String>, EnqueueError> {
+    if message.headers.is_empty() {
+        return Ok(None);
+    }
+    if message.channel != "email" {
+        return Err(EnqueueError::HeadersOffEmail {
+            dedupe_key: message.dedupe_key.clone(),
+            channel: message.channel.to_owned(),
+        });
+    }
+    let checked = checked_headers(&message.headers).map_err(|source| EnqueueError::Headers {
+        dedupe_key: message.dedupe_key.clone(),
+        source,
+    })?;
+    Ok(Some(json_pairs(&checked)))
+}
+
+/// `[["name","value"],...]`.
+fn json_pairs(pairs: &[(String, String)]) -> String {
+    serde_json::Value::from(
+        pairs
+            .iter()
+            .map(|(name, value)| serde_json::json!([name, value]))
+            .collect::<Vec<_>>(),
+    )
+    .to_string()
 }
 
 /// A message born claimed waits for the request's earlier messages before its own lease
@@ -324,7 +391,7 @@ pub fn send_claimed(
 const BORN_CLAIM_MARGIN_SECS: i64 = 30;
 
 const MESSAGE_COLUMNS: &str = "recipient, recipient_name, subject, body_text, body_html, \
-                               attempts, order_id, channel, template, dedupe_key";
+                               attempts, order_id, channel, template, dedupe_key, headers";
 
 fn send_row(
     db: &Db,
@@ -343,6 +410,7 @@ fn send_row(
         html: get_text(row, 4)?,
         channel: req_text(row, 7)?,
         dedupe_key: req_text(row, 9)?,
+        headers: get_text(row, 10)?,
     };
     let attempts = req_int(row, 5)?;
     let order_id = get_text(row, 6)?;
@@ -608,6 +676,93 @@ mod tests {
             assert!((192..=288).contains(&secs), "{secs}");
         }
         assert_ne!(jittered_backoff_secs(3, 0), jittered_backoff_secs(3, 96));
+    }
+
+    fn message(channel: &str, headers: &[(&str, &str)]) -> NewMessage<'static> {
+        NewMessage {
+            dedupe_key: "marketing:1".into(),
+            order_id: None,
+            channel: if channel == "email" { "email" } else { "sms" },
+            template: "newsletter",
+            to: "anna@example.com",
+            to_name: None,
+            subject: Some("s"),
+            text: "t",
+            html: None,
+            not_before: None,
+            headers: headers
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn headers_are_stored_as_json_pairs_with_canonical_names() {
+        let stored = stored_headers(&message(
+            "email",
+            &[
+                ("list-unsubscribe", "<https://tea.example/u/1>"),
+                ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+            ],
+        ))
+        .expect("valid");
+        assert_eq!(
+            stored.as_deref(),
+            Some(
+                r#"[["List-Unsubscribe","<https://tea.example/u/1>"],["List-Unsubscribe-Post","List-Unsubscribe=One-Click"]]"#
+            )
+        );
+    }
+
+    #[test]
+    fn no_headers_store_null() {
+        assert_eq!(stored_headers(&message("email", &[])).expect("valid"), None);
+        assert_eq!(stored_headers(&message("sms", &[])).expect("valid"), None);
+    }
+
+    #[test]
+    fn a_header_that_cannot_be_sent_refuses_the_message() {
+        let refused = stored_headers(&message(
+            "email",
+            &[(
+                "List-Unsubscribe",
+                "<https://tea.example/u>\r\nBcc: x@example.com",
+            )],
+        ));
+        assert!(
+            matches!(
+                refused,
+                Err(EnqueueError::Headers {
+                    source: HeaderError::ControlCharacter("List-Unsubscribe"),
+                    ..
+                })
+            ),
+            "{refused:?}"
+        );
+        let refused = stored_headers(&message("email", &[("Subject", "free tea")]));
+        assert!(
+            matches!(
+                refused,
+                Err(EnqueueError::Headers {
+                    source: HeaderError::NotAllowed(_),
+                    ..
+                })
+            ),
+            "{refused:?}"
+        );
+    }
+
+    #[test]
+    fn only_an_email_has_header_fields() {
+        let refused = stored_headers(&message(
+            "sms",
+            &[("List-Unsubscribe", "<https://tea.example/u>")],
+        ));
+        assert!(
+            matches!(refused, Err(EnqueueError::HeadersOffEmail { ref channel, .. }) if channel == "sms"),
+            "{refused:?}"
+        );
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub fn load(db: &Db, order_id: &str, now: Timestamp) -> Result<Option<Facts>, Db
         return Ok(None);
     };
     // One statement for the rest: the order's columns, its no-answer count (O3), and its
-    // customer's language, zone and tags.
+    // customer's language, zone, tags, segment, last order and consent.
     let row = db
         .row(
             "SELECT o.payment_status, o.delivery_status, o.channel, o.order_method,
@@ -29,7 +29,14 @@ pub fn load(db: &Db, order_id: &str, now: Timestamp) -> Result<Option<Facts>, Db
                        AND h.new_value IN ('\"no-answer-1\"', '\"no-answer-2\"')),
                     c.language, c.time_zone,
                     (SELECT json_group_array(t.tag) FROM customer_tags AS t
-                     WHERE t.customer_id = o.customer_id)
+                     WHERE t.customer_id = o.customer_id),
+                    c.segment,
+                    (SELECT MAX(unixepoch(co.created_at)) FROM orders AS co
+                     WHERE co.customer_id = o.customer_id),
+                    (SELECT granted FROM customer_consents
+                     WHERE customer_id = o.customer_id AND channel = 'email'),
+                    (SELECT granted FROM customer_consents
+                     WHERE customer_id = o.customer_id AND channel = 'sms')
              FROM orders AS o LEFT JOIN customers AS c ON c.id = o.customer_id
              WHERE o.id = ?",
             &[text(order_id)],
@@ -107,7 +114,13 @@ pub fn load(db: &Db, order_id: &str, now: Timestamp) -> Result<Option<Facts>, Db
         tags,
         language,
         time_zone,
-        ..CustomerFacts::default()
+        // The marketing facts (M4, M9, consent) ride in the same statement.
+        id: get_int(&row, 8)?,
+        segment: get_text(&row, 13)?,
+        last_order_at: get_int(&row, 14)?,
+        marketing_email: get_int(&row, 15)? == Some(1),
+        marketing_sms: get_int(&row, 16)? == Some(1),
+        unsubscribe_url: None,
     };
     Ok(Some(Facts {
         now: now.unix(),

@@ -56,7 +56,7 @@ pub fn search(db: &Db, what: &CustomerSearch, limit: i64) -> Result<Vec<Value>, 
 }
 
 /// Sorted tags and the segment.
-fn finish(mut customer: Value) -> Value {
+pub(crate) fn finish(mut customer: Value) -> Value {
     let mut tags: Vec<String> = customer["tags"]
         .as_array()
         .map(|t| {
@@ -66,10 +66,19 @@ fn finish(mut customer: Value) -> Value {
         })
         .unwrap_or_default();
     tags.sort();
-    customer["segment"] = json!(desk::segment(
-        &tags,
-        customer["orders"].as_i64().unwrap_or(0)
-    ));
+    // M9's segment as the app keeps it, except that a BAD or VIP tag shows at once (a tag set
+    // outside the app moves the stored segment at the customer's next event); a customer not
+    // seen since segments were kept gets the desk's estimate from tags and orders.
+    let stored = customer
+        .as_object_mut()
+        .and_then(|c| c.remove("stored_segment"))
+        .filter(Value::is_string);
+    let estimate = desk::segment(&tags, customer["orders"].as_i64().unwrap_or(0));
+    customer["segment"] = match stored {
+        Some(_) if estimate == "bad" || estimate == "vip" => json!(estimate),
+        Some(stored) => stored,
+        None => json!(estimate),
+    };
     customer["tags"] = json!(tags);
     customer
 }
@@ -107,7 +116,37 @@ pub fn card(db: &Db, config: &Config, id: i64, now: Timestamp) -> Result<Option<
         ..OrderQuery::default()
     };
     let (orders, _) = orders::list(db, config, &query, now)?;
-    Ok(Some(
-        json!({ "customer": customer, "orders": orders, "calls": calls }),
-    ))
+    let marketing = marketing(db, id)?;
+    Ok(Some(json!({
+        "customer": customer, "orders": orders, "calls": calls,
+        "consent": marketing.0, "promo_codes": marketing.1, "history": marketing.2,
+    })))
+}
+
+/// Consent per channel (granted, source, at), the codes issued, and the customer's history
+/// outside orders (newest first, at most [`CARD_ROWS`]), in one statement.
+fn marketing(db: &Db, id: i64) -> Result<(Value, Value, Value), DbError> {
+    let row = db.row(
+        "SELECT
+            (SELECT json_group_object(channel, json_object('granted', json(CASE WHEN granted = 1
+                    THEN 'true' ELSE 'false' END), 'source', source, 'at', at))
+               FROM customer_consents WHERE customer_id = ?1),
+            (SELECT json_group_array(json_object('pool', pool, 'code', code,
+                    'issued_at', issued_at, 'valid_until', valid_until))
+               FROM (SELECT * FROM promo_codes WHERE customer_id = ?1 ORDER BY issued_at DESC)),
+            (SELECT json_group_array(json_object('at', at, 'actor', actor, 'field', field,
+                    'old', json(old_value), 'new', json(new_value), 'outcome', outcome,
+                    'reason', reason))
+               FROM (SELECT * FROM customer_history WHERE customer_id = ?1
+                     ORDER BY id DESC LIMIT ?2))",
+        &[int(id), int(CARD_ROWS)],
+    )?;
+    let cell = |i: usize, empty: &str| -> Result<Value, DbError> {
+        let text = match &row {
+            Some(row) => get_text(row, i)?.unwrap_or_else(|| empty.to_owned()),
+            None => empty.to_owned(),
+        };
+        parse(&text)
+    };
+    Ok((cell(0, "{}")?, cell(1, "[]")?, cell(2, "[]")?))
 }

@@ -27,7 +27,8 @@ macro_rules! customer_json {
     'language', c.language, 'time_zone', c.time_zone, 'created_at', c.created_at,
     'tags', json(COALESCE((SELECT json_group_array(t.tag) FROM customer_tags AS t
                             WHERE t.customer_id = c.id), '[]')),
-    'orders', (SELECT COUNT(*) FROM orders AS co WHERE co.customer_id = c.id))"
+    'orders', (SELECT COUNT(*) FROM orders AS co WHERE co.customer_id = c.id),
+    'stored_segment', c.segment)"
     };
 }
 

@@ -321,20 +321,7 @@ pub fn card(db: &Db, config: &Config, id: &str, now: Timestamp) -> Result<Option
 /// The card's customer: the stored one with tags and segment, else the order's own contact.
 fn customer(stored: Option<Value>, order: &Map<String, Value>) -> Value {
     match stored {
-        Some(mut c) => {
-            let mut tags: Vec<String> = c["tags"]
-                .as_array()
-                .map(|t| {
-                    t.iter()
-                        .filter_map(|v| v.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
-            tags.sort();
-            c["segment"] = json!(desk::segment(&tags, c["orders"].as_i64().unwrap_or(0)));
-            c["tags"] = json!(tags);
-            c
-        }
+        Some(c) => super::customers::finish(c),
         None => json!({
             "id": null,
             "name": order.get("customer_name"),

@@ -223,6 +223,7 @@ fn created_order_maps_every_field() {
             },
             comment: Some("Позвоните за час до доставки, пожалуйста".to_owned()),
             manager: None,
+            actor: None,
             customer_language: Some(Language::Ru),
             customer_time_zone: None,
         },

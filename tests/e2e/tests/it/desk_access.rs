@@ -82,6 +82,8 @@ fn every_route() -> Vec<(&'static str, &'static str, Option<Value>)> {
         ("POST", "/api/messages/1/resend", None),
         ("GET", "/api/calls", None),
         ("GET", "/api/reports/calls", None),
+        ("GET", "/api/bonuses", None),
+        ("GET", "/api/bonuses.csv", None),
         ("GET", "/api/orders", None),
         ("GET", "/api/orders/A-1001", None),
         (
@@ -102,6 +104,13 @@ fn every_route() -> Vec<(&'static str, &'static str, Option<Value>)> {
             "/api/staff/m.ivanova/password",
             Some(json!({ "password": "0123456789ab" })),
         ),
+        ("GET", "/api/staff/me/presence", None),
+        (
+            "PUT",
+            "/api/staff/m.ivanova/presence",
+            Some(json!({ "status": "away" })),
+        ),
+        ("DELETE", "/api/staff/m.ivanova/presence", None),
     ]
 }
 
@@ -538,4 +547,57 @@ async fn a_change_from_the_desks_own_origin_is_accepted() {
     let response = app.send(request).await;
 
     assert_eq!(response.status, 200, "{}", response.text());
+}
+
+#[tokio::test]
+async fn a_person_sets_their_own_presence_and_a_supervisor_anyones() {
+    let app = with_staff().await;
+    let maria = session(&app, "m.ivanova").await;
+    let petr = session(&app, "p.sidorov").await;
+    let olga = session(&app, "o.kuznetsova").await;
+
+    let own = as_cookie(
+        &app,
+        &maria,
+        "PUT",
+        "/api/staff/me/presence",
+        Some(json!({ "status": "away" })),
+    )
+    .await;
+    let set_by_olga = as_cookie(
+        &app,
+        &olga,
+        "PUT",
+        "/api/staff/m.ivanova/presence",
+        Some(json!({ "status": "online" })),
+    )
+    .await;
+    let read_by_olga = as_cookie(&app, &olga, "GET", "/api/staff/m.ivanova/presence", None).await;
+    let by_supervisor = as_cookie(
+        &app,
+        &petr,
+        "PUT",
+        "/api/staff/m.ivanova/presence",
+        Some(json!({ "status": "offline" })),
+    )
+    .await;
+
+    assert_eq!(own.status, 200, "{}", own.text());
+    assert_eq!(
+        (&json_of(&own)["staff"], &json_of(&own)["status"]),
+        (&json!("m.ivanova"), &json!("away"))
+    );
+    for refused in [&set_by_olga, &read_by_olga] {
+        assert_eq!(refused.status, 403, "{}", refused.text());
+        assert_eq!(json_of(refused)["error"]["code"], "forbidden");
+    }
+    assert_eq!(by_supervisor.status, 200, "{}", by_supervisor.text());
+    assert_eq!(
+        app.query("SELECT staff_id, status, set_by FROM staff_presence"),
+        vec![vec![
+            json!("m.ivanova"),
+            json!("offline"),
+            json!("staff:p.sidorov")
+        ]]
+    );
 }

@@ -488,6 +488,65 @@ async fn operator_marks_a_task_done() {
 }
 
 #[tokio::test]
+async fn operator_sets_their_status_for_new_orders() {
+    let app = app_with_an_order().await;
+    let desk = Desk::signed_in(&app, 1280, "m.ivanova").await;
+    // Tuesday 10:00 (the test clock): on shift by the shop's hours, no status set.
+    let shown = desk.text_of("#presence-note", "заказов").await;
+    assert_eq!(shown, "заказов 0 из 30", "her load and capacity");
+    assert_eq!(
+        desk.script("return document.querySelector('#presence').value;")
+            .await,
+        json!("hours")
+    );
+    desk.text_of("#presence", "По графику: на смене").await;
+
+    desk.script(
+        "const s = document.querySelector('#presence'); s.value = 'away30'; \
+         s.dispatchEvent(new Event('change')); return s.value;",
+    )
+    .await;
+    let note = desk.text_of("#presence-note", "до ").await;
+    desk.find(".presence[data-available='false']").await;
+    assert_eq!(
+        desk.script("return document.querySelector('#presence').value;")
+            .await,
+        json!("away")
+    );
+    let stored =
+        app.query("SELECT staff_id, status, until IS NOT NULL, set_by FROM staff_presence");
+    assert_eq!(
+        stored,
+        vec![vec![
+            json!("m.ivanova"),
+            json!("away"),
+            json!(1),
+            json!("staff:m.ivanova")
+        ]],
+        "away for half an hour, by her: {note}"
+    );
+    desk.screenshot("08-presence").await;
+
+    desk.script(
+        "const s = document.querySelector('#presence'); s.value = 'hours'; \
+         s.dispatchEvent(new Event('change')); return s.value;",
+    )
+    .await;
+    desk.find(".presence[data-available='true']").await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM staff_presence"),
+        0,
+        "back to her working hours"
+    );
+    desk.close().await;
+
+    let phone = Desk::signed_in(&app, 390, "m.ivanova").await;
+    phone.text_of("#presence-note", "заказов").await;
+    phone.screenshot("08-presence-phone").await;
+    phone.close().await;
+}
+
+#[tokio::test]
 async fn operator_resends_a_failed_message() {
     let app = app_with_an_order().await;
     let id = app.count("SELECT id FROM outbox WHERE status = 'failed'");
@@ -565,6 +624,106 @@ async fn operator_reads_the_call_log() {
     desk.find("main[data-screen='calls'] form").await;
     desk.screenshot("07-calls").await;
     desk.close().await;
+}
+
+/// S6: the bonus ledger of November — m.ivanova's upsell, the picker's bonus — as a
+/// supervisor sees it (everyone, expandable lines, the CSV) and as m.ivanova does on a phone
+/// (her own only).
+#[tokio::test]
+async fn supervisor_reads_the_bonus_ledger_and_an_operator_her_own() {
+    let app = TestApp::start().await;
+    let mut order = fixture("orders/created.json");
+    order["data"]["order_id"] = json!("B-1");
+    assert_eq!(app.post_event("evt-b1", &order).await.status, 201);
+    let mut upsell = json!({ "type": "order.updated", "data": {
+        "order_id": "B-1", "actor": { "type": "staff", "id": "m.ivanova" },
+        "items": order["data"]["items"].clone() } });
+    upsell["data"]["items"][0]["qty"] = json!(4); // two more teas: 5 % of 900 ₽ = 45 ₽
+    assert_eq!(app.post_event("evt-b2", &upsell).await.status, 200);
+    for (n, status, actor) in [
+        (3, "confirmed", None),
+        (4, "prepare-for-delivery", None),
+        (5, "assembled", Some("warehouse")),
+    ] {
+        let mut data = json!({ "order_id": "B-1", "status": status });
+        if let Some(actor) = actor {
+            data["actor"] = json!({ "type": "staff", "id": actor });
+        }
+        let event = json!({ "type": "order.status_changed", "data": data });
+        let response = app.post_event(&format!("evt-b{n}"), &event).await;
+        assert_eq!(response.status, 200, "{}", response.text());
+    }
+    // Picking: 4 teas and a cup at 10 ₽ a unit.
+    assert_eq!(
+        app.count("SELECT SUM(amount) FROM bonus_lines"),
+        4_500 + 5_000
+    );
+    give_passwords(&app, &["m.ivanova", "p.sidorov"]).await;
+    let desk = Desk::signed_in(&app, 1280, "p.sidorov").await;
+
+    desk.goto("/desk/#/bonuses?period=2026-11").await;
+    let maria = "#bonus-people details[data-staff='m.ivanova']";
+    let summary = desk.text_of(&format!("{maria} summary"), "45,00").await;
+    desk.text_of("details[data-staff='warehouse'] summary", "50,00")
+        .await;
+    desk.text_of("#bonus-grand-total", "95,00").await;
+    desk.find(&format!("{maria} summary"))
+        .await
+        .click()
+        .await
+        .expect("open");
+    let lines = desk
+        .text_of("[id='bonus-lines-m.ivanova']", "s2-upsell-bonus")
+        .await;
+    let csv_href = desk
+        .find("#bonus-csv")
+        .await
+        .attr("href")
+        .await
+        .expect("href");
+    let csv = desk
+        .script(
+            "return fetch(document.getElementById('bonus-csv').href)
+               .then(async (r) => [r.status, r.headers.get('content-type'), await r.text()]);",
+        )
+        .await;
+
+    assert!(summary.contains("Мария Иванова"), "{summary}");
+    assert!(
+        lines.contains("5 % × 900,00") && lines.contains("B-1"),
+        "{lines}"
+    );
+    assert_eq!(csv_href.as_deref(), Some("/api/bonuses.csv?period=2026-11"));
+    assert_eq!(csv[0], json!(200));
+    assert_eq!(csv[1], json!("text/csv; charset=utf-8"));
+    let text = csv[2].as_str().expect("csv text");
+    assert_eq!(text.lines().count(), 4, "a header and three lines: {text}");
+    desk.screenshot("08-bonuses").await;
+    desk.find("#bonus-prev")
+        .await
+        .click()
+        .await
+        .expect("previous month");
+    desk.find("#bonus-period[value='2026-10']").await;
+    desk.text_of("#bonus-people", "Бонусов за этот месяц нет")
+        .await;
+    desk.close().await;
+
+    let phone = Desk::signed_in(&app, 390, "m.ivanova").await;
+    phone.goto("/desk/#/bonuses?period=2026-11").await;
+    phone
+        .text_of("details[data-staff='m.ivanova'] summary", "45,00")
+        .await;
+    phone.find("[id='bonus-lines-m.ivanova']").await;
+    assert_eq!(
+        phone
+            .script("return document.querySelectorAll('details.bonus-person').length;")
+            .await,
+        json!(1),
+        "her own bonuses only"
+    );
+    phone.screenshot("08-bonuses-phone").await;
+    phone.close().await;
 }
 
 /// The demo shop (the same plan `./scripts/dev.sh --seed` posts) seen through the desk by a

@@ -148,7 +148,8 @@ async fn a_status_move_reaches_the_crm_once_signed_and_is_listed() {
     assert_eq!(body["type"], "order.status_changed");
     assert_eq!(
         body["data"]["event"],
-        json!({ "type": "order.status_changed", "order_id": "A-1001", "from": "new", "to": "confirmed" })
+        json!({ "type": "order.status_changed", "order_id": "A-1001", "from": "new", "to": "confirmed",
+                "actor": { "type": "staff", "id": "m.ivanova", "name": "Мария Иванова" } })
     );
     assert_eq!(body["data"]["order"]["id"], "A-1001");
     assert_eq!(body["data"]["order"]["status"], "confirmed");

@@ -2,7 +2,9 @@
 //! Spin runs them, against mock provider APIs on 127.0.0.1.
 
 mod analytics;
+mod assignment;
 mod bad_input;
+mod bonuses;
 mod chats;
 mod demo;
 mod desk_access;

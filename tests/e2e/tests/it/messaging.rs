@@ -7,8 +7,8 @@ use orderpath_harness::{MockServer, Responder};
 use serde_json::{json, Value};
 
 use crate::support::{
-    form_field, form_fields, sms_sent, smsru_ok, smsru_refused, TestApp, SMSRU_API_ID, START,
-    TELEGRAM_TOKEN,
+    form_field, form_fields, multipart_fields, sms_sent, smsru_ok, smsru_refused, TestApp,
+    SMSRU_API_ID, START, TELEGRAM_TOKEN,
 };
 
 const ANNA: &str = "+79123456789";
@@ -395,9 +395,14 @@ async fn mailgun_gets_multipart_with_basic_auth() {
     assert!(requests[0]
         .header("content-type")
         .is_some_and(|c| c.starts_with("multipart/form-data; boundary=")));
-    let body = requests[0].text();
-    assert!(body.contains("name=\"to\""), "{body}");
-    assert!(body.contains("anna@example.com"), "{body}");
+    let fields = multipart_fields(&requests[0]);
+    let names: Vec<_> = fields.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["from", "to", "subject", "text", "html"],
+        "an order email has no h:<Name> header fields"
+    );
+    assert_eq!(fields[1].1, "\"Анна Петрова\" <anna@example.com>");
     assert_eq!(
         app.query(
             "SELECT status, provider, provider_message_id FROM outbox WHERE channel = 'email'"
@@ -440,6 +445,7 @@ async fn unisender_error_inside_a_200_is_not_taken_for_success() {
         form_field(&requests[0].body, "list_id").as_deref(),
         Some("42")
     );
+    assert_eq!(form_field(&requests[0].body, "headers"), None);
     let rows = app.query("SELECT status, provider, last_error FROM outbox WHERE channel = 'email'");
     assert_eq!(rows[0][0], "failed", "{rows:?}");
     assert!(rows[0][2]

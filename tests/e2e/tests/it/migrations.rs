@@ -213,3 +213,32 @@ async fn the_outbox_rebuilt_for_webhooks_keeps_its_messages() {
         .to_vec()
     );
 }
+
+/// Migration 25 adds the outbox's `headers`: an email queued before it is sent as it was,
+/// without header fields.
+#[tokio::test]
+async fn an_email_queued_before_header_fields_existed_is_sent_without_them() {
+    let state = tempfile::tempdir().expect("dir");
+    let db = database_at(state.path(), 21);
+    db.execute_batch(
+        "INSERT INTO outbox (id, dedupe_key, channel, template, recipient, recipient_name,
+                             subject, body_text, status, attempts, next_attempt_at, created_at)
+         VALUES (3, 'k-3', 'email', 'order-created', 'anna@example.com', 'Анна', 'Заказ',
+                 'Спасибо', 'pending', 1, '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z');",
+    )
+    .expect("an old row");
+    drop(db);
+    let app = TestApp::start_with(|b| b.state_dir(state.path())).await;
+
+    app.tick().await;
+
+    let emails = app.sent_emails();
+    assert_eq!(emails.len(), 1, "{emails:?}");
+    assert_eq!(emails[0]["To"], "\"Анна\" <anna@example.com>");
+    assert_eq!(emails[0]["Subject"], "Заказ");
+    assert_eq!(emails[0].get("Headers"), None);
+    assert_eq!(
+        app.query("SELECT status, headers FROM outbox WHERE id = 3"),
+        vec![vec![json!("sent"), json!(null)]]
+    );
+}

@@ -158,9 +158,10 @@ async fn update_records_each_changed_field_with_its_actor() {
         app.query("SELECT sku, qty FROM order_items"),
         vec![vec![json!("TEA-001"), json!(3)]]
     );
+    // The triggers' own entries aside (S2: the tea m.ivanova added earns her a bonus).
     let history = app.query(
         "SELECT actor, actor_name, field, old_value, new_value FROM order_history
-         WHERE field != 'created' ORDER BY id",
+         WHERE field != 'created' AND actor NOT LIKE 'trigger:%' ORDER BY id",
     );
     assert_eq!(history.len(), 3);
     assert_eq!(history[0][0], "staff:m.ivanova");

@@ -203,7 +203,8 @@ impl TestApp {
         self.send(request).await
     }
 
-    /// The emails the Postmark mock received, as JSON bodies.
+    /// The emails the Postmark mock received, as JSON bodies (an email's extra header fields
+    /// are its `Headers`). [`TestApp::email_requests`] keeps each whole request.
     pub fn sent_emails(&self) -> Vec<Value> {
         self.email_requests()
             .iter()
@@ -211,6 +212,10 @@ impl TestApp {
             .collect()
     }
 
+    /// The requests the Postmark mock received, raw: method, path, headers and body bytes.
+    /// Another provider's mock keeps its requests the same way (`MockServer::requests`): read
+    /// SendGrid's `headers` object with `RecordedRequest::json`, Mailgun's `h:<Name>` fields
+    /// with [`multipart_fields`].
     pub fn email_requests(&self) -> Vec<RecordedRequest> {
         self.email_api.requests()
     }
@@ -325,6 +330,35 @@ pub const TELEGRAM_TOKEN: &str = "123456:telegram-test-token";
 /// The fields of a form body.
 pub fn form_fields(body: &[u8]) -> Vec<(String, String)> {
     form_urlencoded::parse(body).into_owned().collect()
+}
+
+/// The fields of a `multipart/form-data` request (Mailgun's), in order: each part's name and
+/// text. An email's extra header fields are its `h:<Name>` parts.
+pub fn multipart_fields(request: &RecordedRequest) -> Vec<(String, String)> {
+    let boundary = request
+        .header("content-type")
+        .and_then(|value| value.strip_prefix("multipart/form-data; boundary="))
+        .expect("a multipart/form-data request")
+        .to_owned();
+    let body = request.text();
+    let (parts, end) = body
+        .split_once(&format!("--{boundary}--"))
+        .expect("the closing boundary");
+    assert_eq!(end, "\r\n", "nothing after the closing boundary");
+    parts
+        .strip_prefix(&format!("--{boundary}\r\n"))
+        .and_then(|inner| inner.strip_suffix("\r\n"))
+        .expect("the opening boundary, a line break before the closing one")
+        .split(&format!("\r\n--{boundary}\r\n"))
+        .map(|part| {
+            let (head, value) = part.split_once("\r\n\r\n").expect("headers, blank line");
+            let name = head
+                .strip_prefix("Content-Disposition: form-data; name=\"")
+                .and_then(|rest| rest.strip_suffix('"'))
+                .expect("a named part");
+            (name.to_owned(), value.to_owned())
+        })
+        .collect()
 }
 
 /// One field of a form body.

@@ -25,6 +25,11 @@ async fn thank_you_email_lists_items_sums_contacts_and_next_steps() {
     assert_eq!(email["To"], "\"Анна Петрова\" <anna.petrova@example.com>");
     assert_eq!(email["From"], "\"Чайная лавка\" <orders@tea.example>");
     assert_eq!(email["MessageStream"], "outbound");
+    assert_eq!(
+        email.get("Headers"),
+        None,
+        "an order email has no List-Unsubscribe"
+    );
     let subject = email["Subject"].as_str().expect("subject");
     assert!(
         subject.contains("A-1001") && subject.contains("Спасибо"),
@@ -66,7 +71,7 @@ async fn sent_email_is_recorded_in_the_outbox_with_the_provider_id() {
     assert_eq!(
         app.query(
             "SELECT order_id, channel, template, recipient, status, attempts, provider,
-                    provider_message_id, last_error, sent_at IS NOT NULL
+                    provider_message_id, last_error, sent_at IS NOT NULL, headers
              FROM outbox"
         ),
         vec![vec![
@@ -80,6 +85,7 @@ async fn sent_email_is_recorded_in_the_outbox_with_the_provider_id() {
             json!("pm-msg-1"),
             json!(null),
             json!(1),
+            json!(null),
         ]]
     );
     assert_eq!(
@@ -217,6 +223,11 @@ async fn sendgrid_can_carry_the_email_instead() {
     assert_eq!(body["from"]["email"], "orders@tea.example");
     assert_eq!(body["content"][0]["type"], "text/plain");
     assert_eq!(body["content"][1]["type"], "text/html");
+    assert_eq!(
+        body.get("headers"),
+        None,
+        "an order email has no extra headers"
+    );
     assert_eq!(
         app.query("SELECT status, provider, provider_message_id FROM outbox"),
         vec![vec![json!("sent"), json!("sendgrid"), json!("sg-42")]]

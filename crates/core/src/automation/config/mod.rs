@@ -2,6 +2,8 @@
 //! `templates/<lang>/<name>.toml`, loaded from file contents (the core does no I/O) and
 //! checked as a whole so that every problem is reported at once.
 
+mod assignment;
+mod bonuses;
 pub mod compiled;
 mod model;
 mod shop;
@@ -16,9 +18,11 @@ use std::fmt;
 
 use serde::de::DeserializeOwned;
 
+pub use assignment::{parse_hours, Assignment, AssignmentRule, Pick, RuleWhen};
+pub use bonuses::OTHER_CATEGORIES;
 pub use model::{
-    Action, AnyOf, Conditions, CooldownKey, DurationSpec, IntRef, MessageChannel, Target,
-    TemplateText, Trigger, TriggersFile, THRESHOLD_PREFIX,
+    Action, AnyOf, Conditions, CooldownKey, DurationSpec, Earner, IntRef, MessageChannel, Target,
+    TemplateText, Trigger, TriggersFile, UnassignedTask, BONUS_TARGETS, THRESHOLD_PREFIX,
 };
 pub use shop::{PromoPool, Role, Shop, ShopContacts, StaffMember};
 pub use statuses::{StatusConfig, StatusTiming};

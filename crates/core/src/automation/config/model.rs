@@ -480,6 +480,77 @@ pub enum Action {
         /// A `kind = "chat"` template.
         template: String,
     },
+    /// V1: choose the order's manager by the `[assignment]` rules of `shop.toml`.
+    AssignManager {
+        /// The task when nobody can take the order; without it only the history says so.
+        unassigned: Option<UnassignedTask>,
+    },
+    /// Write a bonus to the ledger (S2–S5): a rule of `[bonuses.rules]` in `shop.toml` says
+    /// how much; `to` says who earns it.
+    Bonus {
+        /// The rule's name.
+        rule: String,
+        /// Who earns it, the first of these that names a staff member of `shop.toml`:
+        /// [`BONUS_TARGETS`] — `actor`, `manager`, `staff:<id>` or `field:<name>`.
+        to: AnyOf,
+    },
+    /// Reverse the order's bonuses (S6): a negative line for each accrual not yet reversed.
+    ReverseBonuses {
+        /// Only these rules' lines; every rule when absent.
+        rules: Option<AnyOf>,
+    },
+}
+
+/// `[trigger.action.unassigned]` of `assign_manager`: the task for whoever assigns by hand
+/// when no rule finds anyone.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnassignedTask {
+    /// The title, a template string.
+    pub title: TemplateText,
+    /// `role:<id>` or `staff:<id>`.
+    pub assignee: String,
+    /// Due this long after now (now when absent).
+    pub due_in: Option<DurationSpec>,
+    /// Count `due_in` in working hours.
+    #[serde(default)]
+    pub in_working_hours: bool,
+}
+
+/// Who can earn a bonus: the staff member who made the change that raised the event, the
+/// order's manager, a named staff member, or the staff member an order field names.
+pub const BONUS_TARGETS: &str = "actor, manager, staff:<id>, field:<name>";
+
+/// Who earns a bonus, as configured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Earner {
+    /// The staff member who made the change (the event's actor of type `staff`).
+    Actor,
+    /// The order's manager.
+    Manager,
+    /// One staff member.
+    Staff(String),
+    /// The staff id in this order field.
+    Field(String),
+}
+
+impl Earner {
+    /// Reads `actor`, `manager`, `staff:<id>`, `field:<name>`.
+    pub fn parse(text: &str) -> Option<Earner> {
+        match text {
+            "actor" => Some(Earner::Actor),
+            "manager" => Some(Earner::Manager),
+            _ => {
+                if let Some(id) = text.strip_prefix("staff:").filter(|s| !s.is_empty()) {
+                    Some(Earner::Staff(id.to_owned()))
+                } else {
+                    text.strip_prefix("field:")
+                        .filter(|s| !s.is_empty())
+                        .map(|f| Earner::Field(f.to_owned()))
+                }
+            }
+        }
+    }
 }
 
 /// The endpoints an `http_request` action may post to.
@@ -505,6 +576,9 @@ impl Action {
             Action::IssuePromoCode { .. } => "issue_promo_code",
             Action::ApplyDiscount { .. } => "apply_discount",
             Action::ChatReply { .. } => "chat_reply",
+            Action::AssignManager { .. } => "assign_manager",
+            Action::Bonus { .. } => "bonus",
+            Action::ReverseBonuses { .. } => "reverse_bonuses",
         }
     }
 
@@ -521,6 +595,9 @@ impl Action {
                 | Action::CancelTimer { .. }
                 | Action::HttpRequest { .. }
                 | Action::ApplyDiscount { .. }
+                | Action::AssignManager { .. }
+                | Action::Bonus { .. }
+                | Action::ReverseBonuses { .. }
         )
     }
 }

@@ -4,8 +4,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::assignment::{self, parse_hours, Assignment};
 use super::{parse_toml, ConfigFiles, Findings};
-use crate::automation::time::{Opening, QuietHours, TimeOfDay, TimeZone, Weekday, WorkingHours};
+use crate::automation::time::{QuietHours, TimeOfDay, TimeZone, WorkingHours};
 use crate::message::{Language, ShopInfo};
 
 #[derive(Debug, Deserialize)]
@@ -37,6 +38,10 @@ struct ShopFile {
     promo_codes: BTreeMap<String, PromoPool>,
     #[serde(default)]
     repeat_cycles: BTreeMap<String, i64>,
+    #[serde(default)]
+    assignment: Assignment,
+    #[serde(default)]
+    bonuses: Option<super::bonuses::BonusesFile>,
 }
 
 fn ru() -> String {
@@ -71,6 +76,16 @@ pub struct StaffMember {
     pub telegram_chat_id: Option<String>,
     /// Phone.
     pub phone: Option<String>,
+    /// V1: the most open orders automatic assignment gives them; no limit when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<u32>,
+    /// V1: when they started (`YYYY-MM-DD`); the earliest is the most experienced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    /// V1: their own hours (`mon = "09:00-18:00"`, a missing day is off); the shop's
+    /// `[working_hours]` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_hours: Option<BTreeMap<String, String>>,
 }
 
 /// A role (`[roles.<id>]`).
@@ -169,6 +184,12 @@ pub struct Shop {
     /// M8: days between purchases, by article (`"<sku>"`) or category (`"category:<name>"`).
     #[serde(default)]
     pub repeat_cycles: BTreeMap<String, i64>,
+    /// V1: the rules that choose a new order's manager.
+    #[serde(default)]
+    pub assignment: Assignment,
+    /// Bonus rules (`[bonuses]`), S2–S5.
+    #[serde(default)]
+    pub bonuses: crate::bonus::Bonuses,
 }
 
 impl Shop {
@@ -190,6 +211,15 @@ impl Shop {
             .get(platform)
             .map(|p| p.statuses.clone())
             .unwrap_or_default()
+    }
+
+    /// V1: the hours a staff member works: their own `[staff.working_hours]`, else the
+    /// shop's.
+    pub fn staff_hours(&self, member: &StaffMember) -> WorkingHours {
+        member
+            .working_hours
+            .as_ref()
+            .map_or(self.working_hours, |days| parse_hours(days).0)
     }
 
     /// Everyone with a role.
@@ -222,19 +252,9 @@ pub(super) fn load(files: &ConfigFiles, findings: &mut Findings) -> Option<Shop>
         problem("time_zone", e.to_string());
         TimeZone::moscow()
     });
-    let mut working_hours = WorkingHours::default();
-    for (day, text) in &raw.working_hours {
-        let Some(weekday) = Weekday::ALL.iter().find(|w| w.key() == day) else {
-            problem(
-                &format!("working_hours.{day}"),
-                "unknown day (mon, tue, wed, thu, fri, sat, sun)".into(),
-            );
-            continue;
-        };
-        match Opening::parse(text) {
-            Ok(o) => working_hours.days[weekday.index()] = Some(o),
-            Err(e) => problem(&format!("working_hours.{day}"), e.to_string()),
-        }
+    let (working_hours, bad_days) = parse_hours(&raw.working_hours);
+    for (day, message) in bad_days {
+        problem(&format!("working_hours.{day}"), message);
     }
     let mut quiet_hours = QuietHours::default();
     if let Some(q) = &raw.quiet_hours {
@@ -306,6 +326,8 @@ pub(super) fn load(files: &ConfigFiles, findings: &mut Findings) -> Option<Shop>
             problem(&field, "days between purchases: 1 to 3650".into());
         }
     }
+    assignment::check(findings, &file, &raw.assignment, &raw.roles, &raw.staff);
+    let bonuses = super::bonuses::load(raw.bonuses, &file, findings);
     let hours = raw
         .hours
         .clone()
@@ -329,6 +351,8 @@ pub(super) fn load(files: &ConfigFiles, findings: &mut Findings) -> Option<Shop>
         platforms: raw.platforms,
         promo_codes: raw.promo_codes,
         repeat_cycles: raw.repeat_cycles,
+        assignment: raw.assignment,
+        bonuses,
     };
     (findings.problems.len() == before).then_some(shop)
 }

@@ -4,13 +4,13 @@
 use std::collections::BTreeSet;
 
 use super::model::{
-    Action, AnyOf, Conditions, CooldownKey, IntRef, MessageChannel, Target, Trigger, TriggersFile,
-    HTTP_ENDPOINTS,
+    Action, AnyOf, Conditions, CooldownKey, Earner, IntRef, MessageChannel, Target, Trigger,
+    TriggersFile, UnassignedTask, BONUS_TARGETS, HTTP_ENDPOINTS,
 };
 use super::{parse_toml, ConfigFiles, Findings, Shop, StatusConfig, TemplateKind, Templates};
 use crate::automation::engine::data_problems;
 use crate::automation::event::{
-    event_subject, is_event_name, Subject, DELIVERY_STATUSES, PAYMENT_STATUSES,
+    event_has_order, event_subject, is_event_name, Subject, DELIVERY_STATUSES, PAYMENT_STATUSES,
 };
 use crate::automation::time::TimeOfDay;
 use crate::message::Language;
@@ -65,6 +65,13 @@ pub(super) fn load_triggers(
                 set_timers.insert(name.as_str());
             }
         }
+    }
+    let assigns = (parsed.trigger.iter().flat_map(|t| &t.actions))
+        .any(|a| matches!(a, Action::AssignManager { .. }));
+    if shop.is_some_and(|s| !s.assignment.rules.is_empty()) && !assigns {
+        let message = "no trigger has an assign_manager action, so the rules are not used".into();
+        let file = c.files.display("shop.toml");
+        c.findings.warning(&file, None, "assignment", message);
     }
     for t in &parsed.trigger {
         for name in t.when.timer.iter().flat_map(|a| &a.0) {
@@ -158,6 +165,16 @@ impl Checker<'_> {
                 }
                 _ => {}
             }
+        }
+        let assigns = t
+            .actions
+            .iter()
+            .position(|a| matches!(a, Action::AssignManager { .. }));
+        if assigns.is_some_and(|i| i + 1 < t.actions.len()) {
+            let at = format!("action[{}]", assigns.unwrap_or_default());
+            let message = "assign_manager must be the trigger's last action: the actions after \
+                           it would not see the manager (put them in a trigger after this one)";
+            self.problem(t, &at, message.into());
         }
     }
 
@@ -444,7 +461,99 @@ impl Checker<'_> {
             Action::ChatReply { template } => {
                 self.template(t, &field("template"), template, Some(TemplateKind::Chat));
             }
+            Action::AssignManager { unassigned } => self.assign_manager(t, at, unassigned),
+            Action::Bonus { rule, to } => self.bonus(t, at, rule, to),
+            Action::ReverseBonuses { rules } => {
+                for rule in rules.iter().flat_map(|r| &r.0) {
+                    self.bonus_rule(t, &field("rules"), rule);
+                }
+            }
             Action::ReserveItems | Action::ReleaseItems => {}
+        }
+    }
+
+    /// V1: rules to apply, an event with an order, and a task for a person or a role.
+    fn assign_manager(&mut self, t: &Trigger, at: &str, unassigned: &Option<UnassignedTask>) {
+        if is_event_name(&t.on) && !event_has_order(&t.on) {
+            let message = format!("{} may have no order to assign", t.on);
+            self.problem(t, at, message);
+        }
+        if self.shop.is_some_and(|s| s.assignment.rules.is_empty()) {
+            let message = "no [[assignment.rule]] in shop.toml: nothing to assign by".into();
+            self.problem(t, at, message);
+        }
+        let Some(task) = unassigned else {
+            return;
+        };
+        let field = |name: &str| format!("{at}.unassigned.{name}");
+        if let Err(e) = &task.title.parsed {
+            self.problem(t, &field("title"), format!("template syntax: {e}"));
+        }
+        if Target::parse(&task.assignee) == Some(Target::Manager) {
+            let message = "the order has no manager yet: name a role:<id> or staff:<id>".into();
+            self.problem(t, &field("assignee"), message);
+        } else {
+            self.target(t, &field("assignee"), &task.assignee, false);
+        }
+        if let Some(d) = &task.due_in {
+            self.duration(t, &field("due_in"), d);
+        }
+    }
+
+    fn bonus_rule(&mut self, t: &Trigger, field: &str, rule: &str) -> Option<crate::bonus::Rule> {
+        let shop = self.shop?;
+        let found = shop.bonuses.rules.get(rule).cloned();
+        if found.is_none() {
+            let message =
+                format!("unknown bonus rule {rule:?} (not in [bonuses.rules] of shop.toml)");
+            self.problem(t, field, message);
+        }
+        found
+    }
+
+    fn bonus(&mut self, t: &Trigger, at: &str, rule: &str, to: &AnyOf) {
+        let field = |name: &str| format!("{at}.{name}");
+        if let Some(found) = self.bonus_rule(t, &field("rule"), rule) {
+            let counts_added = found.of == crate::bonus::Base::AddedItems
+                && !matches!(found.pays, crate::bonus::Pays::Fixed(_));
+            if counts_added && is_event_name(&t.on) && t.on != "order.changed" {
+                let message = format!(
+                    "rule {rule:?} counts added_items, which only order.changed has, not {}",
+                    t.on
+                );
+                self.problem(t, &field("rule"), message);
+            }
+        }
+        if to.0.is_empty() {
+            let message = format!("name who earns it ({BONUS_TARGETS})");
+            self.problem(t, &field("to"), message);
+        }
+        let with_actor = ["order.created", "order.changed", "order.status_changed"];
+        for text in &to.0 {
+            match Earner::parse(text) {
+                None => {
+                    let message = format!("unknown earner {text:?} (known: {BONUS_TARGETS})");
+                    self.problem(t, &field("to"), message);
+                }
+                Some(Earner::Staff(id)) => {
+                    if self.shop.is_some_and(|s| s.staff_member(&id).is_none()) {
+                        let message =
+                            format!("unknown staff member {id:?} (not in [[staff]] of shop.toml)");
+                        self.problem(t, &field("to"), message);
+                    }
+                }
+                Some(Earner::Actor)
+                    if is_event_name(&t.on) && !with_actor.contains(&t.on.as_str()) =>
+                {
+                    let message = format!(
+                        "{} carries no actor (only {} do)",
+                        t.on,
+                        with_actor.join(", ")
+                    );
+                    self.problem(t, &field("to"), message);
+                }
+                Some(_) => {}
+            }
         }
     }
 

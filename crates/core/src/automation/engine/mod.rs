@@ -12,11 +12,14 @@
 //! `flag`, `timer`, `fields_changed_any`, …) against the stored event, the rest against
 //! the fresh facts and the new time.
 
+mod bonus;
 mod conditions;
 mod http;
 mod plan;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_assign;
 #[cfg(test)]
 mod tests_chat;
 #[cfg(test)]
@@ -28,7 +31,7 @@ use serde_json::Value;
 pub use conditions::conditions_hold;
 pub use http::{data_problems, default_data, raw_placeholder, MAX_PAYLOAD_BYTES};
 
-use super::config::{Config, MessageChannel, StaffMember};
+use super::config::{Config, MessageChannel, StaffMember, Trigger};
 use super::event::DomainEvent;
 use super::facts::Facts;
 use super::time::add_working_time;
@@ -151,6 +154,23 @@ pub enum PlannedAction {
         /// The reply, plain text.
         text: String,
     },
+    /// V1: choose the order's manager by the `[assignment]` rules. The shell loads the staff's
+    /// presence and open orders, asks [`crate::assign::choose`] and writes the manager; the
+    /// triggers after this one in the file are then evaluated again with the manager
+    /// ([`evaluate_after`]).
+    AssignManager {
+        /// The task to create when nobody can take the order.
+        unassigned: Option<PlannedTask>,
+    },
+    /// Write a staff member's bonus lines to the ledger.
+    Bonus(PlannedBonus),
+    /// Reverse the order's bonus lines not yet reversed.
+    ReverseBonuses {
+        /// Only these rules' lines; empty: every rule.
+        rules: Vec<String>,
+        /// The ledger period the reversal lines go to (`YYYY-MM`, shop time).
+        period: String,
+    },
     /// A configured action that cannot be carried out for these facts (no email address,
     /// forbidden transition, …); the shell records it in the order history.
     Skipped {
@@ -159,6 +179,17 @@ pub enum PlannedAction {
         /// Why.
         reason: String,
     },
+}
+
+/// A task, rendered, for an action that creates one only in some outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlannedTask {
+    /// Rendered title.
+    pub title: String,
+    /// Who does it.
+    pub assignee: Assignee,
+    /// Unix seconds.
+    pub due_at: i64,
 }
 
 /// A rendered message.
@@ -199,6 +230,24 @@ pub struct PlannedWebhook {
     pub payload: String,
 }
 
+/// A bonus ready to write: one ledger line per [`crate::bonus::Line`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlannedBonus {
+    /// The rule's name.
+    pub rule: String,
+    /// Who earns it (a staff id of `shop.toml`).
+    pub staff: String,
+    /// ISO 4217.
+    pub currency: String,
+    /// `YYYY-MM` in the shop's time zone.
+    pub period: String,
+    /// True when the rule counts the items a change added: each change pays. Otherwise the
+    /// rule pays a person once per order, however often its trigger runs.
+    pub per_change: bool,
+    /// What it pays, one line per category; never empty.
+    pub lines: Vec<crate::bonus::Line>,
+}
+
 /// Who a message goes to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -233,8 +282,32 @@ pub enum Assignee {
 
 /// Runs every enabled trigger for `event.name()` whose conditions hold, in file order.
 pub fn evaluate(config: &Config, event: &DomainEvent, facts: &Facts) -> Vec<Decision> {
-    config
-        .triggers
+    evaluate_triggers(config, &config.triggers, event, facts)
+}
+
+/// [`evaluate`] for the triggers after `trigger_id` in file order only. After an action that
+/// changes what later triggers should see (`assign_manager` sets the manager), the shell
+/// loads the facts again and asks for the rest of the event's decisions with them.
+pub fn evaluate_after(
+    config: &Config,
+    trigger_id: &str,
+    event: &DomainEvent,
+    facts: &Facts,
+) -> Vec<Decision> {
+    let rest = match config.triggers.iter().position(|t| t.id == trigger_id) {
+        Some(i) => &config.triggers[i + 1..],
+        None => &[],
+    };
+    evaluate_triggers(config, rest, event, facts)
+}
+
+fn evaluate_triggers(
+    config: &Config,
+    triggers: &[Trigger],
+    event: &DomainEvent,
+    facts: &Facts,
+) -> Vec<Decision> {
+    triggers
         .iter()
         .filter(|t| t.enabled && t.on == event.name())
         .filter(|t| conditions_hold(config, &t.when, event, facts))

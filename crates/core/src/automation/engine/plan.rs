@@ -1,8 +1,10 @@
 //! Turning a matching trigger's configured actions into [`PlannedAction`]s: rendering
 //! templates, resolving recipients and due times, checking status changes.
 
-use super::{Assignee, PlannedAction, PlannedMessage, Recipient};
-use crate::automation::config::{Action, Config, MessageChannel, StaffMember, Target, Trigger};
+use super::{Assignee, PlannedAction, PlannedMessage, PlannedTask, Recipient};
+use crate::automation::config::{
+    Action, Config, DurationSpec, MessageChannel, StaffMember, Target, TemplateText, Trigger,
+};
 use crate::automation::event::DomainEvent;
 use crate::automation::facts::{context, Facts};
 use crate::automation::sms::sms_length;
@@ -62,25 +64,34 @@ impl Planner<'_> {
                 in_working_hours,
                 ..
             } => {
-                let lang = self.config.shop.language;
-                let ctx = context(self.config, self.event, self.facts, lang);
-                let title = match &title.parsed {
-                    Ok(t) => t.render(&ctx, &self.env(lang, false)).trim().to_owned(),
-                    Err(_) => title.source.clone(),
-                };
-                let base = match due_at_field {
-                    Some(field) => self.time_field(field)?,
-                    None => self.facts.now,
-                };
-                let after = match due_in {
-                    Some(d) => d.resolve(thresholds)?,
-                    None => 0,
-                };
-                PlannedAction::Task {
+                let task = self.task(
                     title,
-                    assignee: self.assignee(assignee)?,
-                    due_at: self.later(base, after, *in_working_hours),
+                    assignee,
+                    due_in.as_ref(),
+                    due_at_field.as_deref(),
+                    *in_working_hours,
+                )?;
+                PlannedAction::Task {
+                    title: task.title,
+                    assignee: task.assignee,
+                    due_at: task.due_at,
                 }
+            }
+            Action::AssignManager { unassigned } => {
+                if let Some(manager) = &self.order()?.manager {
+                    return Err(format!("the order already has a manager ({manager})"));
+                }
+                let unassigned = match unassigned {
+                    Some(t) => Some(self.task(
+                        &t.title,
+                        &t.assignee,
+                        t.due_in.as_ref(),
+                        None,
+                        t.in_working_hours,
+                    )?),
+                    None => None,
+                };
+                PlannedAction::AssignManager { unassigned }
             }
             Action::SetStatus { status } => {
                 let from = self.transition(status)?;
@@ -145,6 +156,19 @@ impl Planner<'_> {
                 PlannedAction::ApplyDiscount { percent, amount }
             }
             Action::ChatReply { template } => return self.chat_reply(template),
+            Action::Bonus { rule, to } => {
+                match super::bonus::plan(self.config, self.event, self.facts, rule, &to.0)? {
+                    Some(planned) => planned,
+                    None => return Ok(()),
+                }
+            }
+            Action::ReverseBonuses { rules } => {
+                self.order()?;
+                PlannedAction::ReverseBonuses {
+                    rules: rules.as_ref().map(|r| r.0.clone()).unwrap_or_default(),
+                    period: crate::bonus::period(self.facts.now, &self.config.shop.time_zone),
+                }
+            }
             Action::HttpRequest {
                 endpoint,
                 event,
@@ -167,6 +191,36 @@ impl Planner<'_> {
         };
         self.out.push(planned);
         Ok(())
+    }
+
+    /// A task's title rendered, its assignee resolved and its due time.
+    fn task(
+        &self,
+        title: &TemplateText,
+        assignee: &str,
+        due_in: Option<&DurationSpec>,
+        due_at_field: Option<&str>,
+        in_working_hours: bool,
+    ) -> Result<PlannedTask, String> {
+        let lang = self.config.shop.language;
+        let ctx = context(self.config, self.event, self.facts, lang);
+        let title = match &title.parsed {
+            Ok(t) => t.render(&ctx, &self.env(lang, false)).trim().to_owned(),
+            Err(_) => title.source.clone(),
+        };
+        let base = match due_at_field {
+            Some(field) => self.time_field(field)?,
+            None => self.facts.now,
+        };
+        let after = match due_in {
+            Some(d) => d.resolve(&self.config.shop.thresholds)?,
+            None => 0,
+        };
+        Ok(PlannedTask {
+            title,
+            assignee: self.assignee(assignee)?,
+            due_at: self.later(base, after, in_working_hours),
+        })
     }
 
     fn order(&self) -> Result<&crate::automation::facts::OrderFacts, String> {

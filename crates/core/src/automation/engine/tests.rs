@@ -65,6 +65,7 @@ pub(super) fn changed() -> DomainEvent {
         from: "new".into(),
         to: "confirmed".into(),
         reason: None,
+        actor: None,
     }
 }
 
@@ -147,6 +148,8 @@ fn changed_fields_and_flags_match_their_events() {
     let event = DomainEvent::OrderChanged {
         order_id: id(),
         fields: vec!["items".into(), "total".into()],
+        actor: None,
+        added_items: Vec::new(),
     };
     assert!(holds("fields_changed_any = [\"total\"]", &event, &facts()));
     assert!(!holds("fields_changed_any = \"comment\"", &event, &facts()));
@@ -228,7 +231,14 @@ fn forbidden_status_change_is_skipped_not_planned() {
     if let Some(o) = f.order.as_mut() {
         o.status = "new".into();
     }
-    let decisions = evaluate(&config, &DomainEvent::OrderCreated { order_id: id() }, &f);
+    let decisions = evaluate(
+        &config,
+        &DomainEvent::OrderCreated {
+            order_id: id(),
+            actor: None,
+        },
+        &f,
+    );
     let [Decision::Run { actions, .. }] = decisions.as_slice() else {
         panic!("{decisions:?}")
     };
@@ -244,7 +254,10 @@ fn switched_off_triggers_do_not_run() {
     );
     assert!(evaluate(
         &config,
-        &DomainEvent::OrderCreated { order_id: id() },
+        &DomainEvent::OrderCreated {
+            order_id: id(),
+            actor: None,
+        },
         &facts()
     )
     .is_empty());

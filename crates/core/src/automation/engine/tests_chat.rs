@@ -234,6 +234,7 @@ fn a_reply_to_another_event_is_skipped_with_the_reason() {
         trigger,
         &DomainEvent::OrderCreated {
             order_id: super::tests::id(),
+            actor: None,
         },
         &facts(monday(19, 0), None),
     );

@@ -6,6 +6,7 @@ mod updates;
 
 use orderpath_core::automation::config::Config;
 use orderpath_core::automation::event::DomainEvent;
+use orderpath_core::bonus;
 use orderpath_core::crm;
 use orderpath_core::decide::{self, StatusDecision};
 use orderpath_core::event::{Actor, NewOrder, OrderEvent, OrderFlag, OrderUpdate, StatusChange};
@@ -133,12 +134,13 @@ fn created(db: &Db, order: &NewOrder, cx: &Context<'_>) -> Result<Applied, ApiEr
         cx.now,
     )?;
     orders::insert(db, order, &status, customer_id, cx.now)?;
+    let (actor, actor_name) = actor_of(order.actor.as_ref(), cx);
     orders::record_history(
         db,
         &HistoryEntry {
             order_id: id,
-            actor: cx.actor,
-            actor_name: None,
+            actor: &actor,
+            actor_name,
             field: "created",
             old_value: None,
             new_value: Some(json!(status).to_string()),
@@ -153,6 +155,7 @@ fn created(db: &Db, order: &NewOrder, cx: &Context<'_>) -> Result<Applied, ApiEr
         id,
         DomainEvent::OrderCreated {
             order_id: order.order_id.clone(),
+            actor: order.actor.clone(),
         },
     )?;
     // Payments that arrived before the order (issue: "nothing is dropped") settle now.
@@ -187,6 +190,12 @@ fn updated(db: &Db, update: &OrderUpdate, cx: &Context<'_>) -> Result<Applied, A
     let (actor, actor_name) = actor_of(update.actor.as_ref(), cx);
     record_changes(db, id, &changes, (&actor, actor_name), cx)?;
     let changed: Vec<String> = changes.iter().map(|c| c.field.clone()).collect();
+    // S2: what the change added, for the bonus of whoever made it.
+    let added_items = if changed.iter().any(|f| f == "items") {
+        bonus::added_items(&current.items, &next.items)
+    } else {
+        Vec::new()
+    };
     let answer = json!({ "order_id": id, "status": next.status, "changed": changed });
     if changed.is_empty() {
         return Ok(Applied::answer(200, answer));
@@ -197,6 +206,8 @@ fn updated(db: &Db, update: &OrderUpdate, cx: &Context<'_>) -> Result<Applied, A
         DomainEvent::OrderChanged {
             order_id: update.order_id.clone(),
             fields: changed,
+            actor: update.actor.clone(),
+            added_items,
         },
     )?;
     Ok(Applied {
@@ -312,6 +323,8 @@ fn status_changed(db: &Db, change: &StatusChange, cx: &Context<'_>) -> Result<Ap
                 let event = DomainEvent::OrderChanged {
                     order_id: change.order_id.clone(),
                     fields,
+                    actor: change.actor.clone(),
+                    added_items: Vec::new(),
                 };
                 cx.run_triggers(db, id, event)?
             };
@@ -347,6 +360,7 @@ fn status_changed(db: &Db, change: &StatusChange, cx: &Context<'_>) -> Result<Ap
                     from,
                     to,
                     reason: change.reason.clone(),
+                    actor: change.actor.clone(),
                 },
             )?;
             Ok(Applied {

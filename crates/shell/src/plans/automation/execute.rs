@@ -96,6 +96,8 @@ impl Run<'_> {
                 return Ok(Some(DomainEvent::OrderChanged {
                     order_id: parse_order_id(order_id)?,
                     fields: vec!["discount".into(), "total".into()],
+                    actor: None,
+                    added_items: Vec::new(),
                 }));
             }
             PlannedAction::Task {
@@ -104,6 +106,9 @@ impl Run<'_> {
                 due_at,
             } => {
                 return self.task(step, title, assignee, due_at);
+            }
+            PlannedAction::AssignManager { unassigned } => {
+                return super::assign::assign_manager(self, step, order_id, facts, unassigned);
             }
             PlannedAction::HttpRequest(webhook) => {
                 let dedupe_key = step.key(self.cause);
@@ -114,8 +119,8 @@ impl Run<'_> {
                     "webhook_id": orderpath_wire::providers::webhook::webhook_id(&dedupe_key),
                 });
                 history("http_request", None, Some(delivery), Outcome::Applied, None)?;
-                let queued = outbox::enqueue(
-                    self.db,
+                self.enqueue(
+                    step,
                     &NewMessage {
                         dedupe_key,
                         order_id: Some(order_id),
@@ -127,10 +132,10 @@ impl Run<'_> {
                         text: &webhook.payload,
                         html: None,
                         not_before: None,
+                        headers: Vec::new(),
                     },
-                    self.now,
+                    effects,
                 )?;
-                effects.messages.extend(queued);
             }
             PlannedAction::SetStatus { from, to } => {
                 let items = facts.order.as_ref().map_or(&[][..], |o| &o.items[..]);
@@ -234,6 +239,33 @@ impl Run<'_> {
                         skus: short,
                         available: false,
                     }));
+                }
+            }
+            PlannedAction::Bonus(bonus) => {
+                let source = crate::repo::bonuses::Source {
+                    order_id,
+                    trigger_id: step.trigger_id,
+                    cause: self.cause,
+                };
+                let written = crate::repo::bonuses::accrue(self.db, &bonus, &source, self.now)?;
+                if written != 0 {
+                    let entry = json!({ "staff": bonus.staff, "rule": bonus.rule,
+                        "amount": written, "currency": bonus.currency, "period": bonus.period });
+                    history("bonus", None, Some(entry), Outcome::Applied, None)?;
+                }
+            }
+            PlannedAction::ReverseBonuses { rules, period } => {
+                let source = crate::repo::bonuses::Source {
+                    order_id,
+                    trigger_id: step.trigger_id,
+                    cause: self.cause,
+                };
+                let reversed =
+                    crate::repo::bonuses::reverse(self.db, &rules, &source, &period, self.now)?;
+                for (staff, amount) in reversed.per_staff {
+                    let entry = json!({ "staff": staff, "amount": amount, "period": period,
+                        "reversal": true });
+                    history("bonus", None, Some(entry), Outcome::Applied, None)?;
                 }
             }
             PlannedAction::SetTimer { name, fire_at } => {
@@ -368,6 +400,32 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// A line in the order's history by the step's trigger.
+    pub(super) fn record(
+        &self,
+        (order_id, step): (&str, &Step<'_>),
+        field: &str,
+        (old, new): (Option<Value>, Option<Value>),
+        outcome: Outcome,
+        reason: Option<&str>,
+    ) -> Result<(), DbError> {
+        orders::record_history(
+            self.db,
+            &HistoryEntry {
+                order_id,
+                actor: &format!("trigger:{}", step.trigger_id),
+                actor_name: None,
+                field,
+                old_value: old.map(|v| v.to_string()),
+                new_value: new.map(|v| v.to_string()),
+                outcome,
+                reason,
+                event_id: Some(self.cause),
+            },
+            self.now,
+        )
+    }
+
     fn notify_staff(
         &self,
         step: &Step<'_>,
@@ -407,7 +465,7 @@ impl Run<'_> {
         }
     }
 
-    fn task(
+    pub(super) fn task(
         &self,
         step: &Step<'_>,
         title: String,
@@ -494,8 +552,20 @@ impl Run<'_> {
             Recipient::Staff { name, .. } => Some(name.clone()),
             Recipient::Supplier | Recipient::Carrier => None,
         };
-        let queued = outbox::enqueue(
-            self.db,
+        let headers = if message.marketing {
+            match self.unsubscribe_headers(step)? {
+                Some(headers) => headers,
+                None => {
+                    let reason = "marketing email needs the unsubscribe link: set public_url \
+                                  and unsubscribe_secret";
+                    return self.refuse(step, reason);
+                }
+            }
+        } else {
+            Vec::new()
+        };
+        self.enqueue(
+            step,
             &NewMessage {
                 dedupe_key: step.key(self.cause),
                 order_id: step.subject.order_id(),
@@ -507,11 +577,49 @@ impl Run<'_> {
                 text: &message.text,
                 html: message.html.as_deref(),
                 not_before: None,
+                headers,
             },
-            self.now,
-        )?;
-        effects.messages.extend(queued);
-        Ok(())
+            effects,
+        )
+    }
+
+    /// RFC 2369 / RFC 8058 headers with the customer's signed unsubscribe link; `None` when
+    /// the link cannot be made (the key or the public address is not set).
+    fn unsubscribe_headers(
+        &self,
+        step: &Step<'_>,
+    ) -> Result<Option<Vec<(String, String)>>, DbError> {
+        let customer_id = match step.subject {
+            Subject::Customer(id) => Some(*id),
+            Subject::Chat { customer, .. } => *customer,
+            Subject::Order(order_id) => facts::customer_id(self.db, order_id)?,
+        };
+        let signer = marketing::unsubscribe::Signer::from_variables();
+        Ok(customer_id
+            .zip(signer)
+            .map(|(id, signer)| signer.headers(id)))
+    }
+
+    /// Queues a message in the outbox. One the outbox refuses — header fields that cannot be
+    /// sent, a bug in the code that built them — is refused in the order's history and logged;
+    /// the rest of the event's effects still apply.
+    fn enqueue(
+        &self,
+        step: &Step<'_>,
+        message: &NewMessage<'_>,
+        effects: &mut Effects,
+    ) -> Result<(), DbError> {
+        match outbox::enqueue(self.db, message, self.now) {
+            Ok(queued) => {
+                effects.messages.extend(queued);
+                Ok(())
+            }
+            Err(outbox::EnqueueError::Db(error)) => Err(error),
+            Err(refused) => {
+                eprintln!("trigger {}: {refused}", step.trigger_id);
+                self.refuse(step, &refused.to_string())
+            }
+        }
     }
 
     fn refuse(&self, step: &Step<'_>, reason: &str) -> Result<(), DbError> {
@@ -537,8 +645,8 @@ impl Run<'_> {
         } else {
             address.to_owned()
         };
-        let queued = outbox::enqueue(
-            self.db,
+        self.enqueue(
+            step,
             &NewMessage {
                 dedupe_key: step.key(self.cause),
                 order_id: step.subject.order_id(),
@@ -550,10 +658,9 @@ impl Run<'_> {
                 text: &message.text,
                 html: None,
                 not_before: message.not_before.map(Timestamp::from_unix),
+                headers: Vec::new(),
             },
-            self.now,
-        )?;
-        effects.messages.extend(queued);
-        Ok(())
+            effects,
+        )
     }
 }

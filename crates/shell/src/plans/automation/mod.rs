@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 
 use orderpath_core::automation::config::Config;
 use orderpath_core::automation::engine::{
-    evaluate, evaluate_delayed, replan, Decision, PlannedAction, MAX_CASCADE_DEPTH,
+    evaluate, evaluate_after, evaluate_delayed, Decision, PlannedAction, MAX_CASCADE_DEPTH,
 };
 use orderpath_core::automation::event::DomainEvent;
 use orderpath_core::automation::facts::Facts;
@@ -27,6 +27,7 @@ use crate::marketing::{self, unsubscribe};
 use crate::repo::facts;
 use crate::repo::orders::{self, HistoryEntry, Outcome};
 
+mod assign;
 mod execute;
 
 pub use crate::config_source::{load_config, CONFIG_ROOT};
@@ -143,14 +144,9 @@ impl Run<'_> {
     fn facts(&self, subject: &Subject) -> Result<Option<Facts>, DbError> {
         let mut facts = match subject {
             Subject::Order(id) => {
-                let Some(mut facts) = facts::load(self.db, id, self.now)? else {
+                let Some(facts) = facts::load(self.db, id, self.now)? else {
                     return Ok(None);
                 };
-                if let (Some(customer), Some(cid)) =
-                    (facts.customer.as_mut(), facts::customer_id(self.db, id)?)
-                {
-                    marketing::add_marketing_facts(self.db, customer, cid)?;
-                }
                 facts
             }
             Subject::Customer(id) => {
@@ -185,6 +181,33 @@ impl Run<'_> {
             }
         }
         Ok(Some(facts))
+    }
+
+    /// The customer whose segment this order event may have moved: a customer without one
+    /// yet, or an order entering or leaving a final status (`done` or `cancel` group).
+    fn segment_may_move(
+        &self,
+        subject: &Subject,
+        event: &DomainEvent,
+        facts: &Facts,
+    ) -> Option<i64> {
+        let Subject::Order(_) = subject else {
+            return None;
+        };
+        let customer = facts.customer.as_ref()?;
+        let final_group = |code: &str| {
+            self.config
+                .statuses
+                .path
+                .get(code)
+                .is_some_and(|s| s.group == "done" || s.group == "cancel")
+        };
+        let moves = match event {
+            DomainEvent::OrderCreated { .. } => customer.segment.is_none(),
+            DomainEvent::StatusChanged { from, to, .. } => final_group(from) || final_group(to),
+            _ => false,
+        };
+        moves.then_some(customer.id).flatten()
     }
 
     /// False (and a line in the history) when the trigger has a cooldown that has not passed
@@ -277,37 +300,35 @@ impl Run<'_> {
             let Some(mut facts) = self.facts(&subject)? else {
                 continue;
             };
-            // Set when a trigger changed what later triggers of this event show.
-            let mut stale = false;
-            let (event, decisions) = match work {
+            let (event, decisions, whole_event) = match work {
                 Work::Event(event) => {
                     let decisions = evaluate(self.config, &event, &facts);
-                    (event, decisions)
+                    (event, decisions, true)
                 }
                 Work::Delayed(trigger_id, event) => {
                     let decision = evaluate_delayed(self.config, &trigger_id, &event, &facts);
-                    (event, decision.into_iter().collect())
+                    (event, decision.into_iter().collect(), false)
                 }
             };
-            for decision in decisions {
+            let mut decisions = VecDeque::from(decisions);
+            while let Some(decision) = decisions.pop_front() {
                 match decision {
                     Decision::Run {
                         trigger_id,
-                        mut actions,
+                        actions,
                     } => {
                         if !self.cooldown_passed(&subject, &trigger_id, &event, &facts)? {
                             continue;
                         }
-                        if stale {
-                            if let Some(fresh) = self.facts(&subject)? {
-                                facts = fresh;
-                                actions = replan(self.config, &trigger_id, &event, &facts)
-                                    .unwrap_or(actions);
-                            }
-                            stale = false;
-                        }
+                        // Set when an action changed what the event's later triggers see: V1's
+                        // manager, M3's discounted sums.
+                        let mut facts_changed = false;
                         for (index, action) in actions.into_iter().enumerate() {
-                            stale |= matches!(action, PlannedAction::ApplyDiscount { .. });
+                            facts_changed |= matches!(
+                                action,
+                                PlannedAction::ApplyDiscount { .. }
+                                    | PlannedAction::AssignManager { .. }
+                            );
                             let step = Step {
                                 subject: &subject,
                                 event: &event,
@@ -327,6 +348,16 @@ impl Run<'_> {
                                     subject.key()
                                 );
                             }
+                        }
+                        // The event's later triggers are evaluated again with the fresh facts
+                        // (a delayed trigger runs alone).
+                        if facts_changed && whole_event {
+                            let Some(fresh) = self.facts(&subject)? else {
+                                return Ok(effects);
+                            };
+                            facts = fresh;
+                            decisions =
+                                evaluate_after(self.config, &trigger_id, &event, &facts).into();
                         }
                     }
                     Decision::Delay {
@@ -365,26 +396,14 @@ impl Run<'_> {
                     )?;
                 }
             }
-            // M9: an order placed or moved may move its customer to another segment.
-            if let (Subject::Order(order_id), true) = (
-                &subject,
-                matches!(
-                    event,
-                    DomainEvent::OrderCreated { .. } | DomainEvent::StatusChanged { .. }
-                ),
-            ) {
-                if let Some(customer_id) = facts::customer_id(self.db, order_id)? {
-                    if let Some(moved) =
-                        marketing::refresh_segment(self.db, self.config, customer_id, self.now)?
-                    {
-                        if depth + 1 < MAX_CASCADE_DEPTH {
-                            queue.push_back((
-                                Subject::Customer(customer_id),
-                                Work::Event(moved),
-                                depth + 1,
-                            ));
-                        }
-                    }
+            // M9: a customer's first order gives them a segment, and an order bought, cancelled
+            // or not bought out may move them to another.
+            if let Some(customer_id) = self.segment_may_move(&subject, &event, &facts) {
+                let moved =
+                    marketing::refresh_segment(self.db, self.config, customer_id, self.now)?;
+                if let (Some(moved), true) = (moved, depth + 1 < MAX_CASCADE_DEPTH) {
+                    let work = Work::Event(moved);
+                    queue.push_back((Subject::Customer(customer_id), work, depth + 1));
                 }
             }
         }
@@ -436,6 +455,7 @@ fn status_changed(
         from,
         to,
         reason,
+        actor: None,
     })
 }
 

@@ -1,5 +1,5 @@
 //! Mailgun `POST /v3/{domain}/messages`: `multipart/form-data` with `from`, `to`, `subject`,
-//! `text` and `html`; HTTP Basic auth, user `api`, the API key as password. Success is 200
+//! `text`, `html`, and an `h:<Name>` field for each extra header field; HTTP Basic auth, user `api`, the API key as password. Success is 200
 //! with `{"id":"<...>","message":"Queued. Thank you."}`; errors carry `{"message":..}` (or a
 //! plain-text body such as `Forbidden`).
 
@@ -22,6 +22,17 @@ pub(super) fn request(base_url: &str, domain: &str, api_key: &str, email: &Email
     if let Some(html) = email.html {
         fields.push(("html", html));
     }
+    // `h:X-My-Header` adds that header to the message (Mailgun's messages API).
+    let header_fields: Vec<(String, &str)> = email
+        .headers
+        .iter()
+        .map(|(name, value)| (format!("h:{name}"), value.as_str()))
+        .collect();
+    fields.extend(
+        header_fields
+            .iter()
+            .map(|(name, value)| (name.as_str(), *value)),
+    );
     let form = multipart::encode(&fields);
     Request {
         method: "POST",
@@ -66,7 +77,7 @@ pub(super) fn outcome(response: &Response) -> Outcome {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{answer, shop_and_customer};
+    use super::super::{answer, shop_and_customer, unsubscribe_headers};
     use super::*;
 
     fn header<'r>(request: &'r Request, name: &str) -> &'r str {
@@ -87,6 +98,7 @@ mod tests {
             subject: "Заказ A-1",
             text: "Спасибо!\r\nВаш заказ принят.",
             html: Some("<p>Спасибо!</p>"),
+            headers: &[],
         };
 
         let request = request(
@@ -128,12 +140,44 @@ mod tests {
             subject: "s",
             text: "t",
             html: None,
+            headers: &[],
         };
         let request = request("https://api.mailgun.net", "d", "k", &email);
         let fields = multipart::parse(header(&request, "content-type"), &request.body);
         let names: Vec<_> = fields.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["from", "to", "subject", "text"]);
         assert_eq!(fields[1].1, "anna@example.com");
+    }
+
+    #[test]
+    fn extra_headers_are_h_prefixed_fields() {
+        let (shop, customer) = shop_and_customer();
+        let headers = unsubscribe_headers();
+        let email = Email {
+            from: &shop,
+            to: &customer,
+            subject: "s",
+            text: "t",
+            html: Some("<p>t</p>"),
+            headers: &headers,
+        };
+        let request = request("https://api.mailgun.net", "d", "k", &email);
+        assert_eq!(
+            multipart::parse(header(&request, "content-type"), &request.body),
+            [
+                ("from", "\"Tea Shop\" <orders@tea.example>"),
+                ("to", "\"Анна\" <anna@example.com>"),
+                ("subject", "s"),
+                ("text", "t"),
+                ("html", "<p>t</p>"),
+                (
+                    "h:List-Unsubscribe",
+                    "<https://tea.example/unsubscribe/t0k3n>, <mailto:stop@tea.example>"
+                ),
+                ("h:List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+            ]
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+        );
     }
 
     #[test]

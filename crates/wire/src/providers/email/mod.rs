@@ -11,9 +11,16 @@
 //!   the provider may have taken the message, so a retry could send it twice; failing it raises
 //!   an operator task that carries the answer.
 //!
+//! An email may carry extra header fields ([`headers`]: `List-Unsubscribe` and
+//! `List-Unsubscribe-Post`), each provider in its own way: Postmark `Headers: [{Name, Value}]`,
+//! SendGrid a top-level `headers` object, Mailgun `h:<Name>` form fields. Unisender's
+//! `sendEmail` takes only `Reply-To` and `Priority` in its `headers` argument, so it cannot
+//! carry them ([`EmailProvider::carries_headers`]).
+//!
 //! Facts: /work/shared/reference/providers.md §4.4 (Unisender), §4.5 (SendGrid),
 //! §4.6 (Postmark), §4.7 (Mailgun).
 
+pub mod headers;
 mod mailgun;
 mod multipart;
 mod postmark;
@@ -37,6 +44,9 @@ pub struct Email<'a> {
     pub text: &'a str,
     /// HTML body, when the message has one.
     pub html: Option<&'a str>,
+    /// Extra header fields, `(name, value)`, already passed through
+    /// [`headers::checked_headers`]; usually none.
+    pub headers: &'a [(String, String)],
 }
 
 /// The email API that carries customer email, with its credentials. `Debug` hides the
@@ -123,6 +133,13 @@ impl EmailProvider {
         }
     }
 
+    /// Whether the provider's API can carry an email's extra header fields. Unisender's
+    /// `sendEmail` cannot (its `headers` argument takes only `Reply-To` and `Priority`): its
+    /// request leaves them out, and the message goes without them.
+    pub fn carries_headers(&self) -> bool {
+        !matches!(self, EmailProvider::Unisender { .. })
+    }
+
     /// The HTTP request that sends `email`. The request carries the credentials (in headers
     /// or, for Unisender, in the body): do not log it.
     pub fn request(&self, email: &Email<'_>) -> Request {
@@ -186,6 +203,21 @@ fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
             .collect(),
         body: body.as_bytes().to_vec(),
     }
+}
+
+/// One-click unsubscribe header fields, for the providers' tests.
+#[cfg(test)]
+fn unsubscribe_headers() -> Vec<(String, String)> {
+    vec![
+        (
+            headers::LIST_UNSUBSCRIBE.to_owned(),
+            "<https://tea.example/unsubscribe/t0k3n>, <mailto:stop@tea.example>".to_owned(),
+        ),
+        (
+            headers::LIST_UNSUBSCRIBE_POST.to_owned(),
+            headers::ONE_CLICK.to_owned(),
+        ),
+    ]
 }
 
 /// The shop and a customer with a Cyrillic name, for the providers' tests.
@@ -261,6 +293,7 @@ mod tests {
             subject: "s",
             text: "t",
             html: None,
+            headers: &[],
         };
         let urls: Vec<_> = providers()
             .iter()
@@ -277,6 +310,16 @@ mod tests {
                 "https://api.unisender.com/ru/api/sendEmail?format=json",
             ]
         );
+    }
+
+    #[test]
+    fn all_but_unisender_carry_headers() {
+        let carrying: Vec<_> = providers()
+            .iter()
+            .filter(|provider| provider.carries_headers())
+            .map(EmailProvider::name)
+            .collect();
+        assert_eq!(carrying, ["postmark", "sendgrid", "mailgun"]);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Postmark `POST /email`: JSON with `From`, `To`, `Subject`, `TextBody`, `HtmlBody`,
-//! `MessageStream`; the server token in `X-Postmark-Server-Token`. The answer carries
+//! `MessageStream` and, when the email has extra header fields, `Headers`
+//! (`[{"Name": .., "Value": ..}]`); the server token in `X-Postmark-Server-Token`. The answer carries
 //! `ErrorCode` (0 = accepted), `Message` and `MessageID`. Ported from the shell's client.
 
 use serde_json::{json, Value};
@@ -18,6 +19,14 @@ pub(super) fn request(base_url: &str, token: &str, email: &Email<'_>) -> Request
     });
     if let Some(html) = email.html {
         body["HtmlBody"] = json!(html);
+    }
+    if !email.headers.is_empty() {
+        let headers: Vec<Value> = email
+            .headers
+            .iter()
+            .map(|(name, value)| json!({ "Name": name, "Value": value }))
+            .collect();
+        body["Headers"] = json!(headers);
     }
     Request {
         method: "POST",
@@ -67,7 +76,7 @@ pub(super) fn outcome(response: &Response) -> Outcome {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{answer, shop_and_customer};
+    use super::super::{answer, shop_and_customer, unsubscribe_headers};
     use super::*;
 
     #[test]
@@ -79,6 +88,7 @@ mod tests {
             subject: "Заказ A-1",
             text: "Спасибо",
             html: Some("<p>Спасибо</p>"),
+            headers: &[],
         };
 
         let request = request("https://api.postmarkapp.com", "server-token", &email);
@@ -119,11 +129,50 @@ mod tests {
             subject: "s",
             text: "t",
             html: None,
+            headers: &[],
         };
         let body: Value =
             serde_json::from_slice(&request("https://pm", "t", &email).body).expect("json body");
         assert_eq!(body.get("HtmlBody"), None);
         assert_eq!(body["TextBody"], "t");
+        assert_eq!(
+            body.get("Headers"),
+            None,
+            "no Headers without extra headers"
+        );
+    }
+
+    #[test]
+    fn extra_headers_go_in_headers_as_name_and_value() {
+        let (shop, customer) = shop_and_customer();
+        let headers = unsubscribe_headers();
+        let email = Email {
+            from: &shop,
+            to: &customer,
+            subject: "s",
+            text: "t",
+            html: None,
+            headers: &headers,
+        };
+        let body: Value =
+            serde_json::from_slice(&request("https://pm", "t", &email).body).expect("json body");
+        assert_eq!(
+            body,
+            json!({
+                "From": "\"Tea Shop\" <orders@tea.example>",
+                "To": "\"Анна\" <anna@example.com>",
+                "Subject": "s",
+                "TextBody": "t",
+                "MessageStream": "outbound",
+                "Headers": [
+                    {
+                        "Name": "List-Unsubscribe",
+                        "Value": "<https://tea.example/unsubscribe/t0k3n>, <mailto:stop@tea.example>"
+                    },
+                    { "Name": "List-Unsubscribe-Post", "Value": "List-Unsubscribe=One-Click" },
+                ],
+            })
+        );
     }
 
     #[test]

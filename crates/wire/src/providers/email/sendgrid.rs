@@ -1,4 +1,5 @@
-//! SendGrid v3 `POST /v3/mail/send`: JSON `personalizations`/`from`/`subject`/`content`,
+//! SendGrid v3 `POST /v3/mail/send`: JSON `personalizations`/`from`/`subject`/`content`, and a
+//! top-level `headers` object (name → value) when the email has extra header fields;
 //! `Authorization: Bearer <key>`. Success is 202 with an empty body and the id in
 //! `X-Message-Id`; errors carry `{"errors":[{"field":..,"message":..}]}`. Ported from the
 //! shell's client.
@@ -15,12 +16,21 @@ pub(super) fn request(base_url: &str, api_key: &str, email: &Email<'_>) -> Reque
     if let Some(html) = email.html {
         content.push(json!({ "type": "text/html", "value": html }));
     }
-    let body = json!({
+    let mut body = json!({
         "personalizations": [{ "to": [address(email.to)] }],
         "from": address(email.from),
         "subject": email.subject,
         "content": content,
     });
+    if !email.headers.is_empty() {
+        // Names are unique (checked), so the object keeps every field.
+        let headers: serde_json::Map<String, Value> = email
+            .headers
+            .iter()
+            .map(|(name, value)| (name.clone(), json!(value)))
+            .collect();
+        body["headers"] = Value::Object(headers);
+    }
     Request {
         method: "POST",
         url: url(base_url, "/v3/mail/send"),
@@ -71,7 +81,7 @@ pub(super) fn outcome(response: &Response) -> Outcome {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{answer, shop_and_customer};
+    use super::super::{answer, shop_and_customer, unsubscribe_headers};
     use super::*;
 
     #[test]
@@ -83,6 +93,7 @@ mod tests {
             subject: "Заказ A-1",
             text: "Спасибо",
             html: Some("<p>Спасибо</p>"),
+            headers: &[],
         };
 
         let request = request("https://api.sendgrid.com", "SG.key", &email);
@@ -127,6 +138,7 @@ mod tests {
             subject: "s",
             text: "t",
             html: None,
+            headers: &[],
         };
         let body: Value =
             serde_json::from_slice(&request("https://sg", "k", &email).body).expect("json body");
@@ -138,6 +150,40 @@ mod tests {
         assert_eq!(
             body["content"],
             json!([{ "type": "text/plain", "value": "t" }])
+        );
+        assert_eq!(
+            body.get("headers"),
+            None,
+            "no headers without extra headers"
+        );
+    }
+
+    #[test]
+    fn extra_headers_go_in_the_top_level_headers_object() {
+        let (shop, customer) = shop_and_customer();
+        let headers = unsubscribe_headers();
+        let email = Email {
+            from: &shop,
+            to: &customer,
+            subject: "s",
+            text: "t",
+            html: None,
+            headers: &headers,
+        };
+        let body: Value =
+            serde_json::from_slice(&request("https://sg", "k", &email).body).expect("json body");
+        assert_eq!(
+            body,
+            json!({
+                "personalizations": [{ "to": [{ "email": "anna@example.com", "name": "Анна" }] }],
+                "from": { "email": "orders@tea.example", "name": "Tea Shop" },
+                "subject": "s",
+                "content": [{ "type": "text/plain", "value": "t" }],
+                "headers": {
+                    "List-Unsubscribe": "<https://tea.example/unsubscribe/t0k3n>, <mailto:stop@tea.example>",
+                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                },
+            })
         );
     }
 

@@ -1,6 +1,12 @@
 //! Unisender classic API `sendEmail`: `POST /ru/api/sendEmail?format=json`, a form with
 //! `api_key`, `email`, `sender_name`, `sender_email`, `subject`, `body` (HTML) and `list_id`.
 //!
+//! An email's extra header fields (`List-Unsubscribe`, `List-Unsubscribe-Post`) are left out:
+//! `sendEmail`'s `headers` argument takes only `Reply-To` and `Priority`. Unsubscribing is
+//! Unisender's own: every recipient belongs to the list `list_id`, `sendEmail` replaces
+//! `{{UnsubscribeUrl}}` in the body with that list's unsubscribe link, and it refuses to send
+//! to a recipient who unsubscribed from the list (read below as permanent).
+//!
 //! The answer is HTTP 200 even when the call failed: success is
 //! `{"result":{"email_id":".."}}`, failure `{"error":"..","code":".."}`. The `code` values
 //! are Unisender's standard API error codes (Selzy/Unisender "API errors" page): `unspecified`,
@@ -34,7 +40,8 @@ const RETRYABLE_CODES: &[&str] = &[
 const UNSUBSCRIBED_MARKERS: &[&str] = &["unsubscrib", "отпис"];
 
 /// The request for one email. `body` is the HTML part; a text-only email is sent as escaped
-/// HTML with its line breaks kept. The API key travels in the body, not the URL.
+/// HTML with its line breaks kept. The API key travels in the body, not the URL. Extra header
+/// fields are not sent (see the module).
 pub(super) fn request(base_url: &str, api_key: &str, list_id: &str, email: &Email<'_>) -> Request {
     let recipient = recipient(email.to);
     let sender_name = display_name(email.from).unwrap_or(&email.from.address);
@@ -213,7 +220,7 @@ fn sent_or_missing_id(status: u16, id: Option<&Value>, response: &Response) -> O
 
 #[cfg(test)]
 mod tests {
-    use super::super::{answer, shop_and_customer};
+    use super::super::{answer, shop_and_customer, unsubscribe_headers};
     use super::*;
 
     fn form_fields(body: &[u8]) -> Vec<(String, String)> {
@@ -260,6 +267,7 @@ mod tests {
             subject: "Заказ A-1",
             text: "unused when there is HTML",
             html: Some("<p>Спасибо & до встречи</p>"),
+            headers: &[],
         };
 
         let request = request("https://api.unisender.com", "us-key", "42", &email);
@@ -292,6 +300,29 @@ mod tests {
     }
 
     #[test]
+    fn extra_headers_cannot_be_carried_and_change_nothing() {
+        let (shop, customer) = shop_and_customer();
+        let headers = unsubscribe_headers();
+        let without = Email {
+            from: &shop,
+            to: &customer,
+            subject: "s",
+            text: "t",
+            html: None,
+            headers: &[],
+        };
+        let with = Email {
+            headers: &headers,
+            ..without
+        };
+        let request_with = request("https://u", "k", "1", &with);
+        assert_eq!(request_with, request("https://u", "k", "1", &without));
+        assert!(form_fields(&request_with.body)
+            .iter()
+            .all(|(name, value)| !name.starts_with("headers") && !value.contains("t0k3n")));
+    }
+
+    #[test]
     fn a_text_only_email_is_sent_as_escaped_html_with_line_breaks() {
         let (shop, customer) = shop_and_customer();
         let email = Email {
@@ -300,6 +331,7 @@ mod tests {
             subject: "s",
             text: "Заказ <A-1> & \"чай\"\r\nИтого: 5 ₽\nЖдём\rвас 'снова'",
             html: None,
+            headers: &[],
         };
         let fields = form_fields(&request("https://u", "k", "1", &email).body);
         assert_eq!(
@@ -340,6 +372,7 @@ mod tests {
             subject: "s",
             text: "t",
             html: None,
+            headers: &[],
         };
         let fields = form_fields(&request("https://u", "k", "1", &email).body);
         assert_eq!(fields[2].1, "orders@tea.example");

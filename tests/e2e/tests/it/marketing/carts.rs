@@ -168,3 +168,32 @@ async fn browsing_followed_by_an_order_gets_no_guide() {
         subjects(&app)
     );
 }
+
+#[tokio::test]
+async fn a_reminder_due_at_night_sends_the_email_and_holds_the_sms_till_morning() {
+    let app = TestApp::start().await;
+    subscribe_anna(&app, true).await;
+    // 19:30 in Moscow: the reminder is due at 22:30, inside the quiet hours (21:00–09:00).
+    app.clock
+        .advance(std::time::Duration::from_secs(9 * HOUR + 30 * 60));
+    post_site(&app, &cart(&app, "c-1", 1)).await;
+
+    app.tick_after(3 * HOUR + 60).await;
+
+    assert_eq!(
+        emails_about(&app, "оставили товары").len(),
+        1,
+        "email is never held"
+    );
+    assert!(sms_sent(&app).is_empty(), "no SMS at night");
+    assert_eq!(
+        app.query("SELECT status, next_attempt_at FROM outbox WHERE channel = 'sms'"),
+        vec![vec![json!("pending"), json!("2026-11-25T06:00:00Z")]],
+        "held until 09:00 Moscow time"
+    );
+    // 08:31: still held; 09:01: sent.
+    app.tick_after(10 * HOUR).await;
+    assert!(sms_sent(&app).is_empty());
+    app.tick_after(30 * 60).await;
+    assert_eq!(sms_sent(&app).len(), 1);
+}

@@ -52,11 +52,45 @@ async fn a_subscription_is_a_new_customer_with_consent_and_one_welcome_code() {
     assert!(text.contains("10%"), "{text}");
     let link = format!("{PUBLIC_URL}/unsubscribe/{id}.");
     assert!(text.contains(&link), "the unsubscribe link: {text}");
+    // The same link in List-Unsubscribe, with one-click unsubscribing (RFC 2369, RFC 8058).
+    let url = text
+        .split_whitespace()
+        .find(|w| w.starts_with(&link))
+        .unwrap();
+    assert_eq!(
+        email["Headers"],
+        json!([
+            { "Name": "List-Unsubscribe", "Value": format!("<{url}>") },
+            { "Name": "List-Unsubscribe-Post", "Value": "List-Unsubscribe=One-Click" }
+        ])
+    );
     assert_eq!(app.sent_emails().len(), 1, "{:?}", subjects(&app));
     assert!(
         crate::support::sms_sent(&app).is_empty(),
         "no SMS without SMS consent"
     );
+
+    // The desk's customer card shows all of it.
+    let card = app.api("GET", &format!("/api/customers/{id}"), None).await;
+    assert_eq!(card.status, 200, "{}", card.text());
+    let card = json_of(&card);
+    assert_eq!(card["customer"]["segment"], "new");
+    assert_eq!(card["consent"]["email"]["granted"], true);
+    assert_eq!(card["consent"]["email"]["source"], "site:subscribed:footer");
+    assert!(
+        card["consent"].get("sms").is_none(),
+        "never asked about SMS"
+    );
+    assert_eq!(card["promo_codes"][0]["code"], json!(code));
+    let fields: Vec<&str> = card["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["field"].as_str().unwrap())
+        .collect();
+    for field in ["event", "consent.email", "segment", "promo_code", "tags"] {
+        assert!(fields.contains(&field), "{field} in {fields:?}");
+    }
 }
 
 #[tokio::test]

@@ -97,21 +97,43 @@ async fn a_product_on_a_cycle_is_reminded_before_it_runs_out_unless_bought_again
     app.tick_after(DAY).await;
     assert_eq!(emails_about(&app, "Пора пополнить").len(), 1, "once");
 
-    // Bought again: the new purchase restarts the clock; an order placed before the reminder
-    // is due cancels it.
+    // Bought again: the new purchase restarts the clock, and the cup, bought twice now, gets
+    // the customer's own rhythm (43 days between the two orders). An order of the tea placed
+    // before its reminder is due cancels that reminder.
     order_event(&app, order("A-2", json!({}))).await;
     complete(&app, "A-2").await;
-    order_event(&app, order("A-3", json!({ "channel": "phone" }))).await;
-    app.tick_after(43 * DAY).await;
     assert_eq!(
-        emails_about(&app, "Пора пополнить").len(),
-        1,
-        "{:?}",
-        subjects(&app)
+        app.query("SELECT sku, cycle_days, source, status FROM repeat_reminders ORDER BY sku"),
+        vec![
+            vec![
+                json!("CUP-010"),
+                json!(43),
+                json!("history"),
+                json!("pending")
+            ],
+            vec![
+                json!("TEA-001"),
+                json!(45),
+                json!("configured"),
+                json!("pending")
+            ]
+        ]
     );
+    app.clock.advance(std::time::Duration::from_secs(DAY));
+    let tea = json!([{ "sku": "TEA-001", "name": "Чай улун, 100 г", "qty": 1, "price": 45000,
+                       "category": "tea" }]);
+    let patch = json!({ "channel": "phone", "items": tea, "total": 45000 });
+    order_event(&app, order("A-3", patch)).await;
+    app.tick_after(42 * DAY).await;
+    let about = |what: &str| emails_about(&app, &format!("Пора пополнить запасы: {what}")).len();
+    assert_eq!(about("Чай улун"), 1, "{:?}", subjects(&app));
+    assert_eq!(about("Чашка"), 1, "{:?}", subjects(&app));
     assert_eq!(
-        app.query("SELECT status FROM repeat_reminders"),
-        vec![vec![json!("bought_again")]]
+        app.query("SELECT sku, status FROM repeat_reminders ORDER BY sku"),
+        vec![
+            vec![json!("CUP-010"), json!("sent")],
+            vec![json!("TEA-001"), json!("bought_again")]
+        ]
     );
 }
 

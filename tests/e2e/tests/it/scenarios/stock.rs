@@ -356,6 +356,10 @@ async fn levels_stored_before_warehouses_were_kept_stay_as_the_unnamed_warehouse
              ALTER TABLE customers DROP COLUMN time_zone;
              ALTER TABLE outbox DROP COLUMN claim_token;
              ALTER TABLE outbox_attempts DROP COLUMN late;
+             DROP INDEX customers_segment;
+             ALTER TABLE customers DROP COLUMN segment;
+             ALTER TABLE customers DROP COLUMN segment_at;
+             ALTER TABLE outbox DROP COLUMN headers;
              DELETE FROM schema_migrations WHERE version > 10;",
         )
         .expect("the old schema");

@@ -150,7 +150,10 @@ async fn a_parcel_moves_on_from_a_problem_to_the_point_and_is_delivered() {
     email_about(&app, AT_POINT_EMAIL);
     email_about(&app, COMPLETED_EMAIL);
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM timers WHERE status = 'pending'"),
+        app.count(
+            "SELECT COUNT(*) FROM timers WHERE status = 'pending'
+             AND name IN ('c5-pickup-reminder', 'c6-pickup-call')"
+        ),
         0,
         "the pickup reminders stop"
     );

@@ -194,6 +194,10 @@ async fn parcels_on_their_way_before_the_upgrade_are_polled_from_the_first_tick(
              ALTER TABLE customers DROP COLUMN time_zone;
              ALTER TABLE outbox DROP COLUMN claim_token;
              ALTER TABLE outbox_attempts DROP COLUMN late;
+             DROP INDEX customers_segment;
+             ALTER TABLE customers DROP COLUMN segment;
+             ALTER TABLE customers DROP COLUMN segment_at;
+             ALTER TABLE outbox DROP COLUMN headers;
              DELETE FROM schema_migrations WHERE version > 11;",
         )
         .expect("the old schema");

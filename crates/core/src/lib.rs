@@ -14,6 +14,7 @@ pub mod automation;
 pub mod bonus;
 pub mod call;
 pub mod call_report;
+pub mod chat;
 pub mod contact;
 pub mod crm;
 pub mod decide;

@@ -149,3 +149,43 @@ fn site_event_schema_lists_the_parsers_types() {
     let event = parse_site_event(example.as_bytes()).expect("the documented example parses");
     assert_eq!(event.type_name(), "cart.updated");
 }
+
+/// `docs/chat-event.schema.json` describes the generic chat format the parser reads, and the
+/// example in docs/chat-events.md parses.
+#[test]
+fn chat_event_schema_matches_the_parser_and_its_example_parses() {
+    use orderpath_core::chat::generic::{parse_chat_message, TYPE};
+    use orderpath_core::chat::MAX_TEXT_CHARS;
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/chat-event.schema.json"
+    );
+    let text = std::fs::read_to_string(path).expect("docs/chat-event.schema.json is readable");
+    let schema: Value = serde_json::from_str(&text).expect("the schema is valid JSON");
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    assert_eq!(strings(&schema["properties"]["type"]["enum"]), [TYPE]);
+    assert_eq!(
+        strings(&schema["required"]),
+        ["type", "sent_at", "channel", "conversation_id", "text"]
+    );
+    assert_eq!(
+        schema["properties"]["text"]["maxLength"],
+        serde_json::json!(MAX_TEXT_CHARS)
+    );
+    let docs = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/chat-events.md");
+    let docs = std::fs::read_to_string(docs).expect("docs/chat-events.md");
+    let example = docs
+        .split("```json")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("an example");
+    let message = parse_chat_message(example.as_bytes()).expect("the documented example parses");
+    assert_eq!(message.channel, "whatsapp");
+    assert_eq!(
+        message.sender.phone.as_ref().map(|p| p.as_str()),
+        Some("+79123456789")
+    );
+}

@@ -17,6 +17,7 @@
 //! The pure helpers (signatures, time, URL handling) are unit-tested natively.
 
 pub mod cache;
+pub mod chats;
 pub mod clock;
 pub mod config;
 mod config_source;

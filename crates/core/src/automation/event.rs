@@ -167,6 +167,9 @@ pub enum DomainEvent {
     /// A promo code was issued to the customer (M9, M4).
     #[serde(rename = "promo_code.issued")]
     PromoCodeIssued(CustomerEvent),
+    /// Someone wrote to the shop in a chat: its Telegram bot, or a chat widget or bridge (V6).
+    #[serde(rename = "chat.message")]
+    ChatMessage(Box<ChatMessage>),
 }
 
 /// The body of an event about a customer rather than an order: who, when, and what the
@@ -182,6 +185,60 @@ pub struct CustomerEvent {
     pub data: serde_json::Map<String, serde_json::Value>,
 }
 
+/// The body of a `chat.message` event: who wrote in which conversation, what, and when
+/// that was for the shop (V6; see docs/chat-events.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    /// The conversation (`chat_conversations.id`).
+    pub conversation_id: i64,
+    /// Where it came from: `telegram` (the shop's bot) or `generic` (a widget or bridge).
+    pub source: String,
+    /// The chat's channel: `telegram`, or the name a generic sender gives (`whatsapp`, `jivo`).
+    pub channel: String,
+    /// The stored customer whose phone or email the sender gave, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<i64>,
+    /// The sender as the chat knows them.
+    #[serde(default)]
+    pub sender: ChatSender,
+    /// What they wrote (a caption, or a placeholder such as `[photo]` for a message without
+    /// text).
+    pub text: String,
+    /// The text on one line, at most [`crate::chat::PREVIEW_CHARS`] characters: for task
+    /// titles and notes.
+    pub preview: String,
+    /// When it arrived (unix seconds).
+    pub at: i64,
+    /// True when it arrived while the shop was closed.
+    pub after_hours: bool,
+    /// The night it belongs to, after hours: the shop-local date of the next opening
+    /// (`2026-12-07`), so a Saturday evening and all of Sunday are one night.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub night: Option<String>,
+    /// True for the conversation's first message of that night (claimed once).
+    #[serde(default)]
+    pub first_of_night: bool,
+    /// When the shop opens next (unix seconds); `at` itself while it is open.
+    pub opens_at: i64,
+}
+
+/// Who wrote a chat message, as far as the chat tells.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatSender {
+    /// The name the chat shows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// A Telegram `@username` (without the `@`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// Phone, E.164.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// Email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
 /// What an event is about, which decides what its triggers may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subject {
@@ -191,6 +248,15 @@ pub enum Subject {
     MaybeOrder,
     /// A customer, never an order.
     Customer,
+    /// A chat conversation (and its customer, when known), never an order.
+    Chat,
+}
+
+impl Subject {
+    /// True for subjects that never have an order.
+    pub fn without_order(self) -> bool {
+        matches!(self, Subject::Customer | Subject::Chat)
+    }
 }
 
 /// The body of a payment event.
@@ -244,6 +310,7 @@ pub const EVENTS: &[(&str, Subject)] = &[
     ("customer.repeat_due", Subject::Customer),
     ("customer.segment_changed", Subject::Customer),
     ("promo_code.issued", Subject::Customer),
+    ("chat.message", Subject::Chat),
 ];
 
 /// The normalised delivery statuses.
@@ -298,6 +365,7 @@ impl DomainEvent {
             DomainEvent::RepeatDue(_) => "customer.repeat_due",
             DomainEvent::SegmentChanged(_) => "customer.segment_changed",
             DomainEvent::PromoCodeIssued(_) => "promo_code.issued",
+            DomainEvent::ChatMessage(_) => "chat.message",
         }
     }
 
@@ -316,7 +384,16 @@ impl DomainEvent {
         }
     }
 
-    /// The order it concerns; `None` only for a call from an unknown number.
+    /// The message, for `chat.message`.
+    pub fn chat(&self) -> Option<&ChatMessage> {
+        match self {
+            DomainEvent::ChatMessage(m) => Some(m.as_ref()),
+            _ => None,
+        }
+    }
+
+    /// The order it concerns; `None` for a call from an unknown number and for events about
+    /// a customer or a chat.
     pub fn order_id(&self) -> Option<&OrderId> {
         match self {
             DomainEvent::OrderCreated { order_id, .. }

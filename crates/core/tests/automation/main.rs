@@ -3,6 +3,7 @@
 
 mod bonuses;
 mod cases;
+mod chats;
 mod customer;
 mod docs;
 mod marketing;

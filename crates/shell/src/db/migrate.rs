@@ -825,6 +825,64 @@ const MIGRATIONS: &[Migration] = &[
             "ALTER TABLE outbox ADD COLUMN headers TEXT",
         ],
     },
+    Migration {
+        version: 26,
+        name: "chats: conversations, their messages and nights (V6)",
+        statements: &[
+            // A conversation per source, channel and the source's own id of it (the Telegram
+            // chat id); the sender as last seen, linked to a customer by phone or email.
+            "CREATE TABLE IF NOT EXISTS chat_conversations (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                source TEXT NOT NULL CHECK (source IN ('telegram', 'generic')),
+                channel TEXT NOT NULL,
+                external_id TEXT NOT NULL,
+                name TEXT,
+                username TEXT,
+                phone TEXT,
+                email TEXT,
+                language TEXT,
+                customer_id INTEGER REFERENCES customers(id),
+                created_at TEXT NOT NULL,
+                last_message_at TEXT NOT NULL,
+                UNIQUE (source, channel, external_id)
+            )",
+            "CREATE INDEX IF NOT EXISTS chat_conversations_customer
+                ON chat_conversations(customer_id)",
+            // The conversation's log: what the customer wrote (`in`), what we answered
+            // (`out`: through the outbox, or in the answer to a generic post), and what a
+            // trigger could not do (`note`).
+            "CREATE TABLE IF NOT EXISTS chat_messages (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                conversation_id INTEGER NOT NULL REFERENCES chat_conversations(id),
+                direction TEXT NOT NULL CHECK (direction IN ('in', 'out', 'note')),
+                external_id TEXT,
+                text TEXT NOT NULL,
+                sent_at TEXT,
+                at TEXT NOT NULL,
+                after_hours INTEGER NOT NULL DEFAULT 0,
+                night TEXT,
+                actor TEXT,
+                via TEXT CHECK (via IN ('outbox', 'answer')),
+                outbox_id INTEGER,
+                event_id TEXT
+            )",
+            "CREATE INDEX IF NOT EXISTS chat_messages_conversation
+                ON chat_messages(conversation_id, id)",
+            // A message the source names twice (a bridge posting it again under another
+            // webhook-id) is stored once.
+            "CREATE UNIQUE INDEX IF NOT EXISTS chat_messages_external
+                ON chat_messages(conversation_id, external_id)
+                WHERE direction = 'in' AND external_id IS NOT NULL",
+            // V6: the first message of each night per conversation, claimed by this key.
+            "CREATE TABLE IF NOT EXISTS chat_nights (
+                conversation_id INTEGER NOT NULL REFERENCES chat_conversations(id),
+                night TEXT NOT NULL,
+                message_id INTEGER NOT NULL,
+                at TEXT NOT NULL,
+                PRIMARY KEY (conversation_id, night)
+            )",
+        ],
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -373,6 +373,7 @@ pub fn cooldown_subject(
     match CooldownKey::parse(per.unwrap_or("customer")).ok()? {
         CooldownKey::Customer => customer_id.map(|c| format!("customer:{c}")),
         CooldownKey::Order => order_id.map(|o| format!("order:{o}")),
+        CooldownKey::Chat => event.chat().map(|c| format!("chat:{}", c.conversation_id)),
         CooldownKey::CustomerAnd(name) => {
             let value = event.customer_event()?.data.get(&name)?;
             let value = value
@@ -406,4 +407,34 @@ pub fn claim_cooldown(
         ],
     )?;
     Ok(row.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chat_cooldown_counts_per_conversation_and_other_events_have_none() {
+        let chat: DomainEvent = serde_json::from_value(json!({
+            "type": "chat.message", "conversation_id": 7, "source": "telegram",
+            "channel": "telegram", "text": "hi", "preview": "hi", "at": 1,
+            "after_hours": true, "night": "2026-11-25", "first_of_night": true, "opens_at": 2
+        }))
+        .expect("a chat event");
+        assert_eq!(
+            cooldown_subject(Some("chat"), &chat, None, Some(3)),
+            Some("chat:7".to_owned())
+        );
+        assert_eq!(
+            cooldown_subject(Some("customer"), &chat, None, Some(3)),
+            Some("customer:3".to_owned())
+        );
+        let created: DomainEvent =
+            serde_json::from_value(json!({ "type": "order.created", "order_id": "A-1" }))
+                .expect("an order event");
+        assert_eq!(
+            cooldown_subject(Some("chat"), &created, Some("A-1"), None),
+            None
+        );
+    }
 }

@@ -5,6 +5,7 @@ mod analytics;
 mod assignment;
 mod bad_input;
 mod bonuses;
+mod chats;
 mod demo;
 mod desk_access;
 mod desk_browser;

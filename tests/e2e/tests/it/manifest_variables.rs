@@ -162,6 +162,7 @@ fn the_sender_is_private_and_the_callers_may_reach_it() {
         "delivery-events",
         "stock-events",
         "call-events",
+        "chat-events",
         "scheduler",
     ] {
         let hosts = manifest["component"][id]["allowed_outbound_hosts"]

@@ -40,6 +40,9 @@ pub const CALLS_SECRET: &str = "whsec_Y2FsbHMtZ2VuZXJpYy1zZWNyZXQtZTJlLXRlc3Q=";
 /// The site's customer events (`/webhooks/site`) and the unsubscribe links' key.
 pub const SITE_SECRET: &str = "whsec_c2l0ZS1ldmVudHMtc2VjcmV0LWUyZS10ZXN0";
 pub const UNSUBSCRIBE_SECRET: &str = "unsubscribe-key-e2e-0123456789";
+/// The shop's Telegram bot webhook's `secret_token`, and the generic chat format's secret.
+pub const TELEGRAM_WEBHOOK_SECRET: &str = "telegram-webhook-secret-e2e";
+pub const CHATS_SECRET: &str = "whsec_Y2hhdHMtZ2VuZXJpYy1zZWNyZXQtZTJlLXRlc3Q=";
 /// Where the app is reached in the tests.
 pub const PUBLIC_URL: &str = "https://orders.shop.example";
 /// The shop platforms' secrets.
@@ -133,6 +136,8 @@ impl TestApp {
             .variable("woocommerce_webhook_secret", WOOCOMMERCE_SECRET)
             .variable("tilda_webhook_token", TILDA_TOKEN)
             .variable("site_webhook_secret", SITE_SECRET)
+            .variable("telegram_webhook_secret", TELEGRAM_WEBHOOK_SECRET)
+            .variable("chats_webhook_secret", CHATS_SECRET)
             .variable("public_url", PUBLIC_URL)
             .variable("unsubscribe_secret", UNSUBSCRIBE_SECRET);
         let app = configure(builder)

@@ -46,9 +46,9 @@ pub struct Trigger {
     /// Run at most once per `cooldown_per` within this period (checked when it runs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cooldown: Option<DurationSpec>,
-    /// What the cooldown counts per: `customer` (the default), `order`, or
-    /// `customer:<name>` — per customer and the value of the event's `data.<name>`
-    /// (`customer:category`: once per customer and category).
+    /// What the cooldown counts per: `customer` (the default), `order`, `chat` (per chat
+    /// conversation), or `customer:<name>` — per customer and the value of the event's
+    /// `data.<name>` (`customer:category`: once per customer and category).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cooldown_per: Option<String>,
     /// `[[trigger.action]]` entries, in order.
@@ -149,6 +149,12 @@ pub struct Conditions {
     /// A call event's direction: `inbound` (the customer called) or `outbound` (we did).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub call_direction: Option<AnyOf>,
+    /// A `chat.message` came while the shop was closed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chat_after_hours: Option<bool>,
+    /// A `chat.message` is its conversation's first of the night (claimed once).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chat_first_of_night: Option<bool>,
     /// The event has an order (calls from unknown numbers have none).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub has_order: Option<bool>,
@@ -180,22 +186,25 @@ pub enum CooldownKey {
     Customer,
     /// Per order.
     Order,
+    /// Per chat conversation.
+    Chat,
     /// Per customer and one value of the event's data.
     CustomerAnd(String),
 }
 
 impl CooldownKey {
-    /// Reads `customer`, `order` or `customer:<data name>`.
+    /// Reads `customer`, `order`, `chat` or `customer:<data name>`.
     pub fn parse(text: &str) -> Result<CooldownKey, String> {
         match text {
             "customer" => Ok(CooldownKey::Customer),
             "order" => Ok(CooldownKey::Order),
+            "chat" => Ok(CooldownKey::Chat),
             _ => text
                 .strip_prefix("customer:")
                 .filter(|name| crate::text::is_code(&name.replace('_', "-"), 64, false))
                 .map(|name| CooldownKey::CustomerAnd(name.to_owned()))
                 .ok_or_else(|| {
-                    format!("{text:?} is not customer, order or customer:<event data name>")
+                    format!("{text:?} is not customer, order, chat or customer:<event data name>")
                 }),
         }
     }
@@ -465,6 +474,12 @@ pub enum Action {
         /// Percent of the items' sum (an integer or `threshold:<name>`).
         percent: IntRef,
     },
+    /// Answer in the chat a `chat.message` came from (V6): through the shop's Telegram bot, or
+    /// in the answer to a generic chat post.
+    ChatReply {
+        /// A `kind = "chat"` template.
+        template: String,
+    },
     /// V1: choose the order's manager by the `[assignment]` rules of `shop.toml`.
     AssignManager {
         /// The task when nobody can take the order; without it only the history says so.
@@ -560,6 +575,7 @@ impl Action {
             Action::HttpRequest { .. } => "http_request",
             Action::IssuePromoCode { .. } => "issue_promo_code",
             Action::ApplyDiscount { .. } => "apply_discount",
+            Action::ChatReply { .. } => "chat_reply",
             Action::AssignManager { .. } => "assign_manager",
             Action::Bonus { .. } => "bonus",
             Action::ReverseBonuses { .. } => "reverse_bonuses",

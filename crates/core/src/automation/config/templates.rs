@@ -25,14 +25,17 @@ pub enum TemplateKind {
     Sms,
     /// An email: `subject`, `text`, optional `html`.
     Email,
+    /// A chat reply (`chat_reply`): `text` only, plain, at most 4096 characters.
+    Chat,
 }
 
 impl TemplateKind {
-    /// `sms` or `email`.
+    /// `sms`, `email` or `chat`.
     pub fn as_str(self) -> &'static str {
         match self {
             TemplateKind::Sms => "sms",
             TemplateKind::Email => "email",
+            TemplateKind::Chat => "chat",
         }
     }
 }
@@ -339,12 +342,15 @@ fn add(
         );
         ok = false;
     }
-    if raw.kind == TemplateKind::Sms && (raw.subject.is_some() || raw.html.is_some()) {
+    if raw.kind != TemplateKind::Email && (raw.subject.is_some() || raw.html.is_some()) {
         findings.problem(
             file,
             None,
             prefix.trim_end_matches('.'),
-            "an sms template has only text (no subject or html)".into(),
+            format!(
+                "{} templates have only text (no subject or html)",
+                raw.kind.as_str()
+            ),
         );
         ok = false;
     }

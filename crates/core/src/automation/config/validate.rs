@@ -133,16 +133,37 @@ impl Checker<'_> {
             if t.cooldown.is_none() {
                 self.problem(t, "cooldown_per", "give a cooldown too".into());
             }
-            if let Err(message) = CooldownKey::parse(per) {
-                self.problem(t, "cooldown_per", message);
+            match CooldownKey::parse(per) {
+                Err(message) => self.problem(t, "cooldown_per", message),
+                Ok(CooldownKey::Chat) if is_event_name(&t.on) && t.on != "chat.message" => {
+                    let message = format!(
+                        "chat counts per chat conversation: only chat.message has one, not {}",
+                        t.on
+                    );
+                    self.problem(t, "cooldown_per", message);
+                }
+                Ok(_) => {}
             }
         }
         self.conditions(t, &t.when);
         for (i, action) in t.actions.iter().enumerate() {
             self.action(t, &format!("action[{i}]"), action);
-            if event_subject(&t.on) == Some(Subject::Customer) && action.needs_order() {
-                let message = format!("{} is about a customer, not an order", t.on);
-                self.problem(t, &format!("action[{i}].type"), message);
+            match event_subject(&t.on) {
+                Some(Subject::Customer) if action.needs_order() => {
+                    let message = format!("{} is about a customer, not an order", t.on);
+                    self.problem(t, &format!("action[{i}].type"), message);
+                }
+                Some(Subject::Chat) if action.needs_order() => {
+                    let message = format!("{} is about a chat, not an order", t.on);
+                    self.problem(t, &format!("action[{i}].type"), message);
+                }
+                Some(subject)
+                    if subject != Subject::Chat && matches!(action, Action::ChatReply { .. }) =>
+                {
+                    let message = format!("chat_reply answers a chat.message, not {}", t.on);
+                    self.problem(t, &format!("action[{i}].type"), message);
+                }
+                _ => {}
             }
         }
         let assigns = t
@@ -291,6 +312,14 @@ impl Checker<'_> {
             &["email", "sms"],
             "channel",
         );
+        let chats = ["chat.message"];
+        self.only_on(t, "chat_after_hours", w.chat_after_hours.is_some(), &chats);
+        self.only_on(
+            t,
+            "chat_first_of_night",
+            w.chat_first_of_night.is_some(),
+            &chats,
+        );
         let calls = ["call.missed", "call.answered"];
         self.only_on(t, "call_after_hours", w.call_after_hours.is_some(), &calls);
         self.only_on(t, "call_direction", w.call_direction.is_some(), &calls);
@@ -428,6 +457,9 @@ impl Checker<'_> {
                         Err(e) => self.problem(t, &field("percent"), e),
                     }
                 }
+            }
+            Action::ChatReply { template } => {
+                self.template(t, &field("template"), template, Some(TemplateKind::Chat));
             }
             Action::AssignManager { unassigned } => self.assign_manager(t, at, unassigned),
             Action::Bonus { rule, to } => self.bonus(t, at, rule, to),
@@ -613,8 +645,13 @@ impl Checker<'_> {
                 }
                 Some(found) if kind.is_some_and(|k| k != found.kind) => {
                     let sends = kind.map_or("", TemplateKind::as_str);
+                    let article = |k: TemplateKind| match k {
+                        TemplateKind::Chat => "a",
+                        TemplateKind::Sms | TemplateKind::Email => "an",
+                    };
                     let message = format!(
-                        "template {name:?} is an {} template, the action sends {sends}",
+                        "template {name:?} is {} {} template, the action sends {sends}",
+                        article(found.kind),
                         found.kind.as_str()
                     );
                     self.problem(t, field, message);

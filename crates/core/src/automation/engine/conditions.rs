@@ -129,6 +129,12 @@ pub fn conditions_hold(
             .call_direction
             .as_ref()
             .is_none_or(|want| event.call().is_some_and(|c| want.matches(&c.direction)))
+        && when
+            .chat_after_hours
+            .is_none_or(|want| event.chat().is_some_and(|c| c.after_hours == want))
+        && when
+            .chat_first_of_night
+            .is_none_or(|want| event.chat().is_some_and(|c| c.first_of_night == want))
         && when.has_order.is_none_or(|want| order.is_some() == want)
         && when.in_stock.is_none_or(|want| match event {
             DomainEvent::StockChanged { available, .. } => *available == want,

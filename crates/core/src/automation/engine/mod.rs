@@ -21,6 +21,8 @@ mod tests;
 #[cfg(test)]
 mod tests_assign;
 #[cfg(test)]
+mod tests_chat;
+#[cfg(test)]
 mod tests_http;
 
 use serde::Serialize;
@@ -142,6 +144,15 @@ pub enum PlannedAction {
         percent: i64,
         /// The discount, minor units.
         amount: i64,
+    },
+    /// Answer in the chat the `chat.message` came from (V6).
+    ChatReply {
+        /// The template name.
+        template: String,
+        /// The language it was rendered in.
+        language: Language,
+        /// The reply, plain text.
+        text: String,
     },
     /// V1: choose the order's manager by the `[assignment]` rules. The shell loads the staff's
     /// presence and open orders, asks [`crate::assign::choose`] and writes the manager; the

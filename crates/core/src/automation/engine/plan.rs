@@ -155,6 +155,7 @@ impl Planner<'_> {
                 }
                 PlannedAction::ApplyDiscount { percent, amount }
             }
+            Action::ChatReply { template } => return self.chat_reply(template),
             Action::Bonus { rule, to } => {
                 match super::bonus::plan(self.config, self.event, self.facts, rule, &to.0)? {
                     Some(planned) => planned,
@@ -466,6 +467,44 @@ impl Planner<'_> {
             };
             Err(format!("no {kind} for {to:?}"))
         }
+    }
+
+    /// V6: the reply to a chat message, in the sender's language (the shop's when unknown).
+    fn chat_reply(&mut self, template: &str) -> Result<(), String> {
+        if self.event.chat().is_none() {
+            return Err("the event is not a chat message".into());
+        }
+        let shop = &self.config.shop;
+        let lang = self
+            .facts
+            .customer
+            .as_ref()
+            .and_then(|c| c.language)
+            .unwrap_or(shop.language);
+        let t = self
+            .config
+            .templates
+            .find(template, lang, shop.language)
+            .ok_or_else(|| format!("no template {template:?}"))?;
+        let ctx = context(self.config, self.event, self.facts, t.language);
+        let text = t
+            .text
+            .render(&ctx, &self.env(t.language, false))
+            .trim()
+            .to_owned();
+        if text.is_empty() {
+            return Err(format!("template {template:?} renders an empty reply"));
+        }
+        let max = crate::chat::MAX_REPLY_CHARS;
+        if crate::text::char_len(&text) > max {
+            return Err(format!("the reply is longer than {max} characters"));
+        }
+        self.out.push(PlannedAction::ChatReply {
+            template: template.to_owned(),
+            language: t.language,
+            text,
+        });
+        Ok(())
     }
 
     /// C11: the end of the quiet hours when now falls into them: the customer's own for a

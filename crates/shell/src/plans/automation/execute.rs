@@ -1,5 +1,6 @@
 //! Carrying out one planned action of a trigger: messages, notes, tasks, status moves,
-//! fields, tags, reservations, timers, codes and discounts, for an order or a customer.
+//! fields, tags, reservations, timers, codes, discounts and chat replies, for an order, a
+//! customer or a chat conversation.
 
 use orderpath_core::automation::engine::{Assignee, PlannedAction, PlannedMessage, Recipient};
 use orderpath_core::automation::event::DomainEvent;
@@ -27,7 +28,10 @@ impl Run<'_> {
         let order_id = match step.subject {
             Subject::Order(id) => id.as_str(),
             Subject::Customer(customer_id) => {
-                return self.execute_for_customer(step, *customer_id, action, effects);
+                return self.execute_for_customer(step, Some(*customer_id), action, effects);
+            }
+            Subject::Chat { customer, .. } => {
+                return self.execute_for_customer(step, *customer, action, effects);
             }
         };
         let history =
@@ -275,19 +279,34 @@ impl Run<'_> {
                     Some(&reason),
                 )?;
             }
+            PlannedAction::ChatReply { template, .. } => {
+                let reason = "chat_reply answers a chat message, not an order's event";
+                history(
+                    "chat_reply",
+                    None,
+                    Some(json!(template)),
+                    Outcome::Refused,
+                    Some(reason),
+                )?;
+            }
         }
         Ok(None)
     }
 
-    /// A customer's event: messages, notes, tasks, tags and codes; nothing that needs an order.
+    /// A customer's or a chat's event: messages, notes, tasks, tags and codes (for a chat, when
+    /// its sender is a known customer), chat replies; nothing that needs an order.
     fn execute_for_customer(
         &self,
         step: &Step<'_>,
-        customer_id: i64,
+        customer_id: Option<i64>,
         action: PlannedAction,
         effects: &mut Effects,
     ) -> Result<Option<DomainEvent>, DbError> {
+        let unknown = "the chat's sender is not a stored customer";
         match action {
+            PlannedAction::ChatReply { template, text, .. } => {
+                self.chat_reply(step, &template, &text, effects)?;
+            }
             PlannedAction::Message(message) => self.queue_message(step, &message, effects)?,
             PlannedAction::NotifyStaff {
                 staff,
@@ -300,6 +319,10 @@ impl Run<'_> {
                 due_at,
             } => return self.task(step, title, assignee, due_at),
             PlannedAction::TagCustomer { ref tag } | PlannedAction::UntagCustomer { ref tag } => {
+                let Some(customer_id) = customer_id else {
+                    self.note(step.subject, step.trigger_id, "tags", None, unknown)?;
+                    return Ok(None);
+                };
                 let add = matches!(action, PlannedAction::TagCustomer { .. });
                 facts::tag_customer_id(self.db, customer_id, tag, add, self.now)?;
                 let sign = if add { "+" } else { "-" };
@@ -317,6 +340,10 @@ impl Run<'_> {
                 marketing::record(self.db, &entry, self.now)?;
             }
             PlannedAction::IssuePromoCode { pool } => {
+                let Some(customer_id) = customer_id else {
+                    self.note(step.subject, step.trigger_id, "promo_code", None, unknown)?;
+                    return Ok(None);
+                };
                 return self.issue_code(step, customer_id, &pool);
             }
             PlannedAction::Skipped { action, reason } => {
@@ -329,6 +356,33 @@ impl Run<'_> {
             }
         }
         Ok(None)
+    }
+
+    /// V6: the reply goes back to the chat the message came from.
+    fn chat_reply(
+        &self,
+        step: &Step<'_>,
+        template: &str,
+        text: &str,
+        effects: &mut Effects,
+    ) -> Result<(), DbError> {
+        let Subject::Chat { conversation, .. } = step.subject else {
+            let reason = "chat_reply answers a chat message";
+            return self.note(step.subject, step.trigger_id, "chat_reply", None, reason);
+        };
+        let actor = format!("trigger:{}", step.trigger_id);
+        let reply = crate::chats::Reply {
+            conversation_id: *conversation,
+            key: step.key(self.cause),
+            actor: &actor,
+            template,
+            text,
+        };
+        match crate::chats::reply(self, &reply)? {
+            crate::chats::Replied::Queued(queued) => effects.messages.extend(queued),
+            crate::chats::Replied::InAnswer(text) => effects.replies.push(text),
+        }
+        Ok(())
     }
 
     /// A line in the order's history by the step's trigger.
@@ -368,6 +422,7 @@ impl Run<'_> {
         let about = match step.subject {
             Subject::Order(id) => format!("Заказ {id}"),
             Subject::Customer(id) => format!("Клиент {id}"),
+            Subject::Chat { conversation, .. } => format!("Чат {conversation}"),
         };
         let note = PlannedMessage {
             channel: orderpath_core::automation::config::MessageChannel::Email,
@@ -521,6 +576,7 @@ impl Run<'_> {
     ) -> Result<Option<Vec<(String, String)>>, DbError> {
         let customer_id = match step.subject {
             Subject::Customer(id) => Some(*id),
+            Subject::Chat { customer, .. } => *customer,
             Subject::Order(order_id) => facts::customer_id(self.db, order_id)?,
         };
         let signer = marketing::unsubscribe::Signer::from_variables();

@@ -1,4 +1,5 @@
-//! Runs the shop's triggers for a domain event and executes what the engine decides.
+//! Runs the shop's triggers for a domain event and executes what the engine decides: for an
+//! order, a customer (site events, marketing) or a chat conversation (V6).
 //!
 //! The configuration is the compiled file Spin mounts at `/config` (spin.toml `files`). A
 //! configuration that does not validate stops the component: it answers 503 naming the first
@@ -36,6 +37,8 @@ pub use crate::config_source::{load_config, CONFIG_ROOT};
 pub struct Effects {
     /// Messages queued (and held) by this run: send them after commit.
     pub messages: Vec<i64>,
+    /// Replies to a generic chat conversation, for the answer to the post (V6).
+    pub replies: Vec<String>,
 }
 
 /// One run of the triggers for an event and everything it cascades into.
@@ -50,26 +53,47 @@ pub struct Run<'a> {
     pub cause: &'a str,
 }
 
-/// What a run's event is about: an order, or a customer (site events, marketing).
+/// What a run's event is about: an order, a customer (site events, marketing), or a chat
+/// conversation and its customer when known (V6).
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Subject {
     Order(String),
     Customer(i64),
+    Chat {
+        conversation: i64,
+        customer: Option<i64>,
+    },
 }
 
 impl Subject {
-    /// The key timers and message keys use: the order id, or `customer:<id>`.
+    /// The key timers and message keys use: the order id, `customer:<id>` or `chat:<id>`.
     fn key(&self) -> String {
         match self {
             Subject::Order(id) => id.clone(),
             Subject::Customer(id) => format!("customer:{id}"),
+            Subject::Chat { conversation, .. } => format!("chat:{conversation}"),
         }
     }
 
     fn order_id(&self) -> Option<&str> {
         match self {
             Subject::Order(id) => Some(id),
-            Subject::Customer(_) => None,
+            Subject::Customer(_) | Subject::Chat { .. } => None,
+        }
+    }
+
+    /// The subject an event belongs to: its customer or chat when it names one, else the
+    /// order (or timer key) it runs for.
+    fn of(event: &DomainEvent, otherwise: Subject) -> Subject {
+        if let Some(e) = event.customer_event() {
+            Subject::Customer(e.customer_id)
+        } else if let Some(chat) = event.chat() {
+            Subject::Chat {
+                conversation: chat.conversation_id,
+                customer: chat.customer_id,
+            }
+        } else {
+            otherwise
         }
     }
 }
@@ -89,19 +113,31 @@ impl Run<'_> {
         self.run(Subject::Customer(customer_id), Work::Event(event))
     }
 
+    /// Evaluates a `chat.message` for its conversation (and the sender's customer, when
+    /// known) and executes the decisions.
+    pub fn handle_chat(
+        &self,
+        conversation: i64,
+        customer: Option<i64>,
+        event: DomainEvent,
+    ) -> Result<Effects, DbError> {
+        let subject = Subject::Chat {
+            conversation,
+            customer,
+        };
+        self.run(subject, Work::Event(event))
+    }
+
     /// A delayed trigger is due: re-checks it against fresh facts (the engine's
     /// `evaluate_delayed`) and executes it, with cascades. `key` is the timer's subject: an
-    /// order id, or `customer:<id>` for an event about a customer.
+    /// order id, `customer:<id>` for an event about a customer, `chat:<id>` for a chat.
     pub fn handle_delayed(
         &self,
         key: &str,
         trigger_id: &str,
         event: DomainEvent,
     ) -> Result<Effects, DbError> {
-        let subject = match event.customer_event() {
-            Some(e) => Subject::Customer(e.customer_id),
-            None => Subject::Order(key.to_owned()),
-        };
+        let subject = Subject::of(&event, Subject::Order(key.to_owned()));
         self.run(subject, Work::Delayed(trigger_id.to_owned(), event))
     }
 
@@ -121,6 +157,20 @@ impl Run<'_> {
                     now: self.now.unix(),
                     order: None,
                     customer: Some(customer),
+                }
+            }
+            Subject::Chat {
+                conversation,
+                customer,
+            } => {
+                let known = match customer {
+                    Some(id) => marketing::customer_facts(self.db, *id)?,
+                    None => None,
+                };
+                Facts {
+                    now: self.now.unix(),
+                    order: None,
+                    customer: crate::chats::sender_facts(self.db, *conversation, known)?,
                 }
             }
         };
@@ -233,6 +283,13 @@ impl Run<'_> {
                 },
                 self.now,
             ),
+            Subject::Chat { conversation, .. } => crate::chats::note(
+                self.db,
+                *conversation,
+                (&actor, reason),
+                self.cause,
+                self.now,
+            ),
         }
     }
 
@@ -282,10 +339,7 @@ impl Run<'_> {
                             else {
                                 continue;
                             };
-                            let next_subject = match next.customer_event() {
-                                Some(e) => Subject::Customer(e.customer_id),
-                                None => subject.clone(),
-                            };
+                            let next_subject = Subject::of(&next, subject.clone());
                             if depth + 1 < MAX_CASCADE_DEPTH {
                                 queue.push_back((next_subject, Work::Event(next), depth + 1));
                             } else {

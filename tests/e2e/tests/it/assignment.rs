@@ -11,11 +11,9 @@ use serde_json::{json, Value};
 
 use crate::support::{app_with_config, json_of, TestApp};
 
-/// The test team and rules, in place of the shipped staff and `[assignment]`.
+/// The test team and rules, in place of the shipped staff and `[assignment]` (the `chat` role
+/// is the shipped one, V6's).
 const TEAM: &str = r#"
-[roles.chat]
-name = "Чаты"
-
 [roles.phone-sales]
 name = "Телефонные продажи"
 

@@ -8,42 +8,12 @@ use serde_json::{Map, Value};
 use super::{ChatSource, IncomingMessage, Sender, MAX_TEXT_CHARS};
 use crate::automation::time::rfc3339;
 use crate::contact::{Email, Phone};
+use crate::event::plain::{invalid, text};
 use crate::event::EventError;
 use crate::message::Language;
 
 /// The one type of the format.
 pub const TYPE: &str = "chat.message";
-
-fn invalid(field: &str, message: &str) -> EventError {
-    EventError::Invalid {
-        field: field.to_owned(),
-        message: message.to_owned(),
-    }
-}
-
-/// A short single-line text: 1–`max` characters without control characters.
-fn text(
-    obj: &Map<String, Value>,
-    name: &str,
-    path: &str,
-    max: usize,
-) -> Result<Option<String>, EventError> {
-    match obj.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => {
-            let s = s.trim();
-            if s.is_empty() || s.chars().count() > max || s.chars().any(char::is_control) {
-                Err(invalid(
-                    &format!("{path}{name}"),
-                    &format!("must be 1–{max} characters without control characters"),
-                ))
-            } else {
-                Ok(Some(s.to_owned()))
-            }
-        }
-        Some(_) => Err(invalid(&format!("{path}{name}"), "must be a string")),
-    }
-}
 
 /// An id: a string as [`text`] reads it, or an integer (bridges often send numbers).
 fn id(obj: &Map<String, Value>, name: &str) -> Result<Option<String>, EventError> {

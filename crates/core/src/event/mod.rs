@@ -10,6 +10,7 @@
 
 mod fields;
 mod parse;
+pub(crate) mod plain;
 mod reader;
 #[cfg(test)]
 mod tests;

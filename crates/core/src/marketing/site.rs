@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use super::MonthDay;
 use crate::automation::time::rfc3339;
 use crate::contact::{Email, Phone};
+use crate::event::plain::{invalid, text};
 use crate::event::{CustomerContact, EventError, Item};
 
 /// The event types the site may send.
@@ -103,36 +104,6 @@ impl SiteEvent {
             SiteEventKind::ProductViewed { .. } => "product.viewed",
             SiteEventKind::DateAdded { .. } => "customer.date_added",
         }
-    }
-}
-
-fn invalid(field: &str, message: &str) -> EventError {
-    EventError::Invalid {
-        field: field.to_owned(),
-        message: message.to_owned(),
-    }
-}
-
-fn text(
-    obj: &Map<String, Value>,
-    name: &str,
-    path: &str,
-    max: usize,
-) -> Result<Option<String>, EventError> {
-    match obj.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => {
-            let s = s.trim();
-            if s.is_empty() || s.chars().count() > max || s.chars().any(char::is_control) {
-                Err(invalid(
-                    &format!("{path}{name}"),
-                    &format!("must be 1–{max} characters without control characters"),
-                ))
-            } else {
-                Ok(Some(s.to_owned()))
-            }
-        }
-        Some(_) => Err(invalid(&format!("{path}{name}"), "must be a string")),
     }
 }
 

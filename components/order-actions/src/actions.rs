@@ -48,7 +48,11 @@ fn apply(call: Call<'_>, id: &str, event: &OrderEvent) -> Result<Handled, ApiErr
         Some(order) => order.manager,
         None => return Err(ApiError::new(404, "not_found", format!("no order {id}"))),
     };
-    if !call.caller.may_change(manager.as_deref()) {
+    let moving_to = match event {
+        OrderEvent::StatusChanged(change) => Some(change.status.as_str()),
+        _ => None,
+    };
+    if !call.caller.may_change(manager.as_deref(), moving_to) {
         return Err(forbidden("this order is another manager's"));
     }
     // Without a key every request is its own action; a key is scoped to its person.

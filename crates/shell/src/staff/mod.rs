@@ -35,6 +35,8 @@ pub struct Caller {
     pub supervisor: bool,
     /// Came with the admin token.
     pub admin: bool,
+    /// Statuses their roles may move any order to (`[roles.*] moves_to`).
+    pub moves_to: Vec<String>,
 }
 
 impl Caller {
@@ -45,6 +47,7 @@ impl Caller {
             roles: Vec::new(),
             supervisor: true,
             admin: true,
+            moves_to: Vec::new(),
         }
     }
 
@@ -55,6 +58,10 @@ impl Caller {
             roles: member.roles.clone(),
             supervisor: shop.supervises(&member.roles),
             admin: false,
+            moves_to: (shop.roles.iter())
+                .filter(|(id, _)| member.roles.contains(id))
+                .flat_map(|(_, role)| role.moves_to.iter().cloned())
+                .collect(),
         }
     }
 
@@ -86,9 +93,11 @@ impl Caller {
         self.supervisor || self.assignees().iter().any(|a| a == assignee)
     }
 
-    /// Whether they may move or flag an order with this manager.
-    pub fn may_change(&self, manager: Option<&str>) -> bool {
-        self.supervisor || manager.is_none_or(|m| m == self.id)
+    /// Whether they may move (to `status`) or flag (`None`) an order with this manager.
+    pub fn may_change(&self, manager: Option<&str>, status: Option<&str>) -> bool {
+        self.supervisor
+            || manager.is_none_or(|m| m == self.id)
+            || status.is_some_and(|to| self.moves_to.iter().any(|s| s == to))
     }
 
     /// 403 unless they are a supervisor.

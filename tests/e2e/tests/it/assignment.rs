@@ -106,19 +106,6 @@ title = "Позвонить клиенту по заказу №{{ order.id }}"
 assignee = "manager"
 "#;
 
-/// Switches the shipped `v1-assign-manager` on.
-fn assignment_on(config: &Path) {
-    let file = config.join("triggers.toml");
-    let text = std::fs::read_to_string(&file).expect("triggers.toml");
-    let on = text.replacen(
-        "id = \"v1-assign-manager\"\ndescription = \"V1: a new order without a manager gets one by the [assignment] rules; nobody available: the head of sales assigns it by hand\"\nenabled = false",
-        "id = \"v1-assign-manager\"\ndescription = \"V1\"\nenabled = true",
-        1,
-    );
-    assert_ne!(on, text, "v1-assign-manager switched on");
-    std::fs::write(file, on).expect("write");
-}
-
 /// The shipped staff and `[assignment]` replaced by `team`.
 fn with_team(config: &Path, team: &str) {
     let file = config.join("shop.toml");
@@ -131,7 +118,6 @@ fn with_team(config: &Path, team: &str) {
 async fn app_with_team(extra_triggers: &str) -> (TestApp, tempfile::TempDir) {
     let extra = extra_triggers.to_owned();
     let dir = app_with_config(move |config| {
-        assignment_on(config);
         with_team(config, TEAM);
         let triggers = config.join("triggers.toml");
         let text = std::fs::read_to_string(&triggers).expect("triggers.toml");
@@ -553,8 +539,7 @@ async fn concurrent_orders_never_overfill_a_manager_and_spread_evenly() {
 
 #[tokio::test]
 async fn the_shipped_rules_give_companies_to_the_head_of_sales_and_the_rest_evenly() {
-    let dir = app_with_config(assignment_on);
-    let app = TestApp::start_from(&dir.path().join("spin.toml"), |b| b).await;
+    let app = TestApp::start().await;
 
     create(&app, order("V-1", 1, json!({ "customer_type": "company" }))).await;
     create(&app, order("V-2", 2, json!({}))).await;

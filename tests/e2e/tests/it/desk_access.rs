@@ -11,10 +11,11 @@ use orderpath_harness::HarnessResponse;
 const HOST: &str = "http://orders.shop.example";
 /// m.ivanova: a manager. p.sidorov: manager and head of sales (a supervisor).
 /// o.kuznetsova: purchasing.
-const PASSWORDS: [(&str, &str); 3] = [
+const PASSWORDS: [(&str, &str); 4] = [
     ("m.ivanova", "maria-secret-1"),
     ("p.sidorov", "petr-secret-22"),
     ("o.kuznetsova", "olga-secret-333"),
+    ("warehouse", "warehouse-secret-4"),
 ];
 
 async fn with_staff() -> TestApp {
@@ -202,7 +203,7 @@ async fn signing_in_sets_a_strict_http_only_cookie_and_stores_no_secret() {
         .expect("value")
         .to_owned();
     let stored = app.query("SELECT password_hash FROM staff_credentials ORDER BY staff_id");
-    assert_eq!(stored.len(), 3);
+    assert_eq!(stored.len(), PASSWORDS.len());
     for row in &stored {
         let hash = row[0].as_str().expect("hash");
         assert!(hash.starts_with("$argon2id$"), "{hash}");
@@ -398,8 +399,8 @@ async fn a_task_is_done_by_its_assignee_or_a_supervisor_and_records_who() {
     let task = app.query("SELECT id, assignee FROM tasks");
     assert_eq!(
         task[0][1],
-        json!("role:manager"),
-        "the order has no manager"
+        json!("staff:m.ivanova"),
+        "the task is for the manager V1 gave the order"
     );
     let id = task[0][0].as_i64().expect("id");
     let olga = session(&app, "o.kuznetsova").await;
@@ -599,5 +600,70 @@ async fn a_person_sets_their_own_presence_and_a_supervisor_anyones() {
             json!("offline"),
             json!("staff:p.sidorov")
         ]]
+    );
+}
+
+#[tokio::test]
+async fn the_warehouse_moves_anyones_order_to_its_own_statuses_only() {
+    let app = with_staff().await;
+    app.post_event("evt-1", &fixture("orders/created.json"))
+        .await;
+    assert_eq!(
+        app.query("SELECT manager FROM orders WHERE id = 'A-1001'"),
+        vec![vec![json!("m.ivanova")]],
+        "V1 gave the order its manager"
+    );
+    let warehouse = session(&app, "warehouse").await;
+    let maria = session(&app, "m.ivanova").await;
+    let move_as = |cookie: String, to: &'static str| {
+        let app = &app;
+        async move {
+            as_cookie(
+                app,
+                &cookie,
+                "POST",
+                "/api/orders/A-1001/status",
+                Some(json!({ "to": to })),
+            )
+            .await
+        }
+    };
+
+    let not_its_status = move_as(warehouse.clone(), "confirmed").await;
+    let not_its_flag = as_cookie(
+        &app,
+        &warehouse,
+        "POST",
+        "/api/orders/A-1001/flags",
+        Some(json!({ "flag": "wrong-phone" })),
+    )
+    .await;
+    for to in ["confirmed", "prepare-for-delivery"] {
+        let moved = move_as(maria.clone(), to).await;
+        assert_eq!(moved.status, 200, "{}", moved.text());
+    }
+    let assembled = move_as(warehouse.clone(), "assembled").await;
+    let cancelled = move_as(warehouse.clone(), "cancelled").await;
+
+    for refused in [&not_its_status, &not_its_flag, &cancelled] {
+        assert_eq!(refused.status, 403, "{}", refused.text());
+        assert_eq!(json_of(refused)["error"]["code"], "forbidden");
+    }
+    assert_eq!(assembled.status, 200, "{}", assembled.text());
+    assert_eq!(
+        app.query(
+            "SELECT actor, new_value FROM order_history
+             WHERE field = 'status' AND actor LIKE 'staff:%' ORDER BY id"
+        ),
+        vec![
+            vec![json!("staff:m.ivanova"), json!("\"confirmed\"")],
+            vec![json!("staff:m.ivanova"), json!("\"prepare-for-delivery\"")],
+            vec![json!("staff:warehouse"), json!("\"assembled\"")],
+        ],
+        "the refused requests left no trace"
+    );
+    assert_eq!(
+        app.query("SELECT status FROM orders WHERE id = 'A-1001'"),
+        vec![vec![json!("assembled")]]
     );
 }

@@ -347,7 +347,24 @@ impl Desk {
 /// An order from the shop's signed webhook whose confirmation email the provider refused for
 /// good: a failed message and an operator task for managers. The staff have passwords.
 async fn app_with_an_order() -> TestApp {
+    with_an_order(TestApp::start().await).await
+}
+
+/// The order of `app_with_an_order` arriving while both managers are offline: V1 finds
+/// nobody, so the tasks go to the roles.
+async fn app_with_an_unassigned_order() -> TestApp {
     let app = TestApp::start().await;
+    for id in ["m.ivanova", "p.sidorov"] {
+        let path = format!("/api/staff/{id}/presence");
+        let set = app
+            .api("PUT", &path, Some(json!({ "status": "offline" })))
+            .await;
+        assert_eq!(set.status, 200, "{}", set.text());
+    }
+    with_an_order(app).await
+}
+
+async fn with_an_order(app: TestApp) -> TestApp {
     app.email_api.respond(Responder::status(422).json(json!({
         "ErrorCode": 300, "Message": "Invalid 'To' address"
     })));
@@ -460,13 +477,13 @@ async fn operator_finds_the_webhook_order_and_follows_its_timeline() {
 
 #[tokio::test]
 async fn operator_marks_a_task_done() {
-    let app = app_with_an_order().await;
+    let app = app_with_an_unassigned_order().await;
     let id = app.count("SELECT id FROM tasks WHERE status = 'open'");
     let desk = Desk::open(&app, 1280).await;
     desk.sign_in("m.ivanova", PASSWORD).await;
     let row = format!("#my-tasks tr[data-task-row='{id}']");
     desk.find(&row).await;
-    // For the order's managers (role:manager), shown by the role's name.
+    // Nobody was on shift: for the managers (role:manager), shown by the role's name.
     let text = desk.text_of(&row, "Менеджер").await;
     assert!(!text.contains("role:"), "{text}");
 
@@ -493,7 +510,10 @@ async fn operator_sets_their_status_for_new_orders() {
     let desk = Desk::signed_in(&app, 1280, "m.ivanova").await;
     // Tuesday 10:00 (the test clock): on shift by the shop's hours, no status set.
     let shown = desk.text_of("#presence-note", "заказов").await;
-    assert_eq!(shown, "заказов 0 из 30", "her load and capacity");
+    assert_eq!(
+        shown, "заказов 1 из 30",
+        "her load (V1 gave her the order) and capacity"
+    );
     assert_eq!(
         desk.script("return document.querySelector('#presence').value;")
             .await,

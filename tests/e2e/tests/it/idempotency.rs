@@ -18,7 +18,11 @@ async fn a_replayed_event_gets_the_same_answer_and_no_second_email() {
     assert_eq!(replay.body, first.body);
     assert_eq!(replay.header("idempotent-replayed"), Some("true"));
     assert_eq!(app.footprint(), (1, 1, 1));
-    assert_eq!(app.count("SELECT COUNT(*) FROM order_history"), 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM order_history"),
+        2,
+        "created, and its manager (V1)"
+    );
 }
 
 #[tokio::test]

@@ -76,14 +76,24 @@ async fn created_order_is_stored_with_items_customer_and_history() {
         app.query(
             "SELECT actor, field, old_value, new_value, outcome, event_id FROM order_history"
         ),
-        vec![vec![
-            json!("webhook:orders"),
-            json!("created"),
-            json!(null),
-            json!("\"new\""),
-            json!("applied"),
-            json!("evt-1"),
-        ]]
+        vec![
+            vec![
+                json!("webhook:orders"),
+                json!("created"),
+                json!(null),
+                json!("\"new\""),
+                json!("applied"),
+                json!("evt-1"),
+            ],
+            vec![
+                json!("trigger:v1-assign-manager"),
+                json!("manager"),
+                json!(null),
+                json!("\"m.ivanova\""),
+                json!("applied"),
+                json!("orders:evt-1"),
+            ],
+        ]
     );
 }
 

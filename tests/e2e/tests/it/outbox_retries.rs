@@ -155,7 +155,7 @@ async fn last_attempt_marks_the_email_failed_and_creates_an_operator_task() {
             json!("A-1001"),
             json!("message_failed"),
             json!("outbox:failed"),
-            json!("role:manager"),
+            json!("staff:m.ivanova"),
             json!("open"),
         ]]
     );

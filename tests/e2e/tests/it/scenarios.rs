@@ -539,7 +539,26 @@ async fn sms_triggered_at_night_waits_for_nine_in_the_morning_but_email_does_not
     // Transactional email is not held: the thank-you letter went out at 23:30.
     assert_eq!(app.sent_emails().len(), 1);
     // The callback task counts working hours: an hour after Wednesday's 09:00 opening.
-    assert_eq!(tasks(&app)[0][4], "2026-11-25T07:00:00Z");
+    let tasks = tasks(&app);
+    let callback = tasks
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .find(|t| t[1] == "o3-no-answer-1");
+    assert_eq!(
+        callback.expect("the callback task")[4],
+        "2026-11-25T07:00:00Z"
+    );
+    // Nobody was on shift at 23:30: V1 left the order to the head of sales, by 09:15.
+    let assign = tasks
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .find(|t| t[1] == "v1-assign-manager");
+    assert_eq!(
+        assign.map(|t| (t[2].clone(), t[4].clone())),
+        Some((json!("role:head-of-sales"), json!("2026-11-25T06:15:00Z")))
+    );
 }
 
 // ── O: operator assistance ─────────────────────────────────────────────────────────────
@@ -556,7 +575,7 @@ async fn first_no_answer_makes_a_callback_task_in_an_hour_and_queues_an_sms() {
         json!([[
             "Перезвонить по заказу №A-1 (недозвон)",
             "o3-no-answer-1",
-            "role:manager",
+            "staff:m.ivanova",
             "open",
             "2026-11-24T08:00:00Z"
         ]])
@@ -615,7 +634,7 @@ async fn second_no_answer_makes_a_task_in_two_hours_emails_and_releases() {
         json!([
             "Перезвонить по заказу №A-1 (второй недозвон)",
             "o3-no-answer-2",
-            "role:manager",
+            "staff:m.ivanova",
             "open",
             "2026-11-24T09:00:00Z"
         ])
@@ -750,7 +769,7 @@ async fn thinking_customer_gets_a_call_on_the_agreed_date_then_a_discount_sms() 
         json!([[
             "Клиент думает: позвонить по заказу №A-1",
             "o8-thinking-callback",
-            "role:manager",
+            "staff:m.ivanova",
             "open",
             "2026-11-25T12:00:00Z"
         ]])

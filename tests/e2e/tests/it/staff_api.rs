@@ -69,7 +69,10 @@ async fn tasks_are_listed_and_filtered() {
     let tasks = all["tasks"].as_array().expect("tasks");
     assert_eq!(tasks.len(), 1);
     assert_eq!(tasks[0]["order_id"], "A-1001");
-    assert_eq!(tasks[0]["assignee"], "role:manager");
+    assert_eq!(
+        tasks[0]["assignee"], "staff:m.ivanova",
+        "the order's manager (V1)"
+    );
     assert_eq!(tasks[0]["status"], "open");
     assert_eq!(tasks[0]["reason"], "outbox:failed");
     assert_eq!(tasks[0]["due_at"], "2026-11-24T07:00:00Z");
@@ -82,7 +85,7 @@ async fn tasks_are_listed_and_filtered() {
     let mine = json_of(
         &app.api(
             "GET",
-            "/api/tasks?assignee=role%3Amanager&status=open",
+            "/api/tasks?assignee=staff%3Am.ivanova&status=open",
             None,
         )
         .await,

@@ -98,6 +98,10 @@ pub struct Role {
     /// orders, the analytics).
     #[serde(default)]
     pub supervisor: bool,
+    /// Statuses whoever has this role may move any order to, whoever manages it (a picker
+    /// marks orders assembled). Other moves and flags stay with the order's manager.
+    #[serde(default)]
+    pub moves_to: Vec<String>,
 }
 
 /// A shop platform's settings (`[platforms.<name>]`: `shopify`, `woocommerce`, `tilda`).

@@ -419,3 +419,23 @@ fn platform_state_maps_must_name_enabled_statuses_of_known_platforms() {
     );
     assert!(config.shop.platform_statuses("tilda").is_empty());
 }
+
+#[test]
+fn a_roles_moves_to_must_name_configured_statuses() {
+    let mut f = files(GOOD);
+    let shop = |moves: &str| {
+        SHOP.replace(
+            "name = \"Менеджер\"",
+            &format!("name = \"Менеджер\"\nmoves_to = {moves}"),
+        )
+    };
+    f.insert("shop.toml", shop(r#"["assembled", "lost-forever"]"#));
+    let found = problems(&f);
+    assert_eq!(
+        found,
+        ["config/shop.toml: roles.manager.moves_to: \"lost-forever\" is not a configured status"],
+    );
+    f.insert("shop.toml", shop(r#"["assembled"]"#));
+    let config = Config::load(&f).expect("loads");
+    assert_eq!(config.shop.roles["manager"].moves_to, ["assembled"]);
+}

@@ -85,7 +85,8 @@ pub(super) fn load_triggers(
     Some(parsed.trigger)
 }
 
-/// `[platforms.<name>.statuses]` may only name enabled statuses.
+/// `[platforms.<name>.statuses]` may only name enabled statuses, `[roles.<id>] moves_to`
+/// configured ones.
 fn platform_statuses(
     files: &ConfigFiles,
     shop: &Shop,
@@ -98,6 +99,16 @@ fn platform_statuses(
             if let Err(refusal) = crate::crm::named_status(statuses, status) {
                 let field = format!("platforms.{platform}.statuses.{state}");
                 findings.problem(&file, None, &field, refusal.message);
+            }
+        }
+    }
+    // A status switched off may stay listed: no order can enter it anyway.
+    for (id, role) in &shop.roles {
+        for status in &role.moves_to {
+            if statuses.path.get(status).is_none() && !statuses.disabled.contains(status) {
+                let field = format!("roles.{id}.moves_to");
+                let message = format!("{status:?} is not a configured status");
+                findings.problem(&file, None, &field, message);
             }
         }
     }

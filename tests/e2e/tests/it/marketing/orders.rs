@@ -41,8 +41,8 @@ async fn an_order_just_below_free_delivery_gets_a_note_for_the_manager() {
         notes[0]
     );
     assert_eq!(
-        notes[0].2, "role:manager",
-        "no manager yet: the managers' queue"
+        notes[0].2, "staff:m.ivanova",
+        "for the manager V1 gave the order"
     );
     assert!(
         emails_about(&app, "бесплатной доставки").is_empty(),

@@ -415,7 +415,7 @@ async fn uncollected_parcel_gets_a_reminder_after_three_days_and_a_call_task_aft
         json!([[
             "Позвонить клиенту: заказ №A-1 ждёт в пункте выдачи",
             "c6-pickup-call",
-            "role:manager",
+            "staff:m.ivanova",
             "open",
             "2026-11-28T08:00:00Z"
         ]])
@@ -600,7 +600,7 @@ async fn call_after_hours_gets_the_hours_by_sms_and_a_task_for_the_morning() {
         json!([[
             "Перезвонить +79123456789 (заказ №A-1): звонил в нерабочее время",
             "c10-after-hours-call",
-            "role:manager",
+            "staff:m.ivanova",
             "open",
             "2026-11-25T06:00:00Z"
         ]])

@@ -159,7 +159,7 @@ async fn an_uncollected_parcel_gets_a_reminder_then_a_call_task_then_completes_o
         json!([[
             "Позвонить клиенту: заказ №A-1001 ждёт в пункте выдачи",
             "c6-pickup-call",
-            "role:manager",
+            "staff:m.ivanova",
             "open",
             "2026-11-28T08:00:00Z"
         ]])

@@ -75,7 +75,7 @@ async fn a_failed_attempt_keeps_its_reason_and_the_next_payment_still_pays() {
         rows(&app, "SELECT title, assignee, status FROM tasks"),
         json!([[
             "Помочь клиенту оплатить заказ №A-1001",
-            "role:manager",
+            "staff:m.ivanova",
             "open"
         ]])
     );

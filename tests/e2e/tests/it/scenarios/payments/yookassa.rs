@@ -294,7 +294,7 @@ async fn a_declined_attempt_moves_the_order_to_payment_error_with_its_reason() {
         rows(&app, "SELECT title, assignee, status FROM tasks"),
         json!([[
             "Помочь клиенту оплатить заказ №A-1001",
-            "role:manager",
+            "staff:m.ivanova",
             "open"
         ]])
     );

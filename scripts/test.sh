@@ -18,9 +18,16 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
 # Without -p, cargo tests the workspace's default-members: every native crate (components
-# are cdylibs for wasm32-wasip2 and are tested through the harness instead).
+# are cdylibs for wasm32-wasip2 and are tested through the harness instead). The harness logs
+# every statement the app runs, and libSQL's engine then replays them (tests/libsql-check).
+export ORDERPATH_SQL_LOG="${CARGO_TARGET_DIR:-target}/sql-statements.jsonl"
+rm -f "$ORDERPATH_SQL_LOG"
 cargo test "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+if [ "$#" -eq 0 ]; then
+  cargo test -p orderpath-libsql-check 2>&1 | tee -a "$log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+fi
 set -e
 # One closing line for the whole suite (cargo prints one per test binary).
 awk '/^test result:/ { passed += $4; failed += $6 } END { print passed + 0 " passed, " failed + 0 " failed" }' "$log"

@@ -45,8 +45,38 @@ fn open_connection(path: &PathBuf) -> Result<Connection, Error> {
     Ok(conn)
 }
 
+/// With `ORDERPATH_SQL_LOG=<file>`, every distinct statement the app runs (that SQLite could
+/// prepare) is appended to the file once per process, as a JSON string per line, in the order
+/// first run (so the migrations keep their order). `tests/libsql-check` replays them on
+/// libSQL's engine.
+fn log_statement(statement: &str) {
+    use std::collections::HashSet;
+    use std::io::Write;
+    use std::sync::OnceLock;
+    static LOG: OnceLock<Option<Mutex<(HashSet<String>, std::fs::File)>>> = OnceLock::new();
+    let log = LOG.get_or_init(|| {
+        let path = std::env::var_os("ORDERPATH_SQL_LOG")?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .unwrap_or_else(|e| panic!("ORDERPATH_SQL_LOG {path:?}: {e}"));
+        Some(Mutex::new((HashSet::new(), file)))
+    });
+    if let Some(log) = log {
+        let mut log = log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if log.0.insert(statement.to_owned()) {
+            let line = serde_json::to_string(statement).unwrap_or_default();
+            let _ = writeln!(log.1, "{line}");
+        }
+    }
+}
+
 fn run(conn: &Connection, statement: &str, params: Vec<Value>) -> Result<QueryResult, Error> {
     let mut stmt = conn.prepare_cached(statement).map_err(io)?;
+    log_statement(statement);
     let columns: Vec<String> = stmt.column_names().into_iter().map(String::from).collect();
     let width = columns.len();
     let params = params.into_iter().map(|v| match v {

@@ -45,11 +45,11 @@ fn open_connection(path: &PathBuf) -> Result<Connection, Error> {
     Ok(conn)
 }
 
-/// With `ORDERPATH_SQL_LOG=<file>`, every distinct statement the app runs (that SQLite could
-/// prepare) is appended to the file once per process, as a JSON string per line, in the order
-/// first run (so the migrations keep their order). `tests/libsql-check` replays them on
+/// With `ORDERPATH_SQL_LOG=<file>`, every distinct statement a component runs (that SQLite
+/// could prepare) is appended to the file once per process, one JSON object per line:
+/// `{"component": "<id>", "sql": "<statement>"}`. `tests/libsql-check` prepares the app's on
 /// libSQL's engine.
-fn log_statement(statement: &str) {
+fn log_statement(component: &str, statement: &str) {
     use std::collections::HashSet;
     use std::io::Write;
     use std::sync::OnceLock;
@@ -67,16 +67,21 @@ fn log_statement(statement: &str) {
         let mut log = log
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if log.0.insert(statement.to_owned()) {
-            let line = serde_json::to_string(statement).unwrap_or_default();
+        if log.0.insert(format!("{component}\n{statement}")) {
+            let line = serde_json::json!({ "component": component, "sql": statement });
             let _ = writeln!(log.1, "{line}");
         }
     }
 }
 
-fn run(conn: &Connection, statement: &str, params: Vec<Value>) -> Result<QueryResult, Error> {
+fn run(
+    conn: &Connection,
+    component: &str,
+    statement: &str,
+    params: Vec<Value>,
+) -> Result<QueryResult, Error> {
     let mut stmt = conn.prepare_cached(statement).map_err(io)?;
-    log_statement(statement);
+    log_statement(component, statement);
     let columns: Vec<String> = stmt.column_names().into_iter().map(String::from).collect();
     let width = columns.len();
     let params = params.into_iter().map(|v| match v {
@@ -133,13 +138,14 @@ impl sqlite::HostConnection for State {
     ) -> SqlResult<QueryResult> {
         let c = self.table.get(&conn)?;
         let (path, slot) = (c.path.clone(), c.conn.clone());
+        let component = self.component.id.clone();
         let result = tokio::task::spawn_blocking(move || {
             let mut guard = slot.lock().unwrap_or_else(|e| e.into_inner());
             if guard.is_none() {
                 *guard = Some(open_connection(&path)?);
             }
             match guard.as_ref() {
-                Some(conn) => run(conn, &statement, parameters),
+                Some(conn) => run(conn, &component, &statement, parameters),
                 None => Err(Error::InvalidConnection),
             }
         })

@@ -3,8 +3,8 @@
 //!
 //! On a fresh database of libSQL's own engine (its fork of SQLite, built from source), the
 //! app's migrations are executed in order, exactly as `ensure_schema` runs them, so the schema
-//! is the one libSQL builds. Then every other statement the e2e suite ran through the harness
-//! (logged by `ORDERPATH_SQL_LOG`: one JSON string per line) is prepared against it. Preparing
+//! is the one libSQL builds. Then every other statement the app's components ran in the e2e
+//! suite (logged by the harness with `ORDERPATH_SQL_LOG`) is prepared against it. Preparing
 //! checks the syntax, every table, column and function, and the query plan; it does not run
 //! the statement.
 
@@ -30,11 +30,12 @@ pub struct Report {
     pub refused: Vec<Refusal>,
 }
 
-/// Reads a statement log (JSON strings, one per line; the same text twice counts once).
+/// Reads a statement log (one `{"component", "sql"}` object per line) and keeps the
+/// statements of `components` (the same text twice counts once).
 ///
 /// # Errors
-/// The file cannot be read, or a line is not a JSON string.
-pub fn read_log(path: &Path) -> Result<Vec<String>, String> {
+/// The file cannot be read, or a line is not such an object.
+pub fn read_log(path: &Path, components: &[String]) -> Result<Vec<String>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut seen = std::collections::HashSet::new();
     let mut statements = Vec::new();
@@ -43,10 +44,18 @@ pub fn read_log(path: &Path) -> Result<Vec<String>, String> {
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
     {
-        let statement: String =
+        let entry: serde_json::Value =
             serde_json::from_str(line).map_err(|e| format!("{}:{}: {e}", path.display(), n + 1))?;
-        if seen.insert(statement.clone()) {
-            statements.push(statement);
+        let (Some(component), Some(sql)) = (entry["component"].as_str(), entry["sql"].as_str())
+        else {
+            return Err(format!(
+                "{}:{}: not {{component, sql}}",
+                path.display(),
+                n + 1
+            ));
+        };
+        if components.iter().any(|c| c == component) && seen.insert(sql.to_owned()) {
+            statements.push(sql.to_owned());
         }
     }
     Ok(statements)

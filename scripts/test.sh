@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The test command: builds every component exactly as `spin build` does (from the
 # [component.*.build] sections of spin.toml), builds the harness's probe component, then runs
-# the whole suite: core and shell unit tests, the harness's Spin-semantics tests, and the
-# end-to-end tests that run the real .wasm components.
+# the whole suite: core and shell unit tests, the harness's Spin-semantics tests, the
+# end-to-end tests that run the real .wasm components, and the checks of the deployment files
+# (tests/e2e/tests/deploy: deploy/spinkube's Kubernetes YAML against its schemas and spin.toml,
+# and spin.toml's readiness for `spin registry push`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

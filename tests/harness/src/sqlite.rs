@@ -53,7 +53,9 @@ fn log_statement(component: &str, statement: &str) {
     use std::collections::HashSet;
     use std::io::Write;
     use std::sync::OnceLock;
-    static LOG: OnceLock<Option<Mutex<(HashSet<String>, std::fs::File)>>> = OnceLock::new();
+    /// What was logged, and the file.
+    type Log = Mutex<(HashSet<String>, std::fs::File)>;
+    static LOG: OnceLock<Option<Log>> = OnceLock::new();
     let log = LOG.get_or_init(|| {
         let path = std::env::var_os("ORDERPATH_SQL_LOG")?;
         let file = std::fs::OpenOptions::new()

@@ -18,6 +18,7 @@ use crate::kv::KvManager;
 use crate::manifest::{ComponentRef, LoadedManifest, RouteConfig};
 use crate::output::OutputSink;
 use crate::router::{RouteEntry, Router};
+use crate::runtime_config::RuntimeConfig;
 use crate::state::{ComponentCtx, Shared};
 use crate::variables::{AppVariable, Variables};
 use crate::{engine, files};
@@ -27,6 +28,7 @@ use crate::{engine, files};
 pub struct App {
     inner: Arc<AppInner>,
     state_dir: Arc<PathBuf>,
+    stores: Arc<Vec<(String, String)>>,
 }
 
 /// Settings for [`App`]; see [`App::builder`].
@@ -37,6 +39,7 @@ pub struct AppBuilder {
     variables: HashMap<String, String>,
     env: Vec<(String, String)>,
     clock: Clock,
+    runtime_config: Option<PathBuf>,
 }
 
 /// A complete response, body read to the end.
@@ -77,6 +80,7 @@ impl App {
             variables: HashMap::new(),
             env: Vec::new(),
             clock: Clock::system(),
+            runtime_config: None,
         }
     }
 
@@ -160,6 +164,12 @@ impl App {
         &self.state_dir
     }
 
+    /// The key-value stores the runtime configuration put elsewhere than Spin's SQLite, as
+    /// `(label, backend)` (e.g. `("default", "Redis at 127.0.0.1:6379")`).
+    pub fn key_value_backends(&self) -> &[(String, String)] {
+        &self.stores
+    }
+
     /// The clock guests see.
     pub fn clock(&self) -> Clock {
         self.inner.shared.clock.clone()
@@ -187,6 +197,14 @@ impl AppBuilder {
     /// Adds a WASI environment variable for every component, like `spin up -e K=V`.
     pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Reads Spin's runtime configuration from `path`, like `spin up --runtime-config-file`:
+    /// key-value stores (`spin`, `redis`) and SQLite databases (`spin` with a `path`); see
+    /// [`RuntimeConfig`]. The file is read by [`AppBuilder::build`].
+    pub fn runtime_config_file(mut self, path: impl AsRef<Path>) -> Self {
+        self.runtime_config = Some(path.as_ref().to_path_buf());
         self
     }
 
@@ -231,14 +249,27 @@ impl AppBuilder {
                 .with_context(|| format!("component {id:?} variables"))?;
         }
         vars.ensure_required_resolvable()?;
-        check_labels(&loaded)?;
+        let runtime = match &self.runtime_config {
+            Some(path) => RuntimeConfig::load(path)?,
+            None => RuntimeConfig::default(),
+        };
+        let kv = KvManager::new(
+            state_dir.join("sqlite_key_value.db"),
+            &runtime.key_value_stores,
+        )?;
+        let mut sqlite = runtime.sqlite_databases.clone();
+        sqlite
+            .entry("default".to_owned())
+            .or_insert_with(|| state_dir.join("sqlite_db.db"));
+        check_labels(&loaded, &kv, &sqlite)?;
         std::fs::create_dir_all(&state_dir)
             .with_context(|| format!("failed to create state dir {}", state_dir.display()))?;
+        let stores = Arc::new(kv.summaries());
 
         let shared = Arc::new(Shared {
             vars,
-            kv: KvManager::new(state_dir.join("sqlite_key_value.db")),
-            sqlite_default: state_dir.join("sqlite_db.db"),
+            kv,
+            sqlite,
             clock: self.clock.clone(),
         });
 
@@ -316,19 +347,28 @@ impl AppBuilder {
         Ok(App {
             inner: Arc::new(inner),
             state_dir: Arc::new(state_dir),
+            stores,
         })
     }
 }
 
-fn check_labels(loaded: &LoadedManifest) -> Result<()> {
+fn check_labels(
+    loaded: &LoadedManifest,
+    kv: &KvManager,
+    sqlite: &BTreeMap<String, PathBuf>,
+) -> Result<()> {
     let mut sqlite_errors = Vec::new();
     for (id, c) in &loaded.manifest.components {
         for label in &c.key_value_stores {
-            if label != crate::kv::DEFAULT_LABEL {
+            if !kv.is_defined(label) {
                 bail!("unknown key_value_stores label {label:?} for component {id:?}");
             }
         }
-        for label in c.sqlite_databases.iter().filter(|l| *l != "default") {
+        for label in c
+            .sqlite_databases
+            .iter()
+            .filter(|l| !sqlite.contains_key(*l))
+        {
             sqlite_errors.push(format!("- Component {id} uses database '{label}'"));
         }
     }

@@ -33,7 +33,9 @@ pub mod manifest;
 pub mod mock;
 mod outbound;
 mod output;
+pub mod redis_server;
 pub mod router;
+pub mod runtime_config;
 mod server;
 mod sqlite;
 mod state;
@@ -42,6 +44,8 @@ pub mod variables;
 pub use app::{App, AppBuilder, HarnessResponse};
 pub use clock::Clock;
 pub use mock::{Gate, MockServer, RecordedRequest, Responder};
+pub use redis_server::RedisServer;
+pub use runtime_config::RuntimeConfig;
 pub use server::Server;
 
 #[cfg(test)]

@@ -2,8 +2,12 @@
 //!
 //! ```text
 //! spin-harness build [-f spin.toml]
-//! spin-harness up [-f spin.toml] [--listen 127.0.0.1:3000] [--state-dir DIR] [--variable k=v ...]
+//! spin-harness up [-f spin.toml] [--listen 127.0.0.1:3000] [--state-dir DIR]
+//!                  [--runtime-config-file rc.toml] [--variable k=v ...] [-e K=V ...]
 //! ```
+//!
+//! As with `spin up`, `RUNTIME_CONFIG_FILE` in the environment names the runtime
+//! configuration when the flag is not given.
 
 use std::path::PathBuf;
 
@@ -12,7 +16,8 @@ use orderpath_harness::App;
 
 const USAGE: &str = "usage:
   spin-harness build [-f spin.toml]
-  spin-harness up [-f spin.toml] [--listen 127.0.0.1:3000] [--state-dir DIR] [--variable k=v ...] [-e K=V ...]";
+  spin-harness up [-f spin.toml] [--listen 127.0.0.1:3000] [--state-dir DIR]
+                  [--runtime-config-file rc.toml] [--variable k=v ...] [-e K=V ...]";
 
 fn main() {
     if let Err(e) = run() {
@@ -30,6 +35,7 @@ fn run() -> Result<()> {
     let mut listen =
         std::env::var("SPIN_HTTP_LISTEN_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
     let mut state_dir = None;
+    let mut runtime_config = std::env::var_os("RUNTIME_CONFIG_FILE").map(PathBuf::from);
     let mut variables = Vec::new();
     let mut env = Vec::new();
     while let Some(arg) = args.next() {
@@ -38,6 +44,7 @@ fn run() -> Result<()> {
             "-f" | "--from" | "--file" => manifest = PathBuf::from(value(&arg)?),
             "--listen" => listen = value(&arg)?,
             "--state-dir" => state_dir = Some(PathBuf::from(value(&arg)?)),
+            "--runtime-config-file" => runtime_config = Some(PathBuf::from(value(&arg)?)),
             "--variable" => variables.push(split_pair(&value(&arg)?)?),
             "-e" | "--env" => env.push(split_pair(&value(&arg)?)?),
             "-h" | "--help" => {
@@ -49,7 +56,14 @@ fn run() -> Result<()> {
     }
     match command.as_str() {
         "build" => orderpath_harness::build::build_app(&manifest),
-        "up" => up(manifest, listen, state_dir, variables, env),
+        "up" => up(Up {
+            manifest,
+            listen,
+            state_dir,
+            runtime_config,
+            variables,
+            env,
+        }),
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())
@@ -65,12 +79,25 @@ fn split_pair(s: &str) -> Result<(String, String)> {
     Ok((k.to_string(), v.to_string()))
 }
 
-fn up(
+/// What `up` was asked to run.
+struct Up {
     manifest: PathBuf,
     listen: String,
     state_dir: Option<PathBuf>,
+    runtime_config: Option<PathBuf>,
     variables: Vec<(String, String)>,
     env: Vec<(String, String)>,
+}
+
+fn up(
+    Up {
+        manifest,
+        listen,
+        state_dir,
+        runtime_config,
+        variables,
+        env,
+    }: Up,
 ) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -80,6 +107,9 @@ fn up(
         if let Some(dir) = &state_dir {
             builder = builder.state_dir(dir);
         }
+        if let Some(file) = &runtime_config {
+            builder = builder.runtime_config_file(file);
+        }
         for (k, v) in variables {
             builder = builder.variable(k, v);
         }
@@ -87,6 +117,20 @@ fn up(
             builder = builder.env(k, v);
         }
         let app = builder.build().await?;
+        if let Some(file) = &runtime_config {
+            let stores: Vec<String> = app
+                .key_value_backends()
+                .iter()
+                .map(|(label, backend)| format!("[key_value_store.{label}: {backend}]"))
+                .collect();
+            if !stores.is_empty() {
+                println!(
+                    "Using runtime config {} from {}",
+                    stores.join(", "),
+                    file.display()
+                );
+            }
+        }
         let server = app.serve(&listen).await?;
         println!("\nServing {}", server.url());
         println!("Available Routes:");

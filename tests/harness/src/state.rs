@@ -1,6 +1,6 @@
 //! What one instance (one request) owns, and what it shares with the rest of the app.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Weak};
 
@@ -22,14 +22,15 @@ use crate::variables::{VarError, Variables};
 pub(crate) struct Shared {
     pub vars: Variables,
     pub kv: KvManager,
-    pub sqlite_default: PathBuf,
+    /// The file behind each SQLite label (`default` and the runtime configuration's).
+    pub sqlite: BTreeMap<String, PathBuf>,
     pub clock: Clock,
 }
 
 impl Shared {
     /// The file behind a SQLite label, if the label is configured.
     pub fn sqlite_path(&self, label: &str) -> Option<PathBuf> {
-        (label == "default").then(|| self.sqlite_default.clone())
+        self.sqlite.get(label).cloned()
     }
 }
 

@@ -10,7 +10,7 @@ use crate::support::{json_of, TestApp, START};
 
 mod calls;
 mod calls_log;
-mod delivery;
+pub(crate) mod delivery;
 mod payments;
 mod reports;
 mod retention;

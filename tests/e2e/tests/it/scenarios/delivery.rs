@@ -18,7 +18,7 @@ mod refused;
 mod repeats;
 
 /// Our order in the fixtures (TEA-001 ×2, CUP-010 ×1).
-const ORDER: &str = "A-1001";
+pub(crate) const ORDER: &str = "A-1001";
 const POINT: &str = "Москва, ул. Тверская, 7";
 const POINT_PHONE: &str = "+7 495 000-00-07";
 const POINT_HOURS: &str = "10:00–21:00";
@@ -31,7 +31,7 @@ const PROBLEM_TASK: &str =
     "Проблема с доставкой заказа №A-1001: связаться с перевозчиком и клиентом";
 
 /// A fixture's bytes, exactly as stored.
-fn raw(path: &str) -> Vec<u8> {
+pub(crate) fn raw(path: &str) -> Vec<u8> {
     let file = workspace_root().join("tests/fixtures").join(path);
     std::fs::read(&file).unwrap_or_else(|e| panic!("fixture {}: {e}", file.display()))
 }
@@ -59,7 +59,7 @@ fn post_to(url: &str, body: Vec<u8>) -> http::Request<Bytes> {
 // ── CDEK: the token in the subscribed URL ──────────────────────────────────────────────
 
 /// CDEK's shipment (`uuid`) and track number (`cdek_number`) of A-1001 in the fixtures.
-const CDEK_UUID: &str = "72753031-2c5a-4d2b-8b71-1b3c5d7e9f01";
+pub(crate) const CDEK_UUID: &str = "72753031-2c5a-4d2b-8b71-1b3c5d7e9f01";
 const CDEK_TRACK: &str = "1106394783";
 const CDEK_TRACKING_URL: &str = "https://www.cdek.ru/ru/tracking?order_id=1106394783";
 
@@ -72,7 +72,7 @@ fn cdek_notice_with(token: Option<&str>, body: Vec<u8>) -> http::Request<Bytes> 
 }
 
 /// Posts a CDEK notice with the right token and expects it acknowledged.
-async fn cdek_body(app: &TestApp, body: Vec<u8>) -> Value {
+pub(crate) async fn cdek_body(app: &TestApp, body: Vec<u8>) -> Value {
     let response = app.send(cdek_notice_with(Some(CDEK_TOKEN), body)).await;
     assert_eq!(
         response.status,
@@ -85,12 +85,12 @@ async fn cdek_body(app: &TestApp, body: Vec<u8>) -> Value {
 }
 
 /// Posts a CDEK fixture as it is and expects it acknowledged.
-async fn cdek_fixture(app: &TestApp, fixture: &str) -> Value {
+pub(crate) async fn cdek_fixture(app: &TestApp, fixture: &str) -> Value {
     cdek_body(app, raw(&format!("cdek/{fixture}"))).await
 }
 
 /// A CDEK fixture with its status code and time replaced.
-fn cdek_with_status(fixture: &str, code: &str, at: &str) -> Vec<u8> {
+pub(crate) fn cdek_with_status(fixture: &str, code: &str, at: &str) -> Vec<u8> {
     edited(&format!("cdek/{fixture}"), |notice| {
         notice["attributes"]["code"] = json!(code);
         notice["attributes"]["status_date_time"] = json!(at);
@@ -106,7 +106,7 @@ async fn cdek_handed_over(app: &TestApp, manager: Option<&str>) {
 }
 
 /// A-1001 handed over by CDEK, with its chosen pickup point, and arrived there (C4 sent).
-async fn cdek_at_pickup_point(app: &TestApp) {
+pub(crate) async fn cdek_at_pickup_point(app: &TestApp) {
     cdek_handed_over(app, None).await;
     choose_pickup_point(app).await;
     cdek_fixture(app, "at-pickup-point.json").await;

@@ -8,24 +8,29 @@
 use sha2::{Digest, Sha256};
 use spin_sdk::key_value::Store;
 
-/// The store, when the component may open it.
-pub struct Cache(Option<Store>);
+/// The store, opened on first use: a request that needs nothing from it never opens it
+/// (opening a Redis store that is down can take Spin minutes).
+pub struct Cache(std::cell::OnceCell<Option<Store>>);
 
 impl Cache {
-    /// Opens the `default` store; without one (not in the component's `key_value_stores`, or
-    /// the backend is down) every lookup misses.
+    /// The `default` store, opened when first asked; without one (not in the component's
+    /// `key_value_stores`, or the backend is down) every lookup misses.
     pub fn open() -> Cache {
-        Cache(Store::open_default().ok())
+        Cache(std::cell::OnceCell::new())
+    }
+
+    fn store(&self) -> Option<&Store> {
+        self.0.get_or_init(|| Store::open_default().ok()).as_ref()
     }
 
     /// The value under `key`, if any.
     pub fn get(&self, key: &str) -> Option<Vec<u8>> {
-        self.0.as_ref()?.get(key).ok().flatten()
+        self.store()?.get(key).ok().flatten()
     }
 
     /// Keeps `value` under `key`; a failure is logged and otherwise ignored.
     pub fn set(&self, key: &str, value: &[u8]) {
-        if let Some(store) = &self.0 {
+        if let Some(store) = self.store() {
             if let Err(error) = store.set(key, value) {
                 eprintln!("key-value store: cannot keep {key}: {error}");
             }
@@ -34,7 +39,7 @@ impl Cache {
 
     /// Forgets `key`.
     pub fn delete(&self, key: &str) {
-        if let Some(store) = &self.0 {
+        if let Some(store) = self.store() {
             let _ = store.delete(key);
         }
     }

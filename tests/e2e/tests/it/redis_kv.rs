@@ -253,3 +253,21 @@ async fn with_redis_down_the_app_works_and_only_asks_cdek_for_more_tokens() {
         .collect();
     assert!(notes.contains("key-value error: "), "{notes}");
 }
+
+/// A tick with no parcel to poll does not open the store at all, so a Redis that is down
+/// (which Spin keeps retrying for minutes) costs it nothing.
+#[tokio::test]
+async fn a_tick_with_nothing_to_poll_never_opens_the_store() {
+    let unreachable = redis_server::unreachable_url().expect("a free port");
+    let (app, cdek) = app_on_redis(&unreachable).await;
+
+    let report = app.tick_after(60).await;
+
+    assert!(report.is_object(), "{report}");
+    assert!(calls(&cdek).is_empty(), "{:?}", calls(&cdek));
+    let notes: String = ["scheduler", "cron-tick"]
+        .into_iter()
+        .map(|component| app.app.guest_output(component))
+        .collect();
+    assert!(!notes.contains("key-value error"), "{notes}");
+}

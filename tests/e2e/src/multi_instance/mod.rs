@@ -36,7 +36,7 @@ use bytes::Bytes;
 use orderpath_harness::Clock;
 use serde_json::Value;
 
-pub use client::Instance;
+pub use client::{Answer, Instance};
 use events::{Kind, Order};
 pub use provider::Provider;
 pub use report::{EventRow, Report, Row, EFFECTS};
@@ -45,6 +45,8 @@ use store::Store;
 /// How long messages may stay `sending` (a sender at work after its webhook answered) before
 /// the run gives up on them.
 const IN_FLIGHT_LIMIT: Duration = Duration::from_secs(30);
+/// A webhook copy answered `503` (busy, not recorded) is sent again at most this often.
+const BUSY_RETRIES: usize = 20;
 /// Tick rounds at most to get every waiting message out once the providers are back.
 const SETTLE_ROUNDS: usize = 8;
 
@@ -178,6 +180,8 @@ pub struct Seen {
     /// than as a repeat (the order webhook's `idempotent-replayed: true`, the providers'
     /// formats' `"duplicate": true`).
     pub did_the_work: BTreeMap<String, usize>,
+    /// `503` answers (the database busy, nothing recorded) that the driver sent again.
+    pub busy_answers: usize,
     /// Order webhook copies whose answer differs from the first copy's (a repeat gets the
     /// stored answer back, byte for byte).
     pub differing_answers: usize,
@@ -296,9 +300,7 @@ async fn deliver(setup: &Setup, kind: Kind, orders: &[Order], seen: &mut Seen) -
                 let (start, event) = (start.clone(), event.clone());
                 sent.push(tokio::spawn(async move {
                     start.wait().await;
-                    let answer = instance
-                        .post(event.path, &event.headers, Bytes::from(event.body.clone()))
-                        .await;
+                    let answer = post_as_a_sender(&instance, &event).await;
                     (event, instance.url, answer)
                 }));
             }
@@ -307,7 +309,8 @@ async fn deliver(setup: &Setup, kind: Kind, orders: &[Order], seen: &mut Seen) -
     let mut first: BTreeMap<String, String> = BTreeMap::new();
     for handle in sent {
         let (event, url, answer) = handle.await.context("a sender task failed")?;
-        let answer = answer?;
+        let (answer, busy) = answer?;
+        seen.busy_answers += busy;
         if answer.status != kind.answer_status() {
             seen.problems.push(format!(
                 "{} {} from {url}: {} {}",
@@ -336,6 +339,23 @@ async fn deliver(setup: &Setup, kind: Kind, orders: &[Order], seen: &mut Seen) -
         }
     }
     Ok(())
+}
+
+/// Posts `event` and, like a provider, posts it again after a pause while the answer is
+/// `503` (the database was busy and nothing was recorded); the final answer and how many
+/// 503s came first.
+async fn post_as_a_sender(instance: &Instance, event: &events::Event) -> Result<(Answer, usize)> {
+    let mut busy = 0;
+    loop {
+        let answer = instance
+            .post(event.path, &event.headers, Bytes::from(event.body.clone()))
+            .await?;
+        if answer.status != 503 || busy == BUSY_RETRIES {
+            return Ok((answer, busy));
+        }
+        busy += 1;
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }
 
 /// `ticks` ticks on every instance at once; their summaries are added to `seen`.

@@ -533,7 +533,11 @@ pub(super) fn build(
             setup.instances.len(),
             setup.ticks
         ),
-        format!("requests per instance: {}", requests.join(", ")),
+        format!(
+            "requests per instance: {}; {} answered 503 (busy, nothing recorded) and were sent again",
+            requests.join(", "),
+            seen.busy_answers
+        ),
         format!("who did the work: {}", by_instance.join("; ")),
         format!(
             "ticks: {} answered, {} timers fired, {} retries taken, {} refused again, {} taken by another tick; {} tick round(s) after the outage; {:.1} s",

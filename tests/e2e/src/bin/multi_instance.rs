@@ -50,7 +50,7 @@ async fn run() -> Result<bool> {
                 other => bail!("unexpected argument {other:?}"),
             }
         }
-        let secrets = Secrets::generate();
+        let secrets = Secrets::generate()?;
         for (name, value) in multi_instance::variables(&secrets, &format!("http://{provider}")) {
             println!(
                 "export SPIN_VARIABLE_{}='{}'",

@@ -11,7 +11,7 @@
 //!
 //! The run (see [`events`] for the path each order travels):
 //! 1. every webhook event of every order is sent `copies` times to each instance, all copies
-//!    at once; every copy must get the first one's answer;
+//!    at once; one copy of each must do the work and the others answer as repeats;
 //! 2. the pickup timers are made due and every instance is ticked `ticks` times at once;
 //! 3. the providers refuse everything (503) while a missed call and the delivery arrive; the
 //!    instances are ticked once more during the outage, then the providers recover and the
@@ -68,21 +68,24 @@ pub struct Secrets {
 }
 
 impl Secrets {
-    /// Fresh random secrets.
-    pub fn generate() -> Secrets {
+    /// Fresh random secrets (from `/dev/urandom`).
+    pub fn generate() -> Result<Secrets> {
         use base64::Engine as _;
-        let random = |n: usize| {
-            let bytes: Vec<u8> = (0..n).map(|_| rand_byte()).collect();
-            base64::engine::general_purpose::STANDARD.encode(bytes)
+        use std::io::Read as _;
+        let mut urandom = std::fs::File::open("/dev/urandom").context("/dev/urandom")?;
+        let mut random = |n: usize| {
+            let mut bytes = vec![0u8; n];
+            urandom.read_exact(&mut bytes)?;
+            anyhow::Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
         };
-        Secrets {
-            orders: format!("whsec_{}", random(32)),
-            payments: format!("whsec_{}", random(32)),
-            delivery: format!("whsec_{}", random(32)),
-            calls: format!("whsec_{}", random(32)),
-            cron_token: random(24).replace(['+', '/', '='], "x"),
-            admin_token: random(24).replace(['+', '/', '='], "x"),
-        }
+        Ok(Secrets {
+            orders: format!("whsec_{}", random(32)?),
+            payments: format!("whsec_{}", random(32)?),
+            delivery: format!("whsec_{}", random(32)?),
+            calls: format!("whsec_{}", random(32)?),
+            cron_token: random(24)?.replace(['+', '/', '='], "x"),
+            admin_token: random(24)?.replace(['+', '/', '='], "x"),
+        })
     }
 
     /// From the `SPIN_VARIABLE_*` environment variables `spin up` was given.
@@ -99,19 +102,6 @@ impl Secrets {
             cron_token: var("cron_token")?,
             admin_token: var("admin_token")?,
         })
-    }
-}
-
-/// A byte from the OS's randomness (no extra dependency: `/dev/urandom`, else the clock).
-fn rand_byte() -> u8 {
-    use std::io::Read as _;
-    let mut byte = [0u8];
-    match std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut byte)) {
-        Ok(()) => byte[0],
-        Err(_) => std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos() as u8)
-            .unwrap_or(7),
     }
 }
 

@@ -19,7 +19,7 @@ async fn two_instances_on_one_database_do_every_effect_exactly_once() {
     let provider = Provider::start("127.0.0.1:0")
         .await
         .expect("mock providers");
-    let secrets = Secrets::generate();
+    let secrets = Secrets::generate().expect("secrets");
     let state = tempfile::tempdir().expect("state dir");
     let clock = Clock::fixed(START);
     let mut running = Vec::new();

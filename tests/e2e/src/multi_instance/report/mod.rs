@@ -4,13 +4,17 @@
 //! The app writes the cause of what it does next to it: `order_history.event_id`, and the
 //! first part of `outbox.dedupe_key` and `tasks.dedupe_key`, is the event's source and id
 //! (`orders:<webhook-id>`, `payments:…`) or the timer (`timer:<id>`). So an effect counted
-//! twice for one event, or an event whose effect is missing, shows up in the `off` column
-//! even where the totals happen to agree.
+//! twice for one event while another event's is missing is marked WRONG even where the
+//! totals happen to agree.
+
+mod causes;
+mod table;
 
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
 
 use anyhow::Result;
+
+use causes::Causes;
 
 use super::events::{Kind, Order};
 use super::provider::Send;
@@ -103,135 +107,6 @@ impl Report {
             .chain(totals)
             .chain(self.problems.iter().cloned())
             .collect()
-    }
-}
-
-impl fmt::Display for Report {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Per event: expected/actual in each cell, `!` where an event's own count is off.
-        let width = self
-            .per_event
-            .iter()
-            .map(|e| e.event.chars().count())
-            .max()
-            .unwrap_or(5)
-            .max(5);
-        write!(f, "| {:<width$} |", "event")?;
-        for effect in EFFECTS {
-            write!(f, " {effect} |")?;
-        }
-        writeln!(f)?;
-        write!(f, "|{}|", "-".repeat(width + 2))?;
-        for effect in EFFECTS {
-            write!(f, "{}:|", "-".repeat(effect.len() + 1))?;
-        }
-        writeln!(f)?;
-        for row in &self.per_event {
-            let pad = width - row.event.chars().count();
-            write!(f, "| {}{} |", row.event, " ".repeat(pad))?;
-            for (cell, effect) in row.cells.iter().zip(EFFECTS) {
-                let text = format!(
-                    "{}/{}{}",
-                    cell.expected,
-                    cell.actual,
-                    if cell.exact() { "" } else { " WRONG" }
-                );
-                write!(f, " {text:>w$} |", w = effect.len())?;
-            }
-            writeln!(f)?;
-        }
-        writeln!(
-            f,
-            "(expected/actual over all orders; each event's own count checked too)"
-        )?;
-        writeln!(f)?;
-
-        let width = self
-            .rows
-            .iter()
-            .map(|r| r.effect.chars().count())
-            .max()
-            .unwrap_or(6)
-            .max(6);
-        writeln!(f, "| {:<width$} | expected | actual | |", "effect")?;
-        writeln!(f, "|{}|---:|---:|---|", "-".repeat(width + 2))?;
-        for row in &self.rows {
-            let pad = width - row.effect.chars().count();
-            writeln!(
-                f,
-                "| {}{} | {:>8} | {:>6} | {} |",
-                row.effect,
-                " ".repeat(pad),
-                row.expected,
-                row.actual,
-                match (row.exact(), row.off) {
-                    (true, _) => "ok".to_owned(),
-                    (false, 0 | 1) => "WRONG".to_owned(),
-                    (false, off) => format!("WRONG ({off} off)"),
-                }
-            )?;
-        }
-        writeln!(f)?;
-        for note in &self.notes {
-            writeln!(f, "{note}")?;
-        }
-        for problem in &self.problems {
-            writeln!(f, "PROBLEM: {problem}")?;
-        }
-        write!(
-            f,
-            "{}",
-            if self.exact() {
-                "every effect exactly once"
-            } else {
-                "NOT exactly once: see the rows marked WRONG and the problems"
-            }
-        )
-    }
-}
-
-/// Which event or timer a cause names: `(kind, order id)`.
-struct Causes {
-    events: Vec<(String, Kind, String)>,
-    timers: HashMap<i64, (Kind, String)>,
-}
-
-impl Causes {
-    fn load(store: &Store, orders: &[Order]) -> Result<Causes> {
-        let mut events = Vec::new();
-        for order in orders {
-            for kind in Kind::ALL.into_iter().filter(|k| !k.is_timer()) {
-                let id = format!("{}-{kind:?}", order.id).to_lowercase();
-                events.push((id, kind, order.id.clone()));
-            }
-        }
-        let mut timers = HashMap::new();
-        for (id, name, order) in store.timers()? {
-            if let Some(kind) = Kind::ALL
-                .into_iter()
-                .find(|k| k.timer_name() == Some(&name))
-            {
-                timers.insert(id, (kind, order));
-            }
-        }
-        Ok(Causes { events, timers })
-    }
-
-    fn of(&self, cause: &str) -> Option<(Kind, String)> {
-        let lower = cause.to_lowercase();
-        // The id must end where the match ends, so no id is taken for the start of another.
-        let by_event = self.events.iter().find(|(id, _, _)| {
-            lower.match_indices(id.as_str()).any(|(at, _)| {
-                let next = lower[at + id.len()..].chars().next();
-                !next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '-')
-            })
-        });
-        if let Some((_, kind, order)) = by_event {
-            return Some((*kind, order.clone()));
-        }
-        let timer = lower.strip_prefix("timer:")?;
-        let digits: String = timer.chars().take_while(char::is_ascii_digit).collect();
-        self.timers.get(&digits.parse().ok()?).cloned()
     }
 }
 

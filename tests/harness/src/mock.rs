@@ -225,10 +225,16 @@ impl MockServer {
     /// # Panics
     /// If no loopback port can be bound.
     pub async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0")
+        Self::start_on("127.0.0.1:0")
             .await
-            .expect("mock server: bind 127.0.0.1:0");
-        let addr = listener.local_addr().expect("mock server: local addr");
+            .expect("mock server: bind 127.0.0.1:0")
+    }
+
+    /// Starts a mock on `addr`, e.g. `127.0.0.1:3900`: a fixed port that an app started
+    /// elsewhere (a real `spin up`) was told to call.
+    pub async fn start_on(addr: &str) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
         let script = Arc::new(Mutex::new(Script {
             requests: Vec::new(),
             queue: VecDeque::new(),
@@ -236,11 +242,11 @@ impl MockServer {
             default: Responder::status(200),
         }));
         let task = tokio::spawn(accept_loop(listener, script.clone()));
-        Self {
+        Ok(Self {
             addr,
             script,
             task: Some(task),
-        }
+        })
     }
 
     /// `http://127.0.0.1:PORT`.

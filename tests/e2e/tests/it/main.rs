@@ -15,6 +15,7 @@ mod manifest_variables;
 mod marketing;
 mod messaging;
 mod migrations;
+mod multi_instance;
 mod orders;
 mod orders_api;
 mod outbox_claims;

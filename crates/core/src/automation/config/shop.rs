@@ -277,6 +277,18 @@ pub(super) fn load(files: &ConfigFiles, findings: &mut Findings) -> Option<Shop>
             problem(&format!("thresholds.{name}"), "must not be negative".into());
         }
     }
+    let keep = crate::replay::KEEP_DAYS_THRESHOLD;
+    if let Some(days) = raw.thresholds.get(keep) {
+        if !(1..=crate::replay::MAX_KEEP_DAYS).contains(days) {
+            problem(
+                &format!("thresholds.{keep}"),
+                format!(
+                    "days recorded trigger evaluations are kept: 1 to {}",
+                    crate::replay::MAX_KEEP_DAYS
+                ),
+            );
+        }
+    }
     for (i, member) in raw.staff.iter().enumerate() {
         if raw.staff[..i].iter().any(|s| s.id == member.id) {
             problem(

@@ -19,6 +19,7 @@ mod orders;
 mod orders_api;
 mod outbox_claims;
 mod outbox_retries;
+mod replay;
 mod scenarios;
 mod scheduler_work;
 mod sending;

@@ -38,7 +38,7 @@ use crate::repo::orders::{self, HistoryEntry, Outcome};
 mod assign;
 mod execute;
 
-pub use crate::config_source::{load_config, CONFIG_ROOT};
+pub use crate::config_source::{load_config, triggers_source, CONFIG_ROOT};
 
 /// What a run left to do after the transaction commits.
 #[derive(Debug, Default)]

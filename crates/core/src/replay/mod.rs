@@ -39,6 +39,21 @@ pub fn keep_days(config: &crate::automation::config::Config) -> i64 {
         .unwrap_or(DEFAULT_KEEP_DAYS)
 }
 
+/// The `[thresholds]` entry that caps how many evaluations one dry run in the desk reads (and
+/// one page of their export holds): a request must stay well inside hosts' limits.
+pub const MAX_EVALUATIONS_THRESHOLD: &str = "replay_max_evaluations";
+/// The cap when shop.toml does not say.
+pub const DEFAULT_MAX_EVALUATIONS: i64 = 5_000;
+/// The largest cap accepted.
+pub const MAX_MAX_EVALUATIONS: i64 = 50_000;
+
+/// How many evaluations one dry run in the desk reads with this configuration.
+pub fn max_evaluations(config: &crate::automation::config::Config) -> i64 {
+    config
+        .threshold(MAX_EVALUATIONS_THRESHOLD)
+        .unwrap_or(DEFAULT_MAX_EVALUATIONS)
+}
+
 mod record;
 mod report;
 mod run;

@@ -473,3 +473,248 @@ async fn a_delayed_trigger_is_recorded_when_its_timer_fires_and_replayed_as_such
         "{text}"
     );
 }
+
+/// What a dry run must leave as it was: the outbox, tasks, history, timers, evaluations and
+/// what the providers received.
+fn untouched(app: &TestApp) -> (Vec<Vec<Value>>, usize, usize) {
+    let counts = app.query(
+        "SELECT (SELECT COUNT(*) FROM outbox), (SELECT COUNT(*) FROM tasks),
+                (SELECT COUNT(*) FROM order_history), (SELECT COUNT(*) FROM timers),
+                (SELECT COUNT(*) FROM trigger_evaluations), (SELECT MAX(id) FROM trigger_evaluations),
+                (SELECT group_concat(status) FROM orders)",
+    );
+    (
+        counts,
+        app.email_requests().len(),
+        app.sms_api.requests().len(),
+    )
+}
+
+#[tokio::test]
+async fn the_desk_dry_run_reports_what_the_cli_reports_and_writes_nothing() {
+    let app = TestApp::start().await;
+    shop_day(&app).await;
+    let before = untouched(&app);
+
+    // The deployed triggers.toml, as written, to edit.
+    let served = app.api("GET", "/api/replay/triggers", None).await;
+    assert_eq!(served.status, 200, "{}", served.text());
+    let served = crate::support::json_of(&served);
+    let shipped = std::fs::read_to_string(workspace_root().join("config/triggers.toml"))
+        .expect("triggers.toml");
+    assert_eq!(served["triggers"], json!(shipped));
+    assert_eq!(served["keep_days"], 90);
+
+    let period =
+        |triggers: &str| json!({ "triggers": triggers, "from": "2026-11-24", "to": "2026-11-26" });
+    // Unchanged: nothing differs.
+    let same = app.api("POST", "/api/replay", Some(period(&shipped))).await;
+    assert_eq!(same.status, 200, "{}", same.text());
+    let same = crate::support::json_of(&same);
+    let report: Report = serde_json::from_value(same["report"].clone()).expect("a report");
+    assert!(report.no_difference(), "{}", same["text"]);
+    assert!(report.summary.evaluations > 10);
+    assert_eq!(
+        (same["from"].clone(), same["to"].clone()),
+        (json!("2026-11-24"), json!("2026-11-26"))
+    );
+    assert_eq!(same["limit"], 5000);
+
+    // C1 delayed: the same report as orderpath-check on a copy of the database.
+    let delayed = with_line(shipped.clone(), "c1-thank-you", "delay = \"10m\"");
+    let answer = app.api("POST", "/api/replay", Some(period(&delayed))).await;
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let answer = crate::support::json_of(&answer);
+    let desk: Report = serde_json::from_value(answer["report"].clone()).expect("a report");
+    assert_eq!(desk.triggers.len(), 1, "{}", answer["text"]);
+    assert_eq!(desk.triggers[0].trigger, "c1-thank-you");
+    assert_eq!(desk.summary.timing, 3);
+    let dir = tempfile::tempdir().expect("dir");
+    let db = copy_database(&app, dir.path());
+    let edited = edited_config(dir.path(), |_| delayed.clone());
+    let (text, cli_report) = replay::run(&Options {
+        from: Some("2026-11-24".into()),
+        to: Some("2026-11-26".into()),
+        ..options(&db, &edited, false)
+    })
+    .expect("runs");
+    assert_eq!(desk, cli_report);
+    assert!(
+        text.ends_with(answer["text"].as_str().expect("text")),
+        "{text}"
+    );
+
+    // The export, replayed by orderpath-check --events, gives the same report again.
+    let export = app
+        .api(
+            "GET",
+            "/api/replay/evaluations?from=2026-11-24&to=2026-11-26",
+            None,
+        )
+        .await;
+    assert_eq!(export.status, 200, "{}", export.text());
+    assert_eq!(
+        export.header("content-type"),
+        Some("application/x-ndjson; charset=utf-8")
+    );
+    assert_eq!(export.header("x-next-after"), None, "one page");
+    let lines = export.text();
+    assert_eq!(
+        lines.lines().count() as i64,
+        app.count("SELECT COUNT(*) FROM trigger_evaluations")
+    );
+    let file = dir.path().join("evaluations.jsonl");
+    std::fs::write(&file, &lines).expect("write");
+    let (_, from_file) = replay::run(&Options {
+        source: Source::Events(file),
+        ..options(&db, &edited, false)
+    })
+    .expect("runs");
+    assert_eq!(from_file, desk);
+
+    assert_eq!(
+        untouched(&app),
+        before,
+        "a dry run writes and sends nothing"
+    );
+}
+
+#[tokio::test]
+async fn the_desk_dry_run_refuses_what_it_cannot_run() {
+    let app = TestApp::start().await;
+    shop_day(&app).await;
+    let before = untouched(&app);
+
+    let broken = app
+        .api(
+            "POST",
+            "/api/replay",
+            Some(json!({ "triggers": "[[trigger]]\nid = \"x\"\non = \"order.created\"\n[[trigger.action]]\ntype = \"message\"\nchannel = \"email\"\ntemplate = \"no-such-template\"\nto = \"customer\"\n" })),
+        )
+        .await;
+    assert_eq!(broken.status, 422, "{}", broken.text());
+    let body = crate::support::json_of(&broken);
+    assert_eq!(body["error"]["code"], "configuration_invalid");
+    assert_eq!(body["error"]["problems"][0]["file"], "config/triggers.toml");
+    assert_eq!(body["error"]["problems"][0]["trigger"], "x");
+    assert!(
+        body["error"]["problems"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("no-such-template")),
+        "{body}"
+    );
+    let not_toml = app
+        .api(
+            "POST",
+            "/api/replay",
+            Some(json!({ "triggers": "[[trigger]" })),
+        )
+        .await;
+    assert_eq!(not_toml.status, 422);
+    assert_eq!(
+        crate::support::json_of(&not_toml)["error"]["code"],
+        "configuration_invalid"
+    );
+    for (body, field) in [
+        (json!({}), "triggers"),
+        (json!({ "triggers": 7 }), "triggers"),
+        (json!({ "triggers": "x", "from": "24.11.2026" }), "from"),
+        (
+            json!({ "triggers": "x", "from": "2026-11-26", "to": "2026-11-24" }),
+            "from",
+        ),
+    ] {
+        let refused = app.api("POST", "/api/replay", Some(body.clone())).await;
+        assert_eq!(refused.status, 422, "{body}: {}", refused.text());
+        let error = crate::support::json_of(&refused);
+        assert_eq!(error["error"]["code"], "invalid_request", "{body}");
+        assert!(
+            error["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with(field)),
+            "{error}"
+        );
+    }
+    let malformed = app
+        .send(
+            http::Request::post("http://orders.shop.example/api/replay")
+                .header(
+                    "authorization",
+                    format!("Bearer {}", crate::support::ADMIN_TOKEN),
+                )
+                .body(Bytes::from_static(b"{not json"))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(malformed.status, 400);
+    let wrong_method = app.api("GET", "/api/replay", None).await;
+    assert_eq!(wrong_method.status, 405);
+    assert_eq!(wrong_method.header("allow"), Some("POST"));
+    let bad_after = app
+        .api("GET", "/api/replay/evaluations?after=-1", None)
+        .await;
+    assert_eq!(bad_after.status, 400);
+    assert_eq!(untouched(&app), before);
+}
+
+#[tokio::test]
+async fn a_period_beyond_the_limit_is_refused_and_exported_in_pages() {
+    let deployed = crate::support::app_with_config(|config| {
+        let path = config.join("shop.toml");
+        let text = std::fs::read_to_string(&path).expect("shop.toml");
+        let limited = text.replace(
+            "replay_max_evaluations = 5000",
+            "replay_max_evaluations = 5",
+        );
+        assert_ne!(limited, text);
+        std::fs::write(&path, limited).expect("write");
+    });
+    let app = TestApp::start_from(&deployed.path().join("spin.toml"), |b| b).await;
+    shop_day(&app).await;
+    let total = app.count("SELECT COUNT(*) FROM trigger_evaluations");
+    let shipped = std::fs::read_to_string(workspace_root().join("config/triggers.toml"))
+        .expect("triggers.toml");
+
+    let refused = app
+        .api(
+            "POST",
+            "/api/replay",
+            Some(json!({ "triggers": shipped, "from": "2026-11-24", "to": "2026-11-26" })),
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    let error = crate::support::json_of(&refused);
+    assert_eq!(error["error"]["code"], "too_many_evaluations");
+    assert!(
+        error["error"]["message"].as_str().is_some_and(|m| m
+            .contains(&format!("has {total} recorded"))
+            && m.contains("at most 5")),
+        "{error}"
+    );
+
+    let mut ids = Vec::new();
+    let mut after = 0_i64;
+    loop {
+        let page = app
+            .api(
+                "GET",
+                &format!("/api/replay/evaluations?from=2026-11-24&to=2026-11-26&after={after}"),
+                None,
+            )
+            .await;
+        assert_eq!(page.status, 200, "{}", page.text());
+        let lines: Vec<Value> = page
+            .text()
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("a JSON line"))
+            .collect();
+        assert!(lines.len() <= 5);
+        ids.extend(lines.iter().map(|l| l["id"].as_i64().expect("id")));
+        match page.header("x-next-after") {
+            Some(next) => after = next.parse().expect("an id"),
+            None => break,
+        }
+    }
+    assert_eq!(ids.len() as i64, total);
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+}

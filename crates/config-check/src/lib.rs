@@ -1,5 +1,8 @@
 //! `orderpath-check`'s work, also used by the end-to-end tests: check a configuration
-//! directory, and compile it into the one file the components read.
+//! directory, compile it into the one file the components read, and dry-run an edited one
+//! against recorded trigger evaluations ([`replay`]).
+
+pub mod replay;
 
 use std::path::{Path, PathBuf};
 

@@ -27,6 +27,7 @@ pub mod money;
 pub mod order;
 pub mod payment;
 pub mod platform;
+pub mod replay;
 pub mod retention;
 pub mod status;
 pub mod task;

@@ -52,6 +52,14 @@ pub fn load_config() -> Result<Config, ApiError> {
     Ok(config)
 }
 
+/// `triggers.toml` as written when the deployed configuration was compiled (the desk's dry
+/// run starts from it); `None` when the compiled file does not hold it (compiled by an older
+/// build: `spin build` again).
+pub fn triggers_source() -> Result<Option<String>, ApiError> {
+    let bytes = read_compiled().map_err(|error| config_unavailable(error.to_string()))?;
+    Ok(compiled::triggers_source(&bytes))
+}
+
 fn config_unavailable(message: String) -> ApiError {
     eprintln!("refusing to process: {message}");
     let mut error = ApiError::new(503, "configuration_invalid", message);

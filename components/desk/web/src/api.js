@@ -1,10 +1,12 @@
 // The staff API (docs/staff-api.md), over the session cookie.
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, error) {
     super(message || code || `HTTP ${status}`);
     this.status = status;
     this.code = code;
+    // The whole `error` object of the answer (the dry run's `problems`).
+    this.error = error ?? null;
   }
 }
 
@@ -23,7 +25,7 @@ export async function api(method, path, body) {
     throw new ApiError(401, 'unauthorized', 'signed out');
   }
   if (!response.ok) {
-    throw new ApiError(response.status, data?.error?.code, data?.error?.message);
+    throw new ApiError(response.status, data?.error?.code, data?.error?.message, data?.error);
   }
   return data;
 }

@@ -1,5 +1,5 @@
 // The desk: one page, hash routes (#/tasks, #/orders, #/order/ID, #/outbox, #/calls,
-// #/analytics, #/bonuses). Everything it shows comes from /api (docs/staff-api.md).
+// #/analytics, #/bonuses, #/dryrun). Everything it shows comes from /api (docs/staff-api.md).
 
 import { api, get } from './api.js';
 import { h, mount } from './dom.js';
@@ -22,6 +22,8 @@ const screens = [
     // Chart.js only loads when someone opens the analytics: the other screens stay light.
     view: async (ctx) => (await import('./views/analytics.js')).analyticsView(ctx) },
   { route: 'bonuses', key: '6', label: 'bonuses', view: bonusesView },
+  { route: 'dryrun', key: '7', label: 'dryrun', supervisor: true,
+    view: async (ctx) => (await import('./views/dryrun.js')).dryrunView(ctx) },
 ];
 
 const root = document.getElementById('root');
@@ -90,7 +92,7 @@ async function render() {
   }
 }
 
-/** 1–6 switch screens, / searches, j/k move through rows, Enter opens the row. */
+/** 1–7 switch screens, / searches, j/k move through rows, Enter opens the row. */
 function keys(event) {
   const target = event.target;
   if (event.ctrlKey || event.metaKey || event.altKey) return;

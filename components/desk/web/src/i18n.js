@@ -52,7 +52,8 @@ const words = {
     downloadCsv: 'Скачать CSV', grandTotal: 'Итого', noBonuses: 'Бонусов за этот месяц нет', linesCount: 'строк: {0}',
     at: 'Когда', rule: 'Правило', triggerId: 'Триггер', kind: 'Вид', basis: 'Расчёт', amount: 'Сумма',
     'kind.accrual': 'начисление', 'kind.reversal': 'сторно',
-    keys: 'Клавиши: 1–6 разделы, / поиск, j/k строки, Enter открыть',
+    keys: 'Клавиши: 1–7 разделы, / поиск, j/k строки, Enter открыть',
+    dryrun: 'Проверка правил',
   },
   en: {
     title: 'Desk', signIn: 'Sign in', staffId: 'Staff id', password: 'Password', enter: 'Sign in',
@@ -105,7 +106,8 @@ const words = {
     downloadCsv: 'Download CSV', grandTotal: 'Total', noBonuses: 'No bonuses this month', linesCount: '{0} lines',
     at: 'When', rule: 'Rule', triggerId: 'Trigger', kind: 'Kind', basis: 'Basis', amount: 'Amount',
     'kind.accrual': 'accrual', 'kind.reversal': 'reversal',
-    keys: 'Keys: 1–6 screens, / search, j/k rows, Enter open',
+    keys: 'Keys: 1–7 screens, / search, j/k rows, Enter open',
+    dryrun: 'Dry run',
   },
 };
 

@@ -883,6 +883,40 @@ const MIGRATIONS: &[Migration] = &[
             )",
         ],
     },
+    Migration {
+        version: 27,
+        name: "trigger evaluations recorded for dry runs of an edited configuration",
+        statements: &[
+            // Every evaluation the shell asks the engine for (replay/record.rs): the event,
+            // the facts exactly as the engine saw them (personal data: the retention pass
+            // deletes them after `trigger_evaluations_keep_days`) and what was done.
+            "CREATE TABLE IF NOT EXISTS trigger_evaluations (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                at TEXT NOT NULL,
+                source TEXT NOT NULL,
+                event_id TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('event', 'after', 'delayed')),
+                parent_id INTEGER,
+                trigger_id TEXT,
+                raised_by TEXT,
+                order_id TEXT,
+                customer_id INTEGER,
+                conversation_id INTEGER,
+                event_type TEXT NOT NULL,
+                event TEXT NOT NULL,
+                facts TEXT NOT NULL,
+                decisions TEXT NOT NULL DEFAULT '[]'
+            )",
+            "CREATE INDEX IF NOT EXISTS trigger_evaluations_at ON trigger_evaluations(at)",
+            // A period's evaluations bring what followed them (cascades, delayed runs).
+            "CREATE INDEX IF NOT EXISTS trigger_evaluations_parent
+                ON trigger_evaluations(parent_id) WHERE parent_id IS NOT NULL",
+            "CREATE INDEX IF NOT EXISTS trigger_evaluations_customer
+                ON trigger_evaluations(customer_id) WHERE customer_id IS NOT NULL",
+            // The evaluation that set a timer: its firing is replayed as what followed it.
+            "ALTER TABLE timers ADD COLUMN evaluation_id INTEGER",
+        ],
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -1,6 +1,8 @@
 //! Retention, run by the tick: idempotency records and raw notifications older than the
 //! retention period (`retention_days`, see [`orderpath_core::retention`]) are deleted or
-//! cleared, [`BATCH`] rows per table per tick, oldest first. Each batch is one statement, so a
+//! cleared, and recorded trigger evaluations (their facts hold personal data) older than
+//! `trigger_evaluations_keep_days` of shop.toml are deleted, [`BATCH`] rows per table per
+//! tick, oldest first. Each batch is one statement, so a
 //! tick that dies halfway leaves every row either kept or gone, and the next tick goes on.
 
 use orderpath_core::retention::{Retention, BATCH};
@@ -48,6 +50,17 @@ pub fn enforce(db: &Db, retention: Retention, now: Timestamp) -> Result<Value, D
         "payment_payloads_cleared": cleared[0],
         "delivery_payloads_cleared": cleared[1],
     }))
+}
+
+/// One batch of recorded trigger evaluations older than `keep_days`; answers how many went.
+pub fn evaluations(db: &Db, keep_days: i64, now: Timestamp) -> Result<usize, DbError> {
+    let cutoff = Timestamp::from_unix(now.unix().saturating_sub(keep_days.saturating_mul(86_400)));
+    Ok(count(db.execute(
+        "DELETE FROM trigger_evaluations WHERE id IN (
+             SELECT id FROM trigger_evaluations WHERE at < ? ORDER BY at LIMIT ?)
+         RETURNING 1",
+        &[text(cutoff.to_rfc3339()), int(BATCH)],
+    )?))
 }
 
 fn count(result: spin_sdk::sqlite::QueryResult) -> usize {

@@ -6,7 +6,7 @@ pub mod scans;
 pub mod site;
 pub mod unsubscribe;
 
-use orderpath_core::automation::config::{Config, CooldownKey};
+use orderpath_core::automation::config::Config;
 use orderpath_core::automation::event::{CustomerEvent, DomainEvent};
 use orderpath_core::automation::facts::CustomerFacts;
 use orderpath_core::marketing::{code_from_pattern, segment, CustomerStats};
@@ -362,27 +362,7 @@ fn random_bytes(n: usize) -> Vec<u8> {
     out
 }
 
-/// The subject a trigger's cooldown counts, for this event; `None` when the event has no such
-/// subject (no cooldown then applies).
-pub fn cooldown_subject(
-    per: Option<&str>,
-    event: &DomainEvent,
-    order_id: Option<&str>,
-    customer_id: Option<i64>,
-) -> Option<String> {
-    match CooldownKey::parse(per.unwrap_or("customer")).ok()? {
-        CooldownKey::Customer => customer_id.map(|c| format!("customer:{c}")),
-        CooldownKey::Order => order_id.map(|o| format!("order:{o}")),
-        CooldownKey::Chat => event.chat().map(|c| format!("chat:{}", c.conversation_id)),
-        CooldownKey::CustomerAnd(name) => {
-            let value = event.customer_event()?.data.get(&name)?;
-            let value = value
-                .as_str()
-                .map_or_else(|| value.to_string(), str::to_owned);
-            customer_id.map(|c| format!("customer:{c}:{name}={value}"))
-        }
-    }
-}
+pub use orderpath_core::automation::engine::cooldown_subject;
 
 /// Claims a run of a trigger with a cooldown: true when it has not run for this subject within
 /// `cooldown` seconds (and records this run), false when it has. A conditional upsert, so two

@@ -97,7 +97,7 @@ pub fn run(now: Timestamp, sending: &impl Sending) -> Result<Value, ApiError> {
     let parcels = carrier_polls::poll_cdek(&db, &automation, now, &mut queued)?;
     let woocommerce = platform_polls::poll_woocommerce(&db, &automation, now, &mut queued)?;
     fresh += sending.queued(&db, &queued.messages);
-    let retention = enforce_retention(&db, now)?;
+    let retention = enforce_retention(&db, &automation, now)?;
     Ok(json!({
         "at": now.to_rfc3339(),
         "timers_fired": fired,
@@ -115,16 +115,20 @@ pub fn run(now: Timestamp, sending: &impl Sending) -> Result<Value, ApiError> {
     }))
 }
 
-/// Old idempotency records and raw notifications, last: a misconfigured retention period is
-/// reported (and logged) without holding up the tick's other work.
-fn enforce_retention(db: &Db, now: Timestamp) -> Result<Value, ApiError> {
-    match retention::period() {
-        Ok(period) => Ok(retention::enforce(db, period, now)?),
+/// Old idempotency records, raw notifications and recorded trigger evaluations, last: a
+/// misconfigured retention period is reported (and logged) without holding up the tick's other
+/// work; the evaluations' own keep period (shop.toml) applies either way.
+fn enforce_retention(db: &Db, config: &Config, now: Timestamp) -> Result<Value, ApiError> {
+    let mut summary = match retention::period() {
+        Ok(period) => retention::enforce(db, period, now)?,
         Err(error) => {
             eprintln!("retention skipped: {error}");
-            Ok(json!({ "error": error.to_string() }))
+            json!({ "error": error.to_string() })
         }
-    }
+    };
+    let keep = orderpath_core::replay::keep_days(config);
+    summary["trigger_evaluations_deleted"] = retention::evaluations(db, keep, now)?.into();
+    Ok(summary)
 }
 
 fn fire_timers(

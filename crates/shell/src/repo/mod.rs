@@ -4,6 +4,7 @@
 
 pub mod assignment;
 pub mod bonuses;
+pub mod evaluations;
 pub mod facts;
 pub mod idempotency;
 pub mod orders;

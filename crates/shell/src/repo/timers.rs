@@ -12,7 +12,7 @@ use orderpath_core::automation::event::DomainEvent;
 use orderpath_core::event::OrderId;
 
 use crate::clock::Timestamp;
-use crate::db::{get_text, int, opt_text, req_int, req_text, text, Db, DbError};
+use crate::db::{get_int, get_text, int, opt_text, req_int, req_text, text, Db, DbError};
 use crate::plans::automation::{Effects, Run};
 
 /// Ids of timers due now, oldest first.
@@ -34,7 +34,7 @@ pub fn fire(db: &Db, config: &Config, id: i64, now: Timestamp) -> Result<Option<
         let Some(row) = db.row(
             "UPDATE timers SET status = 'fired', fired_at = ?1
              WHERE id = ?2 AND status = 'pending' AND fire_at <= ?1
-             RETURNING order_id, name, trigger_id, event",
+             RETURNING order_id, name, trigger_id, event, evaluation_id, fire_at",
             &[text(now.to_rfc3339()), int(id)],
         )?
         else {
@@ -50,21 +50,20 @@ pub fn fire(db: &Db, config: &Config, id: i64, now: Timestamp) -> Result<Option<
             cause: &cause,
         };
         let delayed = get_text(&row, 2)?.zip(get_text(&row, 3)?);
+        // The recorded evaluation that set it (none for timers set before migration 27).
+        let evaluation = get_int(&row, 4)?;
         let effects = match delayed {
             Some((trigger_id, event)) => {
                 let event: DomainEvent = serde_json::from_str(&event)
                     .map_err(|_| DbError::Shape("stored timer event"))?;
-                run.handle_delayed(&order_id, &trigger_id, event)?
+                run.handle_delayed(&order_id, &trigger_id, event, evaluation)?
             }
             None => {
                 let order = OrderId::parse(&order_id).map_err(|_| DbError::Shape("order id"))?;
-                run.handle(
-                    &order_id,
-                    DomainEvent::TimerFired {
-                        order_id: order,
-                        name,
-                    },
-                )?
+                let fire_at = get_text(&row, 5)?
+                    .and_then(|t| Timestamp::parse_rfc3339(&t))
+                    .unwrap_or(now);
+                run.handle_timer(order, name, (evaluation, fire_at))?
             }
         };
         Ok(Some(effects))

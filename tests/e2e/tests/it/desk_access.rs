@@ -112,6 +112,13 @@ fn every_route() -> Vec<(&'static str, &'static str, Option<Value>)> {
             Some(json!({ "status": "away" })),
         ),
         ("DELETE", "/api/staff/m.ivanova/presence", None),
+        ("GET", "/api/replay/triggers", None),
+        (
+            "POST",
+            "/api/replay",
+            Some(json!({ "triggers": "[[trigger]]" })),
+        ),
+        ("GET", "/api/replay/evaluations", None),
     ]
 }
 
@@ -360,6 +367,16 @@ async fn another_staff_members_session_cannot_do_what_is_not_theirs() {
         as_cookie(&app, &olga, "GET", "/api/analytics/revenue", None).await,
         as_cookie(&app, &olga, "GET", "/api/reports/calls", None).await,
         as_cookie(&app, &maria, "GET", "/api/analytics/revenue", None).await,
+        as_cookie(&app, &maria, "GET", "/api/replay/triggers", None).await,
+        as_cookie(&app, &maria, "GET", "/api/replay/evaluations", None).await,
+        as_cookie(
+            &app,
+            &maria,
+            "POST",
+            "/api/replay",
+            Some(json!({ "triggers": "[[trigger]]" })),
+        )
+        .await,
         as_cookie(
             &app,
             &olga,

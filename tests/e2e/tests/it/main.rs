@@ -21,6 +21,7 @@ mod orders_api;
 mod outbox_claims;
 mod outbox_retries;
 mod redis_kv;
+mod replay;
 mod scenarios;
 mod scheduler_work;
 mod sending;

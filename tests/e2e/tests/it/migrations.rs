@@ -5,7 +5,7 @@ use serde_json::json;
 use crate::support::{fixture, TestApp};
 
 /// The newest schema version (`migrate::latest_version`).
-const LATEST: i64 = 26;
+const LATEST: i64 = 27;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_first_requests_migrate_once_and_all_succeed() {

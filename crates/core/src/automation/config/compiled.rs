@@ -37,6 +37,10 @@ struct Header {
     templates: Vec<Entry>,
     /// Why it cannot be used.
     problems: Vec<ConfigProblem>,
+    /// Where `triggers.toml` as written lies after the first line (after the templates):
+    /// the desk's dry run starts from it. Absent in files compiled before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    triggers_source: Option<[usize; 2]>,
 }
 
 /// Checks the files and compiles them: the checked (problems and warnings, as `check` gives
@@ -47,15 +51,24 @@ pub fn compile(files: &ConfigFiles) -> (CheckResult, Vec<u8>) {
         .config
         .as_ref()
         .filter(|_| checked.problems.is_empty());
-    let (templates, body) = config
+    let (templates, mut body) = config
         .map(|c| c.templates.to_compiled())
         .unwrap_or_default();
+    let triggers_source = match (config, files.get("triggers.toml")) {
+        (Some(_), Some(text)) => {
+            let start = body.len();
+            body.push_str(text);
+            Some([start, body.len()])
+        }
+        _ => None,
+    };
     let header = Header {
         format: FORMAT,
         version: env!("CARGO_PKG_VERSION").to_owned(),
         config: config.cloned(),
         templates,
         problems: checked.problems.clone(),
+        triggers_source,
     };
     // JSON escapes newlines inside strings, so the header is exactly one line.
     let mut bytes = serde_json::to_vec(&header).unwrap_or_default();
@@ -126,6 +139,16 @@ pub fn decode(bytes: &[u8]) -> Result<Config, DecodeError> {
     Ok(config)
 }
 
+/// `triggers.toml` as it was written when this configuration was compiled; `None` for a file
+/// compiled without it (or with problems).
+pub fn triggers_source(bytes: &[u8]) -> Option<String> {
+    let split = bytes.iter().position(|&b| b == b'\n')?;
+    let header: Header = serde_json::from_slice(&bytes[..split]).ok()?;
+    let [start, end] = header.triggers_source?;
+    let body = std::str::from_utf8(&bytes[split + 1..]).ok()?;
+    body.get(start..end).map(str::to_owned)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,6 +188,41 @@ mod tests {
             format!("{:?}", decoded.triggers),
             format!("{:?}", loaded.triggers)
         );
+    }
+
+    #[test]
+    fn the_triggers_file_is_kept_as_written_and_can_be_replaced_for_a_dry_run() {
+        let files = shipped();
+        let (_, bytes) = compile(&files);
+        let written = files.get("triggers.toml").expect("triggers.toml");
+        assert_eq!(triggers_source(&bytes).as_deref(), Some(written));
+        let config = decode(&bytes).expect("decodes");
+        // The templates after it still decode.
+        assert!(config.templates.all_decode());
+        let edited = written.replacen(
+            "on = \"order.created\"",
+            "on = \"order.created\"\ndelay = \"10m\"",
+            1,
+        );
+        let with = config.with_triggers("config", &edited).expect("checked");
+        assert_eq!(with.triggers.len(), config.triggers.len());
+        assert!(with
+            .triggers
+            .iter()
+            .any(|t| t.delay.is_some() && t.on == "order.created"));
+        assert_eq!(with.shop, config.shop);
+        let problems = config
+            .with_triggers("config", "[[trigger]]\nid = \"x\"\non = \"order.created\"\n[[trigger.action]]\ntype = \"message\"\nchannel = \"email\"\ntemplate = \"nope\"\nto = \"customer\"\n")
+            .expect_err("an unknown template");
+        assert!(
+            problems[0].to_string().contains("config/triggers.toml"),
+            "{problems:?}"
+        );
+        assert!(problems[0].to_string().contains("nope"), "{problems:?}");
+        let broken = config
+            .with_triggers("config", "[[trigger]\n")
+            .expect_err("not TOML");
+        assert!(broken[0].message.contains("line 1"), "{broken:?}");
     }
 
     #[test]

@@ -150,6 +150,34 @@ impl Config {
         }
     }
 
+    /// This configuration with its triggers from another `triggers.toml` (the desk's dry run
+    /// of an edited file), checked against this shop, its statuses and templates exactly as
+    /// the build checks it; the problems when it would be refused. `root` names the
+    /// directory in the problems (`config`).
+    pub fn with_triggers(
+        &self,
+        root: &str,
+        triggers_toml: &str,
+    ) -> Result<Config, Vec<ConfigProblem>> {
+        let mut files = ConfigFiles::new(root);
+        files.insert("triggers.toml", triggers_toml);
+        let mut findings = Findings::default();
+        let triggers = validate::load_triggers(
+            &files,
+            Some(&self.shop),
+            Some(&self.statuses),
+            &self.templates,
+            &mut findings,
+        );
+        match triggers {
+            Some(triggers) if findings.problems.is_empty() => Ok(Config {
+                triggers,
+                ..self.clone()
+            }),
+            _ => Err(findings.problems),
+        }
+    }
+
     /// A trigger by id.
     pub fn trigger(&self, id: &str) -> Option<&Trigger> {
         self.triggers.iter().find(|t| t.id == id)

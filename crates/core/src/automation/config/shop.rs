@@ -277,6 +277,26 @@ pub(super) fn load(files: &ConfigFiles, findings: &mut Findings) -> Option<Shop>
             problem(&format!("thresholds.{name}"), "must not be negative".into());
         }
     }
+    for (name, max, what) in [
+        (
+            crate::replay::KEEP_DAYS_THRESHOLD,
+            crate::replay::MAX_KEEP_DAYS,
+            "days recorded trigger evaluations are kept",
+        ),
+        (
+            crate::replay::MAX_EVALUATIONS_THRESHOLD,
+            crate::replay::MAX_MAX_EVALUATIONS,
+            "evaluations a dry run in the desk reads",
+        ),
+    ] {
+        if raw
+            .thresholds
+            .get(name)
+            .is_some_and(|v| !(1..=max).contains(v))
+        {
+            problem(&format!("thresholds.{name}"), format!("{what}: 1 to {max}"));
+        }
+    }
     for (i, member) in raw.staff.iter().enumerate() {
         if raw.staff[..i].iter().any(|s| s.id == member.id) {
             problem(

@@ -31,7 +31,7 @@ use serde_json::Value;
 pub use conditions::conditions_hold;
 pub use http::{data_problems, default_data, raw_placeholder, MAX_PAYLOAD_BYTES};
 
-use super::config::{Config, MessageChannel, StaffMember, Trigger};
+use super::config::{Config, CooldownKey, MessageChannel, StaffMember, Trigger};
 use super::event::DomainEvent;
 use super::facts::Facts;
 use super::time::add_working_time;
@@ -360,6 +360,29 @@ pub fn replan(
 ) -> Option<Vec<PlannedAction>> {
     let t = config.trigger(trigger_id)?;
     Some(plan::plan(config, t, event, facts))
+}
+
+/// The subject a trigger's cooldown counts, for this event (`per` is the trigger's
+/// `cooldown_per`); `None` when the event has no such subject (no cooldown then applies).
+/// The shell claims the cooldown under this key; a replay ([`crate::replay`]) simulates it.
+pub fn cooldown_subject(
+    per: Option<&str>,
+    event: &DomainEvent,
+    order_id: Option<&str>,
+    customer_id: Option<i64>,
+) -> Option<String> {
+    match CooldownKey::parse(per.unwrap_or("customer")).ok()? {
+        CooldownKey::Customer => customer_id.map(|c| format!("customer:{c}")),
+        CooldownKey::Order => order_id.map(|o| format!("order:{o}")),
+        CooldownKey::Chat => event.chat().map(|c| format!("chat:{}", c.conversation_id)),
+        CooldownKey::CustomerAnd(name) => {
+            let value = event.customer_event()?.data.get(&name)?;
+            let value = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_owned);
+            customer_id.map(|c| format!("customer:{c}:{name}={value}"))
+        }
+    }
 }
 
 /// An order past its status's time limit.

@@ -258,7 +258,7 @@ impl Run<'_> {
                     self.db,
                     order_id,
                     &name,
-                    None,
+                    (None, Some(step.evaluation)),
                     Timestamp::from_unix(fire_at),
                     self.now,
                 )?;

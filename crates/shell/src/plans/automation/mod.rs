@@ -10,6 +10,11 @@
 //! `order.status_changed` events, and a `task` that creates a task `task.created`; they are
 //! fed back to the engine, at most [`MAX_CASCADE_DEPTH`] rounds, so "paid → payment-received →
 //! prepare-for-delivery" runs in one request without a trigger loop being able to run for ever.
+//!
+//! Every evaluation is recorded in the same transaction (`repo::evaluations`): the event, the
+//! facts the engine saw and the decisions carried out, linked to the evaluation whose action
+//! raised its event (or whose timer fired it), so that an edited configuration can be replayed
+//! against what really happened (`orderpath_core::replay`).
 
 use std::collections::VecDeque;
 
@@ -19,18 +24,21 @@ use orderpath_core::automation::engine::{
 };
 use orderpath_core::automation::event::DomainEvent;
 use orderpath_core::automation::facts::Facts;
+use orderpath_core::event::OrderId;
+use orderpath_core::replay::{ActionKey, Kind, Taken};
 use serde_json::Value;
 
 use crate::clock::Timestamp;
 use crate::db::{opt_text, text, Db, DbError};
 use crate::marketing::{self, unsubscribe};
+use crate::repo::evaluations::{self, NewEvaluation};
 use crate::repo::facts;
 use crate::repo::orders::{self, HistoryEntry, Outcome};
 
 mod assign;
 mod execute;
 
-pub use crate::config_source::{load_config, CONFIG_ROOT};
+pub use crate::config_source::{load_config, triggers_source, CONFIG_ROOT};
 
 /// What a run left to do after the transaction commits.
 #[derive(Debug, Default)]
@@ -79,6 +87,18 @@ impl Subject {
         match self {
             Subject::Order(id) => Some(id),
             Subject::Customer(_) | Subject::Chat { .. } => None,
+        }
+    }
+
+    /// The customer and chat conversation, for the record of an evaluation.
+    fn customer_and_chat(&self) -> (Option<i64>, Option<i64>) {
+        match self {
+            Subject::Order(_) => (None, None),
+            Subject::Customer(id) => (Some(*id), None),
+            Subject::Chat {
+                conversation,
+                customer,
+            } => (*customer, Some(*conversation)),
         }
     }
 
@@ -131,14 +151,43 @@ impl Run<'_> {
     /// A delayed trigger is due: re-checks it against fresh facts (the engine's
     /// `evaluate_delayed`) and executes it, with cascades. `key` is the timer's subject: an
     /// order id, `customer:<id>` for an event about a customer, `chat:<id>` for a chat.
+    /// `evaluation` is the recorded evaluation that delayed it, when there is one.
     pub fn handle_delayed(
         &self,
         key: &str,
         trigger_id: &str,
         event: DomainEvent,
+        evaluation: Option<i64>,
     ) -> Result<Effects, DbError> {
         let subject = Subject::of(&event, Subject::Order(key.to_owned()));
-        self.run(subject, Work::Delayed(trigger_id.to_owned(), event))
+        let origin = Origin {
+            parent: evaluation,
+            trigger: Some(trigger_id.to_owned()),
+            raised_by: None,
+        };
+        self.run_from(subject, Work::Delayed(trigger_id.to_owned(), event), origin)
+    }
+
+    /// A named timer fired (`timer.fired`): evaluated like [`Run::handle`], recorded as
+    /// following the evaluation whose `set_timer` action set it (`evaluation`, with the time
+    /// the timer was set for).
+    pub fn handle_timer(
+        &self,
+        order_id: OrderId,
+        name: String,
+        (evaluation, fire_at): (Option<i64>, Timestamp),
+    ) -> Result<Effects, DbError> {
+        let origin = Origin {
+            parent: evaluation,
+            trigger: None,
+            raised_by: evaluation.map(|_| ActionKey::SetTimer {
+                name: name.clone(),
+                fire_at: fire_at.unix(),
+            }),
+        };
+        let subject = Subject::Order(order_id.as_str().to_owned());
+        let event = DomainEvent::TimerFired { order_id, name };
+        self.run_from(subject, Work::Event(event), origin)
     }
 
     fn facts(&self, subject: &Subject) -> Result<Option<Facts>, DbError> {
@@ -210,20 +259,20 @@ impl Run<'_> {
         moves.then_some(customer.id).flatten()
     }
 
-    /// False (and a line in the history) when the trigger has a cooldown that has not passed
-    /// for this event's subject.
+    /// `Err(subject)` (and a line in the history) when the trigger has a cooldown that has not
+    /// passed for this event's subject; `Ok` with the subject it was claimed for, if any.
     fn cooldown_passed(
         &self,
         subject: &Subject,
         trigger_id: &str,
         event: &DomainEvent,
         facts: &Facts,
-    ) -> Result<bool, DbError> {
+    ) -> Result<Result<Option<String>, String>, DbError> {
         let Some(trigger) = self.config.trigger(trigger_id) else {
-            return Ok(true);
+            return Ok(Ok(None));
         };
         let Some(cooldown) = &trigger.cooldown else {
-            return Ok(true);
+            return Ok(Ok(None));
         };
         let secs = cooldown.resolve(&self.config.shop.thresholds).unwrap_or(0);
         let customer_id = facts.customer.as_ref().and_then(|c| c.id);
@@ -233,14 +282,14 @@ impl Run<'_> {
             subject.order_id(),
             customer_id,
         ) else {
-            return Ok(true);
+            return Ok(Ok(None));
         };
         if marketing::claim_cooldown(self.db, trigger_id, &key, secs, self.now)? {
-            return Ok(true);
+            return Ok(Ok(Some(key)));
         }
         let reason = format!("ran for {key} less than {} ago (cooldown)", cooldown.0);
         self.note(subject, trigger_id, "trigger", None, &reason)?;
-        Ok(false)
+        Ok(Err(key))
     }
 
     /// A refused step, in the order's or the customer's history.
@@ -294,9 +343,44 @@ impl Run<'_> {
     }
 
     fn run(&self, first_subject: Subject, first: Work) -> Result<Effects, DbError> {
+        self.run_from(first_subject, first, Origin::default())
+    }
+
+    /// Records an evaluation about to be made; answers its id.
+    fn record_evaluation(
+        &self,
+        (subject, kind, origin): (&Subject, Kind, &Origin),
+        event: &DomainEvent,
+        facts: &Facts,
+    ) -> Result<i64, DbError> {
+        let (customer_id, conversation_id) = subject.customer_and_chat();
+        evaluations::insert(
+            self.db,
+            &NewEvaluation {
+                kind,
+                cause: self.cause,
+                parent: origin.parent,
+                trigger: origin.trigger.as_deref(),
+                raised_by: origin.raised_by.as_ref(),
+                order_id: subject.order_id(),
+                customer_id,
+                conversation_id,
+                event,
+                facts,
+            },
+            self.now,
+        )
+    }
+
+    fn run_from(
+        &self,
+        first_subject: Subject,
+        first: Work,
+        origin: Origin,
+    ) -> Result<Effects, DbError> {
         let mut effects = Effects::default();
-        let mut queue = VecDeque::from([(first_subject, first, 0_usize)]);
-        while let Some((subject, work, depth)) = queue.pop_front() {
+        let mut queue = VecDeque::from([(first_subject, first, 0_usize, origin)]);
+        while let Some((subject, work, depth, origin)) = queue.pop_front() {
             let Some(mut facts) = self.facts(&subject)? else {
                 continue;
             };
@@ -310,6 +394,14 @@ impl Run<'_> {
                     (event, decision.into_iter().collect(), false)
                 }
             };
+            let kind = if whole_event {
+                Kind::Event
+            } else {
+                Kind::Delayed
+            };
+            let first_row = self.record_evaluation((&subject, kind, &origin), &event, &facts)?;
+            let mut row = first_row;
+            let mut taken = Vec::new();
             let mut decisions = VecDeque::from(decisions);
             while let Some(decision) = decisions.pop_front() {
                 match decision {
@@ -317,13 +409,25 @@ impl Run<'_> {
                         trigger_id,
                         actions,
                     } => {
-                        if !self.cooldown_passed(&subject, &trigger_id, &event, &facts)? {
-                            continue;
-                        }
+                        let claimed =
+                            match self.cooldown_passed(&subject, &trigger_id, &event, &facts)? {
+                                Ok(claimed) => claimed,
+                                Err(key) => {
+                                    let trigger = trigger_id;
+                                    taken.push(Taken::Cooldown { trigger, key });
+                                    continue;
+                                }
+                            };
+                        let keys: Vec<ActionKey> = actions.iter().map(ActionKey::of).collect();
+                        taken.push(Taken::Run {
+                            trigger: trigger_id.clone(),
+                            actions: keys.clone(),
+                            cooldown: claimed,
+                        });
                         // Set when an action changed what the event's later triggers see: V1's
                         // manager, M3's discounted sums.
                         let mut facts_changed = false;
-                        for (index, action) in actions.into_iter().enumerate() {
+                        for ((index, action), key) in actions.into_iter().enumerate().zip(keys) {
                             facts_changed |= matches!(
                                 action,
                                 PlannedAction::ApplyDiscount { .. }
@@ -334,6 +438,7 @@ impl Run<'_> {
                                 event: &event,
                                 trigger_id: &trigger_id,
                                 index,
+                                evaluation: row,
                             };
                             let Some(next) = self.execute(&step, action, &facts, &mut effects)?
                             else {
@@ -341,7 +446,13 @@ impl Run<'_> {
                             };
                             let next_subject = Subject::of(&next, subject.clone());
                             if depth + 1 < MAX_CASCADE_DEPTH {
-                                queue.push_back((next_subject, Work::Event(next), depth + 1));
+                                let origin = Origin {
+                                    parent: Some(row),
+                                    trigger: Some(trigger_id.clone()),
+                                    raised_by: Some(key),
+                                };
+                                let work = Work::Event(next);
+                                queue.push_back((next_subject, work, depth + 1, origin));
                             } else {
                                 eprintln!(
                                     "trigger cascade stopped at depth {MAX_CASCADE_DEPTH} for {}",
@@ -350,12 +461,23 @@ impl Run<'_> {
                             }
                         }
                         // The event's later triggers are evaluated again with the fresh facts
-                        // (a delayed trigger runs alone).
+                        // (a delayed trigger runs alone), and recorded as continuing it.
                         if facts_changed && whole_event {
+                            evaluations::set_decisions(self.db, row, &std::mem::take(&mut taken))?;
                             let Some(fresh) = self.facts(&subject)? else {
                                 return Ok(effects);
                             };
                             facts = fresh;
+                            let after = Origin {
+                                parent: Some(row),
+                                trigger: Some(trigger_id.clone()),
+                                raised_by: None,
+                            };
+                            row = self.record_evaluation(
+                                (&subject, Kind::After, &after),
+                                &event,
+                                &facts,
+                            )?;
                             decisions =
                                 evaluate_after(self.config, &trigger_id, &event, &facts).into();
                         }
@@ -364,18 +486,23 @@ impl Run<'_> {
                         trigger_id,
                         fire_at,
                     } => {
+                        taken.push(Taken::Delay {
+                            trigger: trigger_id.clone(),
+                            fire_at,
+                        });
                         let event = serde_json::to_string(&event).unwrap_or_default();
                         set_timer(
                             self.db,
                             &subject.key(),
                             &format!("delay:{trigger_id}"),
-                            Some((&trigger_id, &event)),
+                            (Some((&trigger_id, &event)), Some(row)),
                             Timestamp::from_unix(fire_at),
                             self.now,
                         )?;
                     }
                 }
             }
+            evaluations::set_decisions(self.db, row, &taken)?;
             // M8: an order bought starts the clocks of the products its customer buys again.
             if let (Subject::Order(order_id), DomainEvent::StatusChanged { to, .. }) =
                 (&subject, &event)
@@ -403,12 +530,25 @@ impl Run<'_> {
                     marketing::refresh_segment(self.db, self.config, customer_id, self.now)?;
                 if let (Some(moved), true) = (moved, depth + 1 < MAX_CASCADE_DEPTH) {
                     let work = Work::Event(moved);
-                    queue.push_back((Subject::Customer(customer_id), work, depth + 1));
+                    let origin = Origin {
+                        parent: Some(first_row),
+                        ..Origin::default()
+                    };
+                    queue.push_back((Subject::Customer(customer_id), work, depth + 1, origin));
                 }
             }
         }
         Ok(effects)
     }
+}
+
+/// Where an evaluation comes from, for its record: the evaluation whose action raised its
+/// event (or whose timer fired it, or which it continues), that trigger, and that action.
+#[derive(Debug, Clone, Default)]
+struct Origin {
+    parent: Option<i64>,
+    trigger: Option<String>,
+    raised_by: Option<ActionKey>,
 }
 
 /// What starts a run.
@@ -419,12 +559,13 @@ enum Work {
     Delayed(String, DomainEvent),
 }
 
-/// Which action of which trigger for which order or customer.
+/// Which action of which trigger for which order or customer, in which recorded evaluation.
 struct Step<'a> {
     subject: &'a Subject,
     event: &'a DomainEvent,
     trigger_id: &'a str,
     index: usize,
+    evaluation: i64,
 }
 
 impl Step<'_> {
@@ -459,12 +600,13 @@ fn status_changed(
     })
 }
 
-/// Stores (or replaces) the order's pending timer with this name.
+/// Stores (or replaces) the order's pending timer with this name: a delayed trigger's (its id
+/// and event) or a named one, set by the recorded evaluation `evaluation`.
 fn set_timer(
     db: &Db,
     order_id: &str,
     name: &str,
-    delayed: Option<(&str, &str)>,
+    (delayed, evaluation): (Option<(&str, &str)>, Option<i64>),
     fire_at: Timestamp,
     now: Timestamp,
 ) -> Result<(), DbError> {
@@ -473,8 +615,9 @@ fn set_timer(
         &[text(order_id), text(name)],
     )?;
     db.execute(
-        "INSERT INTO timers (order_id, name, trigger_id, event, fire_at, status, created_at)
-         VALUES (?, ?, ?, ?, ?, 'pending', ?)",
+        "INSERT INTO timers (order_id, name, trigger_id, event, fire_at, status, created_at,
+             evaluation_id)
+         VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
         &[
             text(order_id),
             text(name),
@@ -482,6 +625,7 @@ fn set_timer(
             opt_text(delayed.map(|d| d.1)),
             text(fire_at.to_rfc3339()),
             text(now.to_rfc3339()),
+            evaluation.map_or(spin_sdk::sqlite::Value::Null, crate::db::int),
         ],
     )?;
     Ok(())

@@ -22,7 +22,10 @@ set +e
 # Without -p, cargo tests the workspace's default-members: every native crate (components
 # are cdylibs for wasm32-wasip2 and are tested through the harness instead). The harness logs
 # every statement the app runs, and libSQL's engine then replays them (tests/libsql-check).
-export ORDERPATH_SQL_LOG="${CARGO_TARGET_DIR:-target}/sql-statements.jsonl"
+# An absolute path: each test binary runs in its own crate's folder.
+target_dir=${CARGO_TARGET_DIR:-target}
+case "$target_dir" in /*) ;; *) target_dir="$PWD/$target_dir" ;; esac
+export ORDERPATH_SQL_LOG="$target_dir/sql-statements.jsonl"
 rm -f "$ORDERPATH_SQL_LOG"
 cargo test "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}

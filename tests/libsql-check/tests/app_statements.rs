@@ -11,7 +11,7 @@ async fn every_statement_the_suite_ran_is_accepted_by_libsql() {
         .map(PathBuf::from)
         .expect(
             "set ORDERPATH_SQL_LOG to the statement log of an e2e run \
-         (scripts/test.sh does: ORDERPATH_SQL_LOG=target/sql-statements.jsonl)",
+         (scripts/test.sh does: ORDERPATH_SQL_LOG=$PWD/target/sql-statements.jsonl)",
         );
     // The app's components (each has its folder under components/); not the harness's probe.
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../components");

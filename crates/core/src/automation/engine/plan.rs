@@ -346,8 +346,11 @@ impl Planner<'_> {
             let linked = customer.is_some_and(|c| c.unsubscribe_url.is_some());
             if allowed && channel == MessageChannel::Email && !linked {
                 return Err(
-                    "marketing email needs the unsubscribe link: set public_url and \
-                            unsubscribe_secret"
+                    // Without the variables' names: this crate does not read them, and the
+                    // components that only run the engine (the dry run) must not look as if
+                    // they did (tests/e2e/tests/it/manifest_variables.rs).
+                    "marketing email needs the unsubscribe link: set the app's public URL and \
+                     unsubscribe secret (see the variables in the README)"
                         .into(),
                 );
             }

@@ -360,6 +360,7 @@ async fn levels_stored_before_warehouses_were_kept_stay_as_the_unnamed_warehouse
              ALTER TABLE customers DROP COLUMN segment;
              ALTER TABLE customers DROP COLUMN segment_at;
              ALTER TABLE outbox DROP COLUMN headers;
+             ALTER TABLE timers DROP COLUMN evaluation_id;
              DELETE FROM schema_migrations WHERE version > 10;",
         )
         .expect("the old schema");

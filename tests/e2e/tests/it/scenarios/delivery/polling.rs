@@ -198,6 +198,7 @@ async fn parcels_on_their_way_before_the_upgrade_are_polled_from_the_first_tick(
              ALTER TABLE customers DROP COLUMN segment;
              ALTER TABLE customers DROP COLUMN segment_at;
              ALTER TABLE outbox DROP COLUMN headers;
+             ALTER TABLE timers DROP COLUMN evaluation_id;
              DELETE FROM schema_migrations WHERE version > 11;",
         )
         .expect("the old schema");

@@ -801,6 +801,9 @@ async fn supervisor_dry_runs_an_edited_trigger_and_reads_what_would_change() {
         json!(1),
         "only C1 differs"
     );
+    // The report, not the editor above it, in the picture.
+    desk.script("document.getElementById('dry-summary').scrollIntoView(); return true;")
+        .await;
     desk.screenshot("09-dry-run").await;
 
     desk.script("document.getElementById('dry-triggers').value = '[[trigger]'; return true;")
@@ -834,10 +837,18 @@ async fn supervisor_dry_runs_an_edited_trigger_and_reads_what_would_change() {
         )
         .await;
     phone.find("#dry-run").await.click().await.expect("run");
-    phone
+    let o3 = phone
         .text_of(
             "[data-trigger='o3-no-answer-1']",
             "больше не срабатывает для",
+        )
+        .await;
+    for expected in ["выключено", "A-2", "не сработало бы", "no-answer-sms"] {
+        assert!(o3.contains(expected), "{expected:?} in {o3}");
+    }
+    phone
+        .script(
+            "document.querySelector(\"[data-trigger='o3-no-answer-1']\").scrollIntoView(); return true;",
         )
         .await;
     phone.screenshot("09-dry-run-phone").await;

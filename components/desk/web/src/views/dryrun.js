@@ -20,7 +20,7 @@ const words = {
     nowFiresFor: 'теперь срабатывает для', noLongerFiresFor: 'больше не срабатывает для',
     switchedOff: 'выключено', notInConfig: 'нет в правилах', subject: 'Для', event: 'Событие',
     was: 'Было', wouldBe: 'Было бы', actions: 'Действия', fireNow: 'сразу', didNotFire: 'не срабатывало',
-    heldByCooldown: 'пауза между запусками', heldUntil: 'ждёт до {0}', note: 'заметка', timer: 'таймер',
+    heldByCooldown: 'пауза между запусками', wouldNotFire: 'не сработало бы', heldUntil: 'ждёт до {0}', note: 'заметка', timer: 'таймер',
     promoCode: 'промокод', discount: 'скидка', chatReply: 'ответ в чат', chat: 'чат',
   },
   en: {
@@ -33,7 +33,7 @@ const words = {
     nowFiresFor: 'now fires for', noLongerFiresFor: 'no longer fires for',
     switchedOff: 'switched off', notInConfig: 'not in the triggers', subject: 'For', event: 'Event',
     was: 'Was', wouldBe: 'Would be', actions: 'Actions', fireNow: 'now', didNotFire: 'did not fire',
-    heldByCooldown: 'held by its cooldown', heldUntil: 'held until {0}', note: 'note', timer: 'timer',
+    heldByCooldown: 'held by its cooldown', wouldNotFire: 'would not fire', heldUntil: 'held until {0}', note: 'note', timer: 'timer',
     promoCode: 'promo code', discount: 'discount', chatReply: 'chat reply', chat: 'chat',
   },
 };
@@ -89,12 +89,12 @@ function action(a) {
   }
 }
 
-/** "now", "10:10 (+10 min)", "did not fire". */
-function fired(f, at) {
+/** "now", "10:10 (+10 min)", "did not fire" (`would`: "would not fire"). */
+function fired(f, at, would = false) {
   if (f.fired === 'now') return t('fireNow');
   if (f.fired === 'at') return `${local(f.at)} (+${span(f.at - at)})`;
   if (f.fired === 'cooldown') return t('heldByCooldown');
-  return t('didNotFire');
+  return t(would ? 'wouldNotFire' : 'didNotFire');
 }
 
 function actionList(change) {
@@ -122,7 +122,7 @@ function triggerPanel(tr) {
         h('td', { 'data-label': t('subject') }, subject(c.subject)),
         h('td', { 'data-label': t('event') }, h('span', { class: 'mono small' }, c.event), h('div', { class: 'muted small' }, local(c.at))),
         h('td', { 'data-label': t('was') }, fired(c.before, c.at)),
-        h('td', { 'data-label': t('wouldBe') }, h('b', {}, fired(c.after, c.at))),
+        h('td', { 'data-label': t('wouldBe') }, h('b', {}, fired(c.after, c.at, true))),
         h('td', { 'data-label': t('actions') }, actionList(c))))))));
 }
 

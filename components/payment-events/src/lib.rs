@@ -38,9 +38,7 @@ fn process(request: IncomingRequest) -> Result<Handled, ApiError> {
         "POST"
     };
     if !allowed.split(", ").any(|m| m == inbound.method) {
-        let mut error = ApiError::new(405, "method_not_allowed", format!("use {allowed}"));
-        error.headers.push(("allow".into(), allowed.into()));
-        return Err(error);
+        return Err(ApiError::method_not_allowed(allowed));
     }
     let now = Timestamp::now();
     let notice = verify::read(provider, &inbound, rest, now)?;

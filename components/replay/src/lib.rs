@@ -39,28 +39,17 @@ fn route(request: IncomingRequest) -> Result<Handled, ApiError> {
         ("POST", "/api/replay") => dry_run::dry_run(&call),
         ("GET", "/api/replay/triggers") => dry_run::triggers(&call),
         ("GET", "/api/replay/evaluations") => dry_run::export(&call),
-        (_, "/api/replay") => Err(method_not_allowed("POST")),
-        (_, "/api/replay/triggers" | "/api/replay/evaluations") => Err(method_not_allowed("GET")),
+        (_, "/api/replay") => Err(ApiError::method_not_allowed("POST")),
+        (_, "/api/replay/triggers" | "/api/replay/evaluations") => {
+            Err(ApiError::method_not_allowed("GET"))
+        }
         _ => Err(ApiError::new(
             404,
             "not_found",
             format!("no endpoint at {}", inbound.path),
         )),
     }?;
-    Ok(done(answer))
-}
-
-fn method_not_allowed(allowed: &str) -> ApiError {
-    let mut error = ApiError::new(405, "method_not_allowed", format!("use {allowed}"));
-    error.headers.push(("allow".into(), allowed.into()));
-    error
-}
-
-fn done(answer: Answer) -> Handled {
-    Handled {
-        answer,
-        queued: None,
-    }
+    Ok(Handled::answered(answer))
 }
 
 /// 400 `invalid_query` naming the parameter.

@@ -43,9 +43,9 @@ fn route(request: IncomingRequest) -> Result<Handled, ApiError> {
         let answer = match inbound.method.as_str() {
             "POST" => staff::sign_in(&db, &inbound, &config.shop, now),
             "DELETE" => staff::sign_out(&db, &inbound),
-            _ => Err(method_not_allowed("POST, DELETE")),
+            _ => Err(ApiError::method_not_allowed("POST, DELETE")),
         };
-        return answer.map(done);
+        return answer.map(Handled::answered);
     }
     let caller = staff::authenticate(&db, &inbound, &config.shop, now)?;
     let call = Call {
@@ -84,11 +84,11 @@ fn route(request: IncomingRequest) -> Result<Handled, ApiError> {
             analytics::report(&inbound, name)
         }
         (_, route) => Err(match allowed_methods(route) {
-            Some(allowed) => method_not_allowed(allowed),
+            Some(allowed) => ApiError::method_not_allowed(allowed),
             None => ApiError::new(404, "not_found", format!("no endpoint at {}", inbound.path)),
         }),
     }
-    .map(done)
+    .map(Handled::answered)
 }
 
 /// The methods a known route takes, for the 405's `Allow`.
@@ -102,19 +102,6 @@ fn allowed_methods(route: &[&str]) -> Option<&'static str> {
         ["tasks", _, "done"] | ["messages", _, "resend"] => "POST",
         _ => return None,
     })
-}
-
-fn method_not_allowed(allowed: &str) -> ApiError {
-    let mut error = ApiError::new(405, "method_not_allowed", format!("use {allowed}"));
-    error.headers.push(("allow".into(), allowed.into()));
-    error
-}
-
-fn done(answer: Answer) -> Handled {
-    Handled {
-        answer,
-        queued: None,
-    }
 }
 
 /// 400 `invalid_query` naming the parameter.

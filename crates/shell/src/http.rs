@@ -63,6 +63,13 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// 405 `method_not_allowed` with `Allow: <allowed>` (`"GET"`, `"GET, POST"`).
+    pub fn method_not_allowed(allowed: &str) -> ApiError {
+        let mut error = ApiError::new(405, "method_not_allowed", format!("use {allowed}"));
+        error.headers.push(("allow".into(), allowed.into()));
+        error
+    }
+
     /// An error with a status, code and message.
     pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> ApiError {
         ApiError {
@@ -198,9 +205,7 @@ impl Inbound {
         if self.method == allowed {
             return Ok(());
         }
-        let mut error = ApiError::new(405, "method_not_allowed", format!("use {allowed}"));
-        error.headers.push(("allow".into(), allowed.into()));
-        Err(error)
+        Err(ApiError::method_not_allowed(allowed))
     }
 }
 

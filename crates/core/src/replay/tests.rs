@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use super::*;
-use crate::automation::config::{Config, ConfigFiles};
+use crate::automation::config::{shipped_files, Config};
 use crate::automation::engine::{
     cooldown_subject, evaluate, evaluate_after, Decision, PlannedAction, MAX_CASCADE_DEPTH,
 };
@@ -15,27 +15,6 @@ use crate::event::{Item, OrderId};
 
 /// 2026-11-24 10:00 Moscow, a Tuesday: the shop is open.
 const T0: i64 = 1_795_503_600 + 3_600;
-
-fn shipped_files() -> ConfigFiles {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
-    let mut files = ConfigFiles::new("config");
-    fn walk(root: &std::path::Path, dir: &std::path::Path, files: &mut ConfigFiles) {
-        for entry in std::fs::read_dir(dir).expect("dir") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                walk(root, &path, files);
-            } else {
-                let rel = path.strip_prefix(root).expect("prefix");
-                files.insert(
-                    &rel.to_string_lossy(),
-                    std::fs::read_to_string(&path).expect("read"),
-                );
-            }
-        }
-    }
-    walk(&root, &root, &mut files);
-    files
-}
 
 /// The shipped configuration with `edit` applied to triggers.toml.
 fn config(edit: impl FnOnce(String) -> String) -> Config {

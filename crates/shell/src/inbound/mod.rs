@@ -29,6 +29,16 @@ pub struct Handled {
     pub queued: Option<(Db, Vec<i64>)>,
 }
 
+impl Handled {
+    /// An answer with nothing queued to send.
+    pub fn answered(answer: Answer) -> Handled {
+        Handled {
+            answer,
+            queued: None,
+        }
+    }
+}
+
 /// Answers, then hands what the request queued to the `sender` component (so a slow provider
 /// never delays the ack, and only the sender holds the providers' secrets). Where the sender
 /// cannot be reached, the messages stay claimed and the tick sends them when their born

@@ -11,7 +11,7 @@ use orderpath_core::replay::{ActionKey, Fired, Report};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::support::{signature_with, workspace_root, TestApp, PAYMENTS_SECRET};
+use crate::support::{copy_dir, signature_with, workspace_root, TestApp, PAYMENTS_SECRET};
 
 fn evt() -> String {
     static N: AtomicUsize = AtomicUsize::new(0);
@@ -112,19 +112,6 @@ pub(crate) fn edited_config(dir: &Path, edit: impl FnOnce(String) -> String) -> 
     let text = std::fs::read_to_string(&path).expect("triggers.toml");
     std::fs::write(&path, edit(text)).expect("write");
     config
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read") {
-        let entry = entry.expect("entry");
-        let dest = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &dest);
-        } else {
-            std::fs::copy(entry.path(), dest).expect("copy");
-        }
-    }
 }
 
 /// Inserts `line` after the `on = ...` line of trigger `id`.

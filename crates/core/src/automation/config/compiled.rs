@@ -152,29 +152,11 @@ pub fn triggers_source(bytes: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn shipped() -> ConfigFiles {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
-        let mut files = ConfigFiles::new("config");
-        fn walk(root: &std::path::Path, dir: &std::path::Path, files: &mut ConfigFiles) {
-            for entry in std::fs::read_dir(dir).expect("dir") {
-                let path = entry.expect("entry").path();
-                if path.is_dir() {
-                    walk(root, &path, files);
-                } else {
-                    let rel = path.strip_prefix(root).expect("prefix");
-                    let text = std::fs::read_to_string(&path).expect("read");
-                    files.insert(&rel.to_string_lossy(), text);
-                }
-            }
-        }
-        walk(&root, &root, &mut files);
-        files
-    }
+    use crate::automation::config::shipped_files;
 
     #[test]
     fn the_shipped_configuration_reads_back_as_loaded() {
-        let files = shipped();
+        let files = shipped_files();
         let (checked, bytes) = compile(&files);
         assert!(checked.problems.is_empty(), "{:?}", checked.problems);
         let decoded = decode(&bytes).expect("decodes");
@@ -192,7 +174,7 @@ mod tests {
 
     #[test]
     fn the_triggers_file_is_kept_as_written_and_can_be_replaced_for_a_dry_run() {
-        let files = shipped();
+        let files = shipped_files();
         let (_, bytes) = compile(&files);
         let written = files.get("triggers.toml").expect("triggers.toml");
         assert_eq!(triggers_source(&bytes).as_deref(), Some(written));
@@ -227,7 +209,7 @@ mod tests {
 
     #[test]
     fn a_configuration_with_problems_compiles_to_its_problems() {
-        let mut files = shipped();
+        let mut files = shipped_files();
         files.insert(
             "triggers.toml",
             "[[trigger]]\nid = \"x\"\non = \"no.such_event\"\n",
@@ -244,7 +226,7 @@ mod tests {
 
     #[test]
     fn another_format_or_a_damaged_file_is_refused() {
-        let (_, bytes) = compile(&shipped());
+        let (_, bytes) = compile(&shipped_files());
         let text = String::from_utf8(bytes).expect("utf-8");
         let other = text.replacen(&format!("\"format\":{FORMAT}"), "\"format\":999", 1);
         let error = decode(other.as_bytes()).expect_err("other format");
@@ -266,7 +248,7 @@ mod tests {
 
     #[test]
     fn a_template_pointing_outside_its_text_is_treated_as_missing() {
-        let (_, bytes) = compile(&shipped());
+        let (_, bytes) = compile(&shipped_files());
         let text = String::from_utf8(bytes).expect("utf-8");
         // The last template's last text piece: the others keep their places.
         let start = text.rfind("{\"Text\":[").expect("a text piece") + "{\"Text\":[".len();

@@ -311,3 +311,24 @@ fn run(files: &ConfigFiles, wants_warnings: bool) -> CheckResult {
         warnings: findings.warnings,
     }
 }
+
+/// The shipped `config/` folder, read from disk for unit tests.
+#[cfg(test)]
+pub(crate) fn shipped_files() -> ConfigFiles {
+    fn walk(root: &std::path::Path, dir: &std::path::Path, files: &mut ConfigFiles) {
+        for entry in std::fs::read_dir(dir).expect("dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                walk(root, &path, files);
+            } else {
+                let rel = path.strip_prefix(root).expect("prefix");
+                let text = std::fs::read_to_string(&path).expect("read");
+                files.insert(&rel.to_string_lossy(), text);
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
+    let mut files = ConfigFiles::new("config");
+    walk(&root, &root, &mut files);
+    files
+}

@@ -13,6 +13,12 @@ use crate::automation::engine::{
 use crate::automation::event::DomainEvent;
 use crate::automation::facts::Facts;
 
+mod cooldown;
+mod delayed;
+
+use cooldown::{claimed_in, Claimed, Claims};
+use delayed::ran;
+
 /// Replays `evaluations` (in any order; one id once) with `config` and reports what differs.
 pub fn replay(config: &Config, evaluations: &[Evaluation]) -> Report {
     let mut by_id: BTreeMap<i64, &Evaluation> = BTreeMap::new();
@@ -66,30 +72,6 @@ enum Recorded<'a> {
     Cooldown,
 }
 
-/// What a delayed trigger does when its timer fires.
-enum DelayedRun {
-    Ran(Vec<ActionKey>),
-    Cooldown,
-    NoLongerHolds,
-}
-
-impl DelayedRun {
-    /// Its actions, with a note when it does nothing.
-    fn actions(self) -> (Option<Vec<ActionKey>>, Vec<String>) {
-        match self {
-            DelayedRun::Ran(actions) => (Some(actions), Vec::new()),
-            DelayedRun::Cooldown => (
-                Some(Vec::new()),
-                vec!["at fire time its cooldown would not have passed".into()],
-            ),
-            DelayedRun::NoLongerHolds => (
-                Some(Vec::new()),
-                vec!["at fire time its conditions would no longer hold".into()],
-            ),
-        }
-    }
-}
-
 /// What the edited configuration does for one trigger.
 enum Edited {
     Run(Vec<ActionKey>),
@@ -109,26 +91,6 @@ struct Raising<'a> {
     trigger: String,
     action: ActionKey,
     row: &'a Evaluation,
-}
-
-/// Whether the recorded evaluation ran the trigger past its cooldown.
-#[derive(Clone, PartialEq, Eq)]
-enum Claimed {
-    Passed,
-    /// Its cooldown for this subject (as recorded) had not passed.
-    Refused(String),
-    Unknown,
-}
-
-/// The cooldown claims made in each world: trigger and subject → the times it ran.
-#[derive(Default)]
-struct Claims {
-    recorded: BTreeMap<(String, String), Vec<i64>>,
-    edited: BTreeMap<(String, String), Vec<i64>>,
-}
-
-fn within(claims: Option<&Vec<i64>>, at: i64, secs: i64) -> bool {
-    claims.is_some_and(|times| times.iter().any(|&c| c > at - secs && c <= at))
 }
 
 struct Replay<'a> {
@@ -459,157 +421,6 @@ impl<'a> Replay<'a> {
         out
     }
 
-    /// What a trigger the edited configuration delays to `fire_at` would do then: the
-    /// recorded delayed run evaluated again when it fired at the same time; otherwise an
-    /// estimate with the facts then closest, as if at `fire_at`.
-    fn delayed_actions(
-        &mut self,
-        trigger: &str,
-        fire_at: i64,
-        rec: Option<&Entry<'a, Recorded<'a>>>,
-        root: &'a Evaluation,
-        row: &'a Evaluation,
-    ) -> (Option<Vec<ActionKey>>, Vec<String>) {
-        let estimate = |at: i64, tz| {
-            format!(
-                "estimated: evaluated with the facts recorded at {}, as if at {}",
-                super::record::local_time(at, tz),
-                super::record::local_time(fire_at, tz)
-            )
-        };
-        let tz = &self.config.shop.time_zone;
-        match rec.map(|e| &e.outcome) {
-            Some(Recorded::Delay {
-                fire_at: was,
-                fired: Some(d),
-            }) if *was == fire_at => {
-                self.summary.replayed += 1;
-                let claimed = claimed_in(d, trigger);
-                self.run_delayed(trigger, d, &d.event, d.facts.clone(), claimed)
-                    .actions()
-            }
-            Some(Recorded::Delay {
-                fire_at: was,
-                fired: None,
-            }) if *was == fire_at => (None, Vec::new()),
-            Some(Recorded::Delay { fired: Some(d), .. }) => {
-                let note = estimate(d.at, tz);
-                let facts = Facts {
-                    now: fire_at,
-                    ..d.facts.clone()
-                };
-                let (actions, mut notes) = self
-                    .run_delayed(trigger, d, &d.event, facts, Claimed::Unknown)
-                    .actions();
-                notes.push(note);
-                (actions, notes)
-            }
-            _ => {
-                let note = estimate(row.at, tz);
-                let facts = Facts {
-                    now: fire_at,
-                    ..row.facts.clone()
-                };
-                let (actions, mut notes) = self
-                    .run_delayed(trigger, root, &root.event, facts, Claimed::Unknown)
-                    .actions();
-                notes.push(note);
-                (actions, notes)
-            }
-        }
-    }
-
-    fn run_delayed(
-        &mut self,
-        trigger: &str,
-        subject: &Evaluation,
-        event: &DomainEvent,
-        facts: Facts,
-        claimed: Claimed,
-    ) -> DelayedRun {
-        match evaluate_delayed(self.config, trigger, event, &facts) {
-            Some(Decision::Run { actions, .. }) => {
-                if self.cooldown_passes(trigger, subject, &facts, facts.now, claimed) {
-                    DelayedRun::Ran(actions.iter().map(ActionKey::of).collect())
-                } else {
-                    DelayedRun::Cooldown
-                }
-            }
-            _ => DelayedRun::NoLongerHolds,
-        }
-    }
-
-    /// A delayed run whose origin is not in the recorded set, or whose event is gone.
-    fn delayed(&mut self, d: &'a Evaluation, gone: Gone, queue: &mut VecDeque<Work<'a>>) {
-        if !self.consumed.insert(d.id) {
-            return;
-        }
-        let Some(trigger) = d.trigger.clone() else {
-            return;
-        };
-        let (actions, note) = ran(d, &trigger);
-        let before = match d.decisions.first() {
-            Some(Taken::Cooldown { .. }) => Fired::Cooldown,
-            Some(_) => Fired::At { at: d.at },
-            None => Fired::No,
-        };
-        if let Some(reason) = gone {
-            self.summary.no_longer_raised += 1;
-            let change = self.change(d, &trigger, (before, Some(actions)), Fired::No);
-            self.push(
-                change,
-                None,
-                [note.into_iter().collect(), vec![reason]].concat(),
-            );
-            self.follow(&[d], (Vec::new(), Vec::new()), queue, true);
-            return;
-        }
-        for taken in &d.decisions {
-            if let Taken::Run { cooldown, .. } = taken {
-                self.claim_recorded(&trigger, cooldown.as_deref(), d.at);
-            }
-        }
-        self.summary.replayed += 1;
-        let run = self.run_delayed(
-            &trigger,
-            d,
-            &d.event,
-            d.facts.clone(),
-            claimed_in(d, &trigger),
-        );
-        let after = match run {
-            DelayedRun::Ran(_) => Fired::At { at: d.at },
-            DelayedRun::Cooldown => Fired::Cooldown,
-            DelayedRun::NoLongerHolds => Fired::No,
-        };
-        let (after_actions, mut notes) = run.actions();
-        if self
-            .config
-            .trigger(&trigger)
-            .is_some_and(|t| t.delay.is_none())
-        {
-            notes.push(format!(
-                "{trigger} has no delay in the edited configuration; its event came before the \
-                 period, so the replay runs it when its timer fired"
-            ));
-        }
-        let raising = match (&after_actions, after.fires()) {
-            (Some(list), true) => list
-                .iter()
-                .map(|action| Raising {
-                    trigger: trigger.clone(),
-                    action: action.clone(),
-                    row: d,
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
-        notes.extend(note);
-        let change = self.change(d, &trigger, (before, Some(actions.clone())), after);
-        self.push(change, after_actions, notes);
-        self.follow(&[d], (raising, actions), queue, false);
-    }
-
     /// An event only the edited configuration raises, evaluated once with the order's
     /// status patched; what it raises in turn is not followed.
     fn first_order(
@@ -724,85 +535,6 @@ impl<'a> Replay<'a> {
         change.same = same;
         change.notes = notes;
         self.changes.push(change);
-    }
-
-    fn cooldown_key(&self, trigger: &str, e: &Evaluation, facts: &Facts) -> Option<(String, i64)> {
-        let t = self.config.trigger(trigger)?;
-        let secs = t
-            .cooldown
-            .as_ref()?
-            .resolve(&self.config.shop.thresholds)
-            .unwrap_or(0);
-        let customer = facts.customer.as_ref().and_then(|c| c.id);
-        let key = cooldown_subject(
-            t.cooldown_per.as_deref(),
-            &e.event,
-            e.subject.order.as_deref(),
-            customer,
-        )?;
-        Some((key, secs))
-    }
-
-    /// Whether the trigger's cooldown lets it run at `at` in the edited world. The claims
-    /// before the recorded period are unknown: a run the record refused stays refused unless
-    /// the run that blocked it was in the period and the edited configuration does not make it.
-    fn cooldown_passes(
-        &mut self,
-        trigger: &str,
-        e: &Evaluation,
-        facts: &Facts,
-        at: i64,
-        claimed: Claimed,
-    ) -> bool {
-        let Some((key, secs)) = self.cooldown_key(trigger, e, facts) else {
-            return true;
-        };
-        let key = (trigger.to_owned(), key);
-        let blocked = within(self.claims.edited.get(&key), at, secs);
-        let passes = match claimed {
-            // The run that blocked it is known when the record holds a run for that subject
-            // before it; then the edited claims alone decide.
-            Claimed::Refused(was) => {
-                let seen = self.claims.recorded.get(&(trigger.to_owned(), was));
-                !blocked && seen.is_some_and(|times| times.iter().any(|&c| c <= at))
-            }
-            Claimed::Passed | Claimed::Unknown => !blocked,
-        };
-        if passes {
-            self.claims.edited.entry(key).or_default().push(at);
-        }
-        passes
-    }
-
-    fn claim_recorded(&mut self, trigger: &str, key: Option<&str>, at: i64) {
-        if let Some(key) = key {
-            let key = (trigger.to_owned(), key.to_owned());
-            self.claims.recorded.entry(key).or_default().push(at);
-        }
-    }
-}
-
-/// How the recorded evaluation's cooldown claim for the trigger went.
-fn claimed_in(e: &Evaluation, trigger: &str) -> Claimed {
-    match e.decisions.iter().find(|t| t.trigger() == trigger) {
-        Some(Taken::Run { .. }) => Claimed::Passed,
-        Some(Taken::Cooldown { key, .. }) => Claimed::Refused(key.clone()),
-        _ => Claimed::Unknown,
-    }
-}
-
-/// What a recorded delayed run did for its trigger, and why it did nothing.
-fn ran(d: &Evaluation, trigger: &str) -> (Vec<ActionKey>, Option<String>) {
-    match d.decisions.iter().find(|t| t.trigger() == trigger) {
-        Some(Taken::Run { actions, .. }) => (actions.clone(), None),
-        Some(Taken::Cooldown { .. }) => (
-            Vec::new(),
-            Some("at fire time its cooldown had not passed".into()),
-        ),
-        _ => (
-            Vec::new(),
-            Some("at fire time its conditions no longer held".into()),
-        ),
     }
 }
 
